@@ -1,0 +1,241 @@
+"""The emulator's state and its single entry point for DRS calls (`call`)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, deque
+from collections.abc import Iterator
+from typing import Any
+
+from .clock import Clock, ManualClock, iso
+from .errors import DrsError, UninitializedAccountError, ValidationError
+from .estate import Region as RegionEstate
+from .estate import SourceServer
+from .faults import FaultSet
+from .ids import IdFactory
+from .jobs import JobPlanner
+from .operations import HANDLERS, WITHOUT_INITIALIZATION, Call
+from .protocol import check_output, service_model, validate_input
+from .scenario import Scenario, ServerSpec
+from .scheduler import Scheduler
+
+RECENT_CALLS = 1000
+_DAY = 86400.0
+
+
+class Emulator:
+    """A DRS service: accounts and regions built from a scenario, moving on its clock.
+
+    Thread-safe: the HTTP app and in-process callers (tests, the CLI) share one lock.
+    """
+
+    def __init__(self, scenario: Scenario, *, clock: Clock | None = None, strict: bool = False):
+        self.clock = clock or ManualClock()
+        self.strict = strict
+        self.lock = threading.RLock()
+        self.load(scenario)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def load(self, scenario: Scenario) -> None:
+        """Replace the whole estate; the clock restarts at the scenario's start time."""
+        with self.lock:
+            self.scenario = scenario
+            start = scenario.start_epoch()
+            self.start = self.clock.default_start() if start is None else start
+            self.clock.reset(self.start)
+            self.ids = IdFactory(scenario.seed)
+            self.faults = FaultSet(scenario.seed, list(scenario.faults))
+            self.scheduler = Scheduler()
+            self.regions: dict[tuple[str, str], RegionEstate] = {}
+            self._planners: dict[tuple[str, str], JobPlanner] = {}
+            self.counts: Counter[str] = Counter()
+            self.error_counts: Counter[str] = Counter()
+            self.recent: deque[dict[str, Any]] = deque(maxlen=RECENT_CALLS)
+            for account, account_spec in scenario.accounts.items():
+                for name, region_spec in account_spec.regions.items():
+                    region = RegionEstate(account, name, region_spec.initialized)
+                    for spec in region_spec.servers:
+                        for hostname in spec.hostnames():
+                            self._add_server(region, spec, hostname)
+                    self.regions[(account, name)] = region
+
+    def reset(self) -> None:
+        self.load(self.scenario)
+
+    def _add_server(self, region: RegionEstate, spec: ServerSpec, hostname: str) -> None:
+        start = self.start
+        server_id = spec.sourceServerID or self.ids.source_server()
+        never_synced = spec.dataReplicationState in ("INITIATING", "INITIAL_SYNC")
+        healthy = spec.dataReplicationState == "CONTINUOUS" or never_synced
+        region.servers[server_id] = SourceServer(
+            id=server_id,
+            arn=region.arn("source-server", server_id),
+            hostname=hostname,
+            spec=spec,
+            added_at=start - (2 * 3600 if never_synced else 30 * _DAY),
+            unhealthy_since=None if healthy else start - (spec.lagSeconds or 3600),
+            tags=dict(spec.tags),
+            replication_state=spec.dataReplicationState,
+            launch_config={
+                "sourceServerID": server_id,
+                "name": hostname,
+                "ec2LaunchTemplateID": self.ids.launch_template(),
+                "launchDisposition": "STARTED",
+                "targetInstanceTypeRightSizingMethod": "BASIC",
+                "copyPrivateIp": False,
+                "copyTags": True,
+                "licensing": {"osByol": False},
+                "postLaunchEnabled": spec.postLaunchEnabled,
+                "recoveryMode": spec.recoveryMode,
+            },
+        )
+
+    def planner_for(self, region: RegionEstate) -> JobPlanner:
+        key = (region.account, region.name)
+        if key not in self._planners:
+            self._planners[key] = JobPlanner(
+                region, self.scheduler, self.scenario.timing, self.ids, self.scenario.seed
+            )
+        return self._planners[key]
+
+    # -- time --------------------------------------------------------------------------------
+
+    def settle(self) -> float:
+        """Apply everything due by now; every read and write sees the present."""
+        with self.lock:
+            now = self.clock.now()
+            self.scheduler.run_until(now)
+            return now
+
+    def advance(self, seconds: float) -> float:
+        with self.lock:
+            self.clock.advance(seconds)
+            return self.settle()
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def account_for(self, access_key_id: str | None) -> str:
+        """A 12-digit access key naming a scenario account selects it; else the first."""
+        if access_key_id and access_key_id in self.scenario.accounts:
+            return access_key_id
+        return next(iter(self.scenario.accounts))
+
+    def region(self, account: str, name: str) -> RegionEstate | None:
+        return self.regions.get((account, name))
+
+    def call(
+        self, operation: str, params: dict[str, Any], *, account: str, region: str
+    ) -> dict[str, Any]:
+        """Serve one DRS operation; raises DrsError as the service would answer it."""
+        with self.lock:
+            now = self.settle()
+            try:
+                result = self._serve(operation, params, account, region, now)
+            except DrsError as error:
+                self._record(operation, account, region, now, error.code)
+                raise
+            self._record(operation, account, region, now, None)
+            return result
+
+    def _serve(
+        self, operation: str, params: dict[str, Any], account: str, region_name: str, now: float
+    ) -> dict[str, Any]:
+        model = service_model()
+        if operation not in model.operation_names:
+            raise ValidationError(f"Unknown operation {operation}", reason="unknownOperation")
+        op = model.operation_model(operation)
+        validate_input(op, params)
+        error = self.faults.error_for(operation, now)
+        if error is not None:
+            raise error
+        handler = HANDLERS.get(operation)
+        if handler is None:
+            raise ValidationError(
+                f"{operation} is part of DRS but not emulated by drs-orchestrator's DRS "
+                "emulator; see docs/emulator.md for the operations it serves",
+                reason="unknownOperation",
+            )
+        region = self.regions.get((account, region_name))
+        if region is None:
+            region = RegionEstate(account, region_name, initialized=False)
+            if operation == "InitializeService":
+                self.regions[(account, region_name)] = region
+        if not region.initialized and operation not in WITHOUT_INITIALIZATION:
+            raise UninitializedAccountError(
+                f"Account {account} is not initialized in {region_name}. "
+                "Call InitializeService first."
+            )
+        result = handler(Call(self, region, params, now))
+        if self.strict:
+            check_output(op, result)
+        return result
+
+    def _record(
+        self, operation: str, account: str, region: str, now: float, error: str | None
+    ) -> None:
+        self.counts[operation] += 1
+        if error:
+            self.error_counts[f"{operation}:{error}"] += 1
+        self.recent.append(
+            {
+                "operation": operation,
+                "account": account,
+                "region": region,
+                "at": iso(now),
+                "error": error,
+            }
+        )
+
+    def clear_calls(self) -> None:
+        with self.lock:
+            self.counts.clear()
+            self.error_counts.clear()
+            self.recent.clear()
+
+    # -- inspection --------------------------------------------------------------------------
+
+    def iter_regions(self) -> Iterator[RegionEstate]:
+        return iter(self.regions.values())
+
+    def state(self) -> dict[str, Any]:
+        """A summary of everything, for the admin API and for people."""
+        with self.lock:
+            now = self.settle()
+            regions = []
+            for r in self.iter_regions():
+                replication = Counter(s.replication_state for s in r.servers.values())
+                regions.append(
+                    {
+                        "account": r.account,
+                        "region": r.name,
+                        "initialized": r.initialized,
+                        "sourceServers": len(r.servers),
+                        "replication": dict(replication),
+                        "jobs": dict(Counter(j.status for j in r.jobs.values())),
+                        "activeJobs": len(r.active_jobs),
+                        "serversInActiveJobs": r.servers_in_active_jobs(),
+                        "recoveryInstances": dict(Counter(i.state for i in r.instances.values())),
+                        "servers": [
+                            {
+                                "sourceServerID": s.id,
+                                "hostname": s.hostname,
+                                "dataReplicationState": s.replication_state,
+                                "tags": s.tags,
+                            }
+                            for s in r.servers.values()
+                        ],
+                    }
+                )
+            next_due = self.scheduler.next_due()
+            return {
+                "clock": self.clock.describe(),
+                "seed": self.scenario.seed,
+                "quotas": self.scenario.quotas.model_dump(),
+                "timing": self.scenario.timing.model_dump(),
+                "faults": self.faults.to_wire(),
+                "pendingEvents": len(self.scheduler),
+                "nextEventAt": iso(next_due) if next_due is not None else None,
+                "regions": regions,
+                "now": iso(now),
+            }

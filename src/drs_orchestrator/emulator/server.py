@@ -1,0 +1,80 @@
+"""Serving the emulator over HTTP: in the foreground (CLI) or on a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from .app import create_app
+from .emulator import Emulator
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; port 0 picks a free one (read it back from the socket)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
+def endpoint_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+
+
+def _server(emulator: Emulator, log_level: str) -> uvicorn.Server:
+    config = uvicorn.Config(
+        create_app(emulator), log_level=log_level, access_log=False, lifespan="off"
+    )
+    return uvicorn.Server(config)
+
+
+def serve_forever(emulator: Emulator, sock: socket.socket, log_level: str = "warning") -> None:
+    _server(emulator, log_level).run(sockets=[sock])
+
+
+class EmulatorThread:
+    """The emulator on a daemon thread, for tests, benchmarks and the demo.
+
+    `with EmulatorThread(emulator) as endpoint:` yields the base URL once it accepts calls.
+    """
+
+    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.emulator = emulator
+        self._sock = bind(host, port)
+        self.endpoint = endpoint_of(self._sock)
+        self._server = _server(emulator, "warning")
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        )
+
+    def start(self) -> str:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the emulator's HTTP server did not start")
+            time.sleep(0.01)
+        return self.endpoint
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._sock.close()
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
