@@ -279,6 +279,7 @@ class Job:
     created: float
     tags: dict[str, str]
     participants: dict[str, Participant]
+    seq: int = 0  # creation order within the region: "newest first" even within one instant
     is_drill: bool = False
     status: str = "PENDING"
     ended: float | None = None

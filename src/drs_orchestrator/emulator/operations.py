@@ -175,6 +175,7 @@ def _new_job(call: Call, kind: str, initiated_by: str, server_ids: list[str], dr
         created=call.now,
         tags=dict(call.params.get("tags") or {}),
         participants=new_participants(server_ids),
+        seq=len(region.jobs),
         is_drill=drill,
     )
     region.jobs[job_id] = job
@@ -270,7 +271,7 @@ def describe_jobs(call: Call) -> dict[str, Any]:
     wanted = filters.get("jobIDs")
     if wanted:
         selected = [jobs[j] for j in dict.fromkeys(wanted) if j in jobs]
-        selected.sort(key=lambda j: j.created, reverse=True)
+        selected.sort(key=lambda j: j.seq, reverse=True)
     else:
         selected = list(reversed(jobs.values()))  # newest first
     low = parse_iso(filters["fromDate"]) if filters.get("fromDate") else None

@@ -1,0 +1,1 @@
+"""The `drs-orchestrator` (alias `drso`) command line."""

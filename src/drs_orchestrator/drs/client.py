@@ -1,0 +1,31 @@
+"""boto3 DRS clients. `AWS_ENDPOINT_URL_DRS` (boto3's own setting) points DRS at an emulator."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_drs import DrsClient
+
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30
+)
+
+
+def drs_client(
+    region: str,
+    *,
+    endpoint_url: str | None = None,
+    access_key_id: str | None = None,
+    secret_access_key: str | None = None,
+) -> DrsClient:
+    """A DRS client for one region; credentials and endpoint default to boto3's resolution."""
+    session = boto3.session.Session(
+        aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret_access_key,
+        region_name=region,
+    )
+    return session.client("drs", endpoint_url=endpoint_url, config=_CONFIG)
