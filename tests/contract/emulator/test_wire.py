@@ -6,11 +6,10 @@ walked against the operation's output shape, and every modelled error class is p
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from drs_orchestrator.emulator import Emulator
@@ -277,7 +276,8 @@ def test_throttling_and_internal_errors_are_modelled_and_retryable(
     response = throttled.value.response
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 429
     assert response["ResponseMetadata"]["HTTPHeaders"]["retry-after"] == "3"
-    assert response["quotaCode"] and response["serviceCode"] == "drs"
+    assert response["quotaCode"]
+    assert response["serviceCode"] == "drs"
     with pytest.raises(drs.exceptions.InternalServerException) as internal:
         drs.describe_recovery_instances()
     assert internal.value.response["ResponseMetadata"]["HTTPHeaders"]["retry-after"] == "5"
@@ -296,38 +296,24 @@ def test_operations_not_emulated_answer_a_modelled_error(drs: Any) -> None:
     assert "not emulated" in caught.value.response["message"]
 
 
+SIGNED = {
+    "authorization": "AWS4-HMAC-SHA256 Credential=111111111111/20260105/us-east-1/drs/"
+    "aws4_request, SignedHeaders=host, Signature=x"
+}
+
+
 def test_unsigned_requests_are_denied_and_unknown_paths_answered(endpoint: str) -> None:
-    request = urllib.request.Request(f"{endpoint}/DescribeJobs", data=b"{}", method="POST")
-    try:
-        urllib.request.urlopen(request)
-    except urllib.error.HTTPError as denied:
-        assert denied.code == 403
-        assert denied.headers["x-amzn-ErrorType"] == "AccessDeniedException"
-    else:  # pragma: no cover - the assertion is the point
-        raise AssertionError("an unsigned request was served")
-    request = urllib.request.Request(f"{endpoint}/NoSuchThing", data=b"{}", method="POST")
-    try:
-        urllib.request.urlopen(request)
-    except urllib.error.HTTPError as unknown:
-        assert unknown.code == 400
-        assert json.loads(unknown.read())["reason"] == "unknownOperation"
-    else:  # pragma: no cover
-        raise AssertionError("an unknown path was served")
+    denied = httpx.post(f"{endpoint}/DescribeJobs", content=b"{}")
+    assert denied.status_code == 403
+    assert denied.headers["x-amzn-ErrorType"] == "AccessDeniedException"
+    unknown = httpx.post(f"{endpoint}/NoSuchThing", content=b"{}", headers=SIGNED)
+    assert unknown.status_code == 400
+    assert unknown.json()["reason"] == "unknownOperation"
 
 
-def test_malformed_bodies_are_validation_errors_not_crashes(endpoint: str) -> None:
-    headers = {
-        "authorization": "AWS4-HMAC-SHA256 Credential=111111111111/20260105/us-east-1/"
-        "drs/aws4_request, SignedHeaders=host, Signature=x"
-    }
-    for body in (b"{not json", b"[1, 2]", b'{"sourceServers": "all"}'):
-        request = urllib.request.Request(
-            f"{endpoint}/StartRecovery", data=body, method="POST", headers=headers
-        )
-        try:
-            urllib.request.urlopen(request)
-        except urllib.error.HTTPError as bad:
-            assert bad.code == 400
-            assert bad.headers["x-amzn-ErrorType"] == "ValidationException"
-        else:  # pragma: no cover
-            raise AssertionError(f"{body!r} was accepted")
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'{"sourceServers": "all"}'])
+def test_malformed_bodies_are_validation_errors_not_crashes(endpoint: str, body: bytes) -> None:
+    bad = httpx.post(f"{endpoint}/StartRecovery", content=body, headers=SIGNED)
+    assert bad.status_code == 400
+    assert bad.headers["x-amzn-ErrorType"] == "ValidationException"
+    assert bad.json()["message"]
