@@ -11,8 +11,10 @@ job status: failures are per server.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from .estate import (
@@ -29,12 +31,9 @@ from .estate import (
 )
 from .faults import ServerFailure
 from .ids import IdFactory
+from .protocol import service_model
 from .scenario import Timing
 from .scheduler import Scheduler
-
-_FAILURE_REASON_CHARS = set(
-    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ ():/.,'-_#*;"
-)
 
 
 @dataclass
@@ -334,9 +333,17 @@ class JobPlanner:
                 server.last_launch.status = "TERMINATED"
 
 
+@cache
+def _reason_shape() -> tuple[re.Pattern[str], int]:
+    shape = service_model().shape_for("FailureReason")
+    character = shape.metadata["pattern"].rstrip("*")  # the model's "[...]*" alphabet
+    return re.compile(character), int(shape.metadata["max"])
+
+
 def _failure_reason(raw: str) -> str:
-    """DRS limits failure reasons to 256 characters of a restricted alphabet."""
-    return "".join(c if c in _FAILURE_REASON_CHARS else " " for c in raw)[:256]
+    """DRS limits failure reasons to the model's alphabet and length."""
+    allowed, limit = _reason_shape()
+    return "".join(c if allowed.fullmatch(c) else " " for c in raw)[:limit]
 
 
 def new_participants(server_ids: list[str]) -> dict[str, Participant]:
