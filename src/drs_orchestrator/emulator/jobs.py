@@ -279,7 +279,6 @@ class JobPlanner:
         if server.last_launch is not None and server.last_launch.job_id == job.id:
             server.last_launch.status = status
             server.last_launch_result = result
-        self.region.busy_servers.pop(server.id, None)
         self._complete_if_done(job)
 
     def _complete_if_done(self, job: Job) -> None:
@@ -292,6 +291,8 @@ class JobPlanner:
             job.ended = now
             job.log.append(LogItem(now, "JOB_END", {}))
             self.region.active_jobs.pop(job.id, None)
+            for server_id in job.participants:  # a job holds its servers until it ends
+                self.region.busy_servers.pop(server_id, None)
 
     # -- terminate -----------------------------------------------------------------------------
 
@@ -314,7 +315,6 @@ class JobPlanner:
                 instance.terminating_job = None
                 job.participants[instance.server_id].launch_status = "TERMINATED"
                 self._mark_launch_terminated(instance)
-                self.region.busy_servers.pop(instance.server_id, None)
             self._complete_if_done(job)
 
         self.scheduler.at(started, shutting_down)
