@@ -14,6 +14,7 @@ import typer
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from drs_orchestrator.drs.client import drs_client
 from drs_orchestrator.drs.rehearsal import (
@@ -32,30 +33,22 @@ STATUS_STYLE = {"LAUNCHED": "green", "FAILED": "red", "IN_PROGRESS": "yellow"}
 
 
 def _render(waves: list[WaveProgress]) -> Group:
-    tables = []
+    parts: list[Text | Table] = []
     for wave in waves:
-        elapsed = ""
+        heading = f"Wave {wave.name}: {wave.job_id or 'waiting'} {wave.job_status}"
         if wave.created is not None and wave.ended is not None:
             minutes, seconds = divmod(int((wave.ended - wave.created).total_seconds()), 60)
-            elapsed = f" in {minutes}m {seconds:02d}s (DRS job time)"
-        table = Table(
-            title=f"Wave {wave.name}: {wave.job_id or 'waiting'} {wave.job_status}{elapsed}",
-            title_justify="left",
-            expand=False,
-        )
+            heading += f" in {minutes}m {seconds:02d}s (DRS job time)"
+        table = Table(expand=False)
         for column in ("server", "launch status", "phase", "recovery instance"):
             table.add_column(column)
         for s in wave.servers:
             style = STATUS_STYLE.get(s.launch_status, "")
+            status = f"[{style}]{s.launch_status}[/]" if style else s.launch_status
             phase = f"{s.phase}: {s.error}" if s.error else s.phase
-            table.add_row(
-                s.hostname,
-                f"[{style}]{s.launch_status}[/]" if style else s.launch_status,
-                phase,
-                s.recovery_instance_id or "",
-            )
-        tables.append(table)
-    return Group(*tables)
+            table.add_row(s.hostname, status, phase, s.recovery_instance_id or "")
+        parts += [Text(heading, style="bold"), table]
+    return Group(*parts)
 
 
 def demo(
