@@ -7,6 +7,12 @@ from typing import Any
 from drs_orchestrator.emulator import Emulator
 
 
+def one_region(count: int, prefix: str = "srv-", **extra: Any) -> dict[str, Any]:
+    """A scenario document: `count` servers in us-east-1 of the default account."""
+    servers = [{"count": count, "hostnamePrefix": prefix}]
+    return {"accounts": {"111111111111": {"regions": {"us-east-1": {"servers": servers}}}}, **extra}
+
+
 def servers_of(drs: Any, tier: str | None = None) -> list[dict[str, Any]]:
     items = [s for p in drs.get_paginator("describe_source_servers").paginate() for s in p["items"]]
     return [s for s in items if tier is None or s["tags"].get("Tier") == tier]

@@ -14,7 +14,7 @@ import pytest
 
 from drs_orchestrator.emulator import Emulator
 from drs_orchestrator.emulator.protocol import conformance_errors, service_model
-from tests.helpers import run_until_complete, servers_of
+from tests.helpers import one_region, run_until_complete, servers_of
 
 pytestmark = pytest.mark.contract
 
@@ -123,18 +123,7 @@ def test_regions_and_accounts_are_separate_estates(
 def test_paginators_walk_every_page(
     load: Callable[[dict[str, Any]], Emulator], drs: Any, emulator: Emulator
 ) -> None:
-    load(
-        {
-            "accounts": {
-                "111111111111": {
-                    "regions": {
-                        "us-east-1": {"servers": [{"count": 120, "hostnamePrefix": "web-"}]}
-                    }
-                }
-            },
-            "quotas": {"concurrentJobs": 200, "serversInActiveJobs": 500},
-        }
-    )
+    load(one_region(120, "web-", quotas={"concurrentJobs": 200, "serversInActiveJobs": 500}))
     pages = list(
         drs.get_paginator("describe_source_servers").paginate(PaginationConfig={"PageSize": 50})
     )
@@ -222,17 +211,7 @@ def test_resource_not_found(drs: Any) -> None:
 def test_conflict_and_quota_errors_carry_their_fields(
     load: Callable[[dict[str, Any]], Emulator], drs: Any
 ) -> None:
-    load(
-        {
-            "accounts": {
-                "111111111111": {
-                    "regions": {
-                        "us-east-1": {"servers": [{"count": 150, "hostnamePrefix": "app-"}]}
-                    }
-                }
-            }
-        }
-    )
+    load(one_region(150, "app-"))
     ids = [s["sourceServerID"] for s in servers_of(drs)]
     _drill(drs, ids[:2])
     with pytest.raises(drs.exceptions.ConflictException) as conflict:

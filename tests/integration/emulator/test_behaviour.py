@@ -11,7 +11,7 @@ import pytest
 from drs_orchestrator.emulator import Emulator, load_scenario
 from drs_orchestrator.emulator.clock import parse_iso
 from drs_orchestrator.emulator.scenario import parse_faults
-from tests.helpers import hostname, run_until_complete, servers_of
+from tests.helpers import hostname, one_region, run_until_complete, servers_of
 
 pytestmark = pytest.mark.integration
 
@@ -292,17 +292,7 @@ def test_one_active_job_per_server_and_busy_servers_keep_their_settings(
 def test_concurrent_job_and_active_server_quotas(
     load: Callable[[dict[str, Any]], Emulator], drs: Any, emulator: Emulator
 ) -> None:
-    load(
-        {
-            "accounts": {
-                "111111111111": {
-                    "regions": {
-                        "us-east-1": {"servers": [{"count": 530, "hostnamePrefix": "web-"}]}
-                    }
-                }
-            }
-        }
-    )
+    load(one_region(530, "web-"))
     ids = [s["sourceServerID"] for s in servers_of(drs)]
     jobs = [_drill(drs, ids[i * 100 : (i + 1) * 100]) for i in range(5)]  # 500 servers active
     with pytest.raises(drs.exceptions.ServiceQuotaExceededException) as full:
