@@ -76,7 +76,10 @@ def start_wave(client: DrsClient, wave: WaveProgress, tags: dict[str, str]) -> N
 
 
 def refresh_wave(client: DrsClient, wave: WaveProgress) -> None:
-    """One DescribeJobs, and the job log only while the job moves."""
+    """One DescribeJobs and the job's log (every page), applying only log items not seen yet.
+
+    Phases (snapshot, conversion, launch) show only in the log, so it is read every poll.
+    """
     if wave.job_id is None:
         return
     job = client.describe_jobs(filters={"jobIDs": [wave.job_id]})["items"][0]
@@ -86,7 +89,8 @@ def refresh_wave(client: DrsClient, wave: WaveProgress) -> None:
         if server is not None:
             server.launch_status = participant.get("launchStatus", server.launch_status)
             server.recovery_instance_id = participant.get("recoveryInstanceID")
-    items = client.describe_job_log_items(jobID=wave.job_id)["items"]
+    pages = client.get_paginator("describe_job_log_items").paginate(jobID=wave.job_id)
+    items = [item for page in pages for item in page["items"]]
     for item in items[wave.log_seen :]:
         data = item.get("eventData", {})
         server = by_id.get(data.get("sourceServerID", ""))
