@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 
 # Where a manual clock starts unless the scenario says otherwise: fixed, so runs repeat.
@@ -38,22 +39,26 @@ def iso_duration(seconds: float) -> str:
     return f"P{day_part}T{time_part}"
 
 
-class Clock:
+class Clock(ABC):
     """Emulated time; `advance` moves it forward by emulated seconds."""
 
     mode = "abstract"
 
+    @abstractmethod
     def now(self) -> float:
-        raise NotImplementedError  # pragma: no cover - interface
+        """See the concrete clocks."""
 
+    @abstractmethod
     def default_start(self) -> float:
-        raise NotImplementedError  # pragma: no cover - interface
+        """See the concrete clocks."""
 
+    @abstractmethod
     def advance(self, seconds: float) -> float:
-        raise NotImplementedError  # pragma: no cover - interface
+        """See the concrete clocks."""
 
+    @abstractmethod
     def reset(self, start: float) -> None:
-        raise NotImplementedError  # pragma: no cover - interface
+        """See the concrete clocks."""
 
     def describe(self) -> dict[str, object]:
         return {"mode": self.mode, "now": iso(self.now())}
