@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drs_orchestrator.emulator import Emulator
+from drs_orchestrator.emulator.scenario import parse_faults
 
 
 def one_region(count: int, prefix: str = "srv-", **extra: Any) -> dict[str, Any]:
@@ -30,3 +31,8 @@ def run_until_complete(emulator: Emulator, drs: Any, job_id: str, step: float = 
             return job
         emulator.advance(step)
     raise AssertionError(f"job {job_id} never completed")
+
+
+def inject(emulator: Emulator, *faults: dict[str, Any]) -> None:
+    """Replace the emulator's faults with these (items as in a scenario file)."""
+    emulator.set_faults(parse_faults({"faults": list(faults)}))

@@ -123,8 +123,7 @@ async def _faults(request: Request) -> Response:
             faults = parse_faults(await _json_body(request))
         except ScenarioError as exc:
             return _bad(f"Invalid faults: {exc}")
-        with emulator.lock:
-            emulator.faults.replace(faults)
+        return JSONResponse({"faults": emulator.set_faults(faults)})
     return JSONResponse({"faults": emulator.faults.to_wire()})
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, deque
-from collections.abc import Iterator
 from typing import Any
 
 from .clock import Clock, ManualClock, iso
@@ -195,15 +194,18 @@ class Emulator:
 
     # -- inspection --------------------------------------------------------------------------
 
-    def iter_regions(self) -> Iterator[RegionEstate]:
-        return iter(self.regions.values())
+    def set_faults(self, faults: list[Any]) -> list[dict[str, Any]]:
+        """Replace the active faults (parsed items, as in a scenario's `faults`)."""
+        with self.lock:
+            self.faults.replace(faults)
+            return self.faults.to_wire()
 
     def state(self) -> dict[str, Any]:
         """A summary of everything, for the admin API and for people."""
         with self.lock:
             now = self.settle()
             regions = []
-            for r in self.iter_regions():
+            for r in self.regions.values():
                 replication = Counter(s.replication_state for s in r.servers.values())
                 regions.append(
                     {

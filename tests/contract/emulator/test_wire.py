@@ -14,7 +14,7 @@ import pytest
 
 from drs_orchestrator.emulator import Emulator
 from drs_orchestrator.emulator.protocol import conformance_errors, service_model
-from tests.helpers import one_region, run_until_complete, servers_of
+from tests.helpers import inject, one_region, run_until_complete, servers_of
 
 pytestmark = pytest.mark.contract
 
@@ -227,27 +227,20 @@ def test_conflict_and_quota_errors_carry_their_fields(
 def test_throttling_and_internal_errors_are_modelled_and_retryable(
     emulator: Emulator, make_client: Callable[..., Any]
 ) -> None:
-    from drs_orchestrator.emulator.scenario import parse_faults
-
-    emulator.faults.replace(
-        parse_faults(
-            {
-                "faults": [
-                    {
-                        "kind": "throttle",
-                        "operation": "DescribeJobs",
-                        "fraction": 1,
-                        "retryAfterSeconds": 3,
-                    },
-                    {
-                        "kind": "internalError",
-                        "operation": "DescribeRecoveryInstances",
-                        "fraction": 1,
-                        "retryAfterSeconds": 5,
-                    },
-                ]
-            }
-        )
+    inject(
+        emulator,
+        {
+            "kind": "throttle",
+            "operation": "DescribeJobs",
+            "fraction": 1,
+            "retryAfterSeconds": 3,
+        },
+        {
+            "kind": "internalError",
+            "operation": "DescribeRecoveryInstances",
+            "fraction": 1,
+            "retryAfterSeconds": 5,
+        },
     )
     drs = make_client()
     with pytest.raises(drs.exceptions.ThrottlingException) as throttled:

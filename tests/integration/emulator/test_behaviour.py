@@ -10,8 +10,7 @@ import pytest
 
 from drs_orchestrator.emulator import Emulator, load_scenario
 from drs_orchestrator.emulator.clock import parse_iso
-from drs_orchestrator.emulator.scenario import parse_faults
-from tests.helpers import hostname, one_region, run_until_complete, servers_of
+from tests.helpers import hostname, inject, one_region, run_until_complete, servers_of
 
 pytestmark = pytest.mark.integration
 
@@ -124,19 +123,14 @@ def test_an_injected_failure_fails_that_server_only(
 ) -> None:
     db = servers_of(drs, "db")
     bad, good = db[0], db[1]
-    emulator.faults.replace(
-        parse_faults(
-            {
-                "faults": [
-                    {
-                        "kind": "failServer",
-                        "hostname": hostname(bad),
-                        "phase": phase,
-                        "rawError": f"{phase.lower()} broke",
-                    }
-                ]
-            }
-        )
+    inject(
+        emulator,
+        {
+            "kind": "failServer",
+            "hostname": hostname(bad),
+            "phase": phase,
+            "rawError": f"{phase.lower()} broke",
+        },
     )
     job_id = _drill(drs, [bad["sourceServerID"], good["sourceServerID"]])
     job = run_until_complete(emulator, drs, job_id)
@@ -166,19 +160,14 @@ def test_an_injected_failure_fails_that_server_only(
 
 def test_post_launch_actions_progress_and_can_fail(emulator: Emulator, drs: Any) -> None:
     app = servers_of(drs, "app")  # postLaunchEnabled in the demo estate
-    emulator.faults.replace(
-        parse_faults(
-            {
-                "faults": [
-                    {
-                        "kind": "failServer",
-                        "hostname": hostname(app[0]),
-                        "phase": "POST_LAUNCH",
-                        "rawError": "health check failed! HTTP 503 (expected 200)\nretry=0",
-                    }
-                ]
-            }
-        )
+    inject(
+        emulator,
+        {
+            "kind": "failServer",
+            "hostname": hostname(app[0]),
+            "phase": "POST_LAUNCH",
+            "rawError": "health check failed! HTTP 503 (expected 200)\nretry=0",
+        },
     )
     job_id = _drill(drs, [s["sourceServerID"] for s in app[:2]], drill=False)
     job = run_until_complete(emulator, drs, job_id, step=10)
@@ -335,19 +324,14 @@ def test_terminating_drill_instances(emulator: Emulator, drs: Any) -> None:
 def test_a_throttling_storm_is_survived_by_retrying_clients(
     emulator: Emulator, make_client: Callable[..., Any]
 ) -> None:
-    emulator.faults.replace(
-        parse_faults(
-            {
-                "faults": [
-                    {
-                        "kind": "throttle",
-                        "operation": "Describe*",
-                        "fraction": 0.5,
-                        "retryAfterSeconds": 0,
-                    }
-                ]
-            }
-        )
+    inject(
+        emulator,
+        {
+            "kind": "throttle",
+            "operation": "Describe*",
+            "fraction": 0.5,
+            "retryAfterSeconds": 0,
+        },
     )
     patient = make_client(retries=9)
     items = [
