@@ -1,0 +1,78 @@
+"""The FastAPI application under /api/v1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from drs_orchestrator import __version__
+from drs_orchestrator.api import problems
+from drs_orchestrator.api.common import ApiModel
+from drs_orchestrator.api.routes import audit, discovery, groups, identity, plans
+from drs_orchestrator.api.services import Services, Svc
+
+PREFIX = "/api/v1"
+
+
+class Health(ApiModel):
+    status: str
+    version: str
+    database: str
+
+
+health_router = APIRouter(tags=["health"])
+
+
+@health_router.get("/health", operation_id="health")
+def health(svc: Svc) -> Health:
+    """Liveness and database reachability; needs no sign-in."""
+    try:
+        with svc.ctx.read() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        database = "ok"
+    except sa.exc.SQLAlchemyError as error:
+        database = f"error: {type(error).__name__}"
+    return Health(
+        status="ok" if database == "ok" else "degraded", version=__version__, database=database
+    )
+
+
+def create_app(services: Services) -> FastAPI:
+    app = FastAPI(
+        title="drs-orchestrator",
+        version=__version__,
+        description="Disaster-recovery orchestration for AWS Elastic Disaster Recovery.",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.services = services
+    problems.install(app)
+    for router in (
+        health_router,
+        identity.router,
+        groups.router,
+        plans.router,
+        discovery.router,
+        audit.router,
+    ):
+        app.include_router(router, prefix=PREFIX)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components["Problem"] = problems.Problem.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            components.update(components["Problem"].pop("$defs", {}))
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

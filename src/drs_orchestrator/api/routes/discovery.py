@@ -1,0 +1,140 @@
+"""/drs: discovery of source servers and of the regions DRS is initialised in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from drs_orchestrator.api.auth import Reader
+from drs_orchestrator.api.common import ApiModel, Cursor, Limit
+from drs_orchestrator.api.problems import responses
+from drs_orchestrator.api.services import Svc
+from drs_orchestrator.domain.errors import InvalidInput, Violation
+from drs_orchestrator.service.discovery import DiscoveredServer, Discovery
+
+router = APIRouter(prefix="/drs", tags=["discovery"])
+
+
+class DiscoveredServerOut(ApiModel):
+    source_server_id: str
+    hostname: str
+    replication_state: str
+    lag_seconds: int | None
+    last_seen_at: datetime | None
+    last_drill_at: datetime | None
+    last_recovery_at: datetime | None
+    tags: dict[str, str]
+    protection_group_id: str | None
+    protection_group_name: str | None
+    selectable: bool
+
+
+class DiscoveryOut(ApiModel):
+    account_id: str
+    region: str
+    initialized: bool
+    items: list[DiscoveredServerOut]
+    next_cursor: str | None
+
+
+class RegionOut(ApiModel):
+    region: str
+    initialized: bool
+    error: str | None
+
+
+class RegionsOut(ApiModel):
+    account_id: str
+    regions: list[RegionOut]
+
+
+def server_out(s: DiscoveredServer) -> DiscoveredServerOut:
+    f = s.facts
+    return DiscoveredServerOut(
+        source_server_id=f.source_server_id,
+        hostname=f.hostname,
+        replication_state=f.replication_state,
+        lag_seconds=f.lag_seconds,
+        last_seen_at=f.last_seen_at,
+        last_drill_at=f.last_drill_at,
+        last_recovery_at=f.last_recovery_at,
+        tags=dict(f.tags),
+        protection_group_id=s.assignment.protection_group_id if s.assignment else None,
+        protection_group_name=s.assignment.protection_group_name if s.assignment else None,
+        selectable=s.selectable,
+    )
+
+
+def discovery_out(d: Discovery) -> DiscoveryOut:
+    return DiscoveryOut(
+        account_id=d.account_id,
+        region=d.region,
+        initialized=True,
+        items=[server_out(s) for s in d.items],
+        next_cursor=d.next_cursor,
+    )
+
+
+AccountQuery = Annotated[
+    str | None,
+    Query(
+        alias="accountId", pattern=r"^[0-9]{12}$", description="Default: the deployment's account."
+    ),
+]
+
+
+@router.get(
+    "/source-servers",
+    responses=responses(400, 401, 403, 404, 503),
+    operation_id="listSourceServers",
+)
+def source_servers(
+    svc: Svc,
+    _: Reader,
+    region: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$",
+            description="Required unless protectionGroupId is given.",
+        ),
+    ] = None,
+    account_id: AccountQuery = None,
+    protection_group_id: Annotated[
+        str | None,
+        Query(
+            alias="protectionGroupId",
+            max_length=64,
+            description="Only this group's servers, resolved now.",
+        ),
+    ] = None,
+    editing_group_id: Annotated[
+        str | None,
+        Query(
+            alias="editingGroupId",
+            max_length=64,
+            description="Keep this group's servers selectable.",
+        ),
+    ] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> DiscoveryOut:
+    """DRS source servers with hostname, replication, lag, last drill and group; paged through DRS."""
+    if protection_group_id is not None:
+        return discovery_out(svc.discovery.of_group(protection_group_id))
+    if region is None:
+        raise InvalidInput([Violation("region", "FIELD_REQUIRED", "region parameter is required")])
+    return discovery_out(svc.discovery.page(account_id, region, limit, cursor, editing_group_id))
+
+
+@router.get("/regions", responses=responses(400, 401, 403), operation_id="listDrsRegions")
+def regions(svc: Svc, _: Reader, account_id: AccountQuery = None) -> RegionsOut:
+    """Every region, and whether DRS is initialised there."""
+    account, found = svc.discovery.regions(account_id)
+    return RegionsOut(
+        account_id=account,
+        regions=[
+            RegionOut(region=r.region, initialized=r.initialized, error=r.error) for r in found
+        ],
+    )

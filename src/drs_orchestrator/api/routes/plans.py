@@ -1,0 +1,146 @@
+"""/recovery-plans"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
+
+from drs_orchestrator.api.auth import Configurer, Reader
+from drs_orchestrator.api.common import ApiModel, Cursor, IfMatch, Limit, Page, etag
+from drs_orchestrator.api.problems import responses
+from drs_orchestrator.api.services import Svc
+from drs_orchestrator.domain.plans import RecoveryPlanSpec
+from drs_orchestrator.store.plans import PlanRecord, VersionRecord
+
+router = APIRouter(prefix="/recovery-plans", tags=["recovery plans"])
+
+
+class RecoveryPlanOut(RecoveryPlanSpec):
+    id: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+
+
+class PlanVersionSummary(ApiModel):
+    version: int
+    name: str
+    created_at: datetime
+    created_by: str
+
+
+class PlanVersionOut(PlanVersionSummary):
+    plan: RecoveryPlanSpec
+
+
+def plan_out(record: PlanRecord) -> RecoveryPlanOut:
+    return RecoveryPlanOut.model_validate(
+        {
+            **record.document,
+            "id": record.id,
+            "version": record.version,
+            "createdAt": record.created_at,
+            "updatedAt": record.updated_at,
+            "createdBy": record.created_by,
+        }
+    )
+
+
+def version_summary(v: VersionRecord) -> PlanVersionSummary:
+    return PlanVersionSummary(
+        version=v.version, name=v.document["name"], created_at=v.created_at, created_by=v.created_by
+    )
+
+
+@router.get("", responses=responses(400, 401, 403), operation_id="listRecoveryPlans")
+def list_plans(
+    svc: Svc, _: Reader, limit: Limit = 100, cursor: Cursor = None
+) -> Page[RecoveryPlanOut]:
+    page = svc.plans.list(limit, cursor)
+    return Page[RecoveryPlanOut](
+        items=[plan_out(r) for r in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(400, 401, 403, 409, 503),
+    operation_id="createRecoveryPlan",
+)
+def create_plan(
+    spec: RecoveryPlanSpec, svc: Svc, who: Configurer, response: Response
+) -> RecoveryPlanOut:
+    record = svc.plans.create(spec, who.username)
+    etag(response, record.version)
+    response.headers["Location"] = f"/api/v1/recovery-plans/{record.id}"
+    return plan_out(record)
+
+
+@router.get("/{plan_id}", responses=responses(401, 403, 404), operation_id="getRecoveryPlan")
+def get_plan(plan_id: str, svc: Svc, _: Reader, response: Response) -> RecoveryPlanOut:
+    record = svc.plans.get(plan_id)
+    etag(response, record.version)
+    return plan_out(record)
+
+
+@router.put(
+    "/{plan_id}",
+    responses=responses(400, 401, 403, 404, 409, 412, 503),
+    operation_id="updateRecoveryPlan",
+)
+def update_plan(
+    plan_id: str,
+    spec: RecoveryPlanSpec,
+    svc: Svc,
+    who: Configurer,
+    version: IfMatch,
+    response: Response,
+) -> RecoveryPlanOut:
+    record = svc.plans.update(plan_id, spec, version, who.username)
+    etag(response, record.version)
+    return plan_out(record)
+
+
+@router.delete(
+    "/{plan_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(400, 401, 403, 404, 409, 412),
+    operation_id="deleteRecoveryPlan",
+)
+def delete_plan(plan_id: str, svc: Svc, who: Configurer, version: IfMatch) -> None:
+    svc.plans.delete(plan_id, version, who.username)
+
+
+@router.get(
+    "/{plan_id}/versions", responses=responses(400, 401, 403, 404), operation_id="listPlanVersions"
+)
+def versions(
+    plan_id: str, svc: Svc, _: Reader, limit: Limit = 100, cursor: Cursor = None
+) -> Page[PlanVersionSummary]:
+    """Every saved version, newest first."""
+    page = svc.plans.versions(plan_id, limit, cursor)
+    return Page[PlanVersionSummary](
+        items=[version_summary(v) for v in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get(
+    "/{plan_id}/versions/{version}",
+    responses=responses(400, 401, 403, 404),
+    operation_id="getPlanVersion",
+)
+def version(
+    plan_id: str, version: Annotated[int, Path(ge=1, le=2**31 - 1)], svc: Svc, _: Reader
+) -> PlanVersionOut:
+    v = svc.plans.version(plan_id, version)
+    return PlanVersionOut(
+        version=v.version,
+        name=v.document["name"],
+        created_at=v.created_at,
+        created_by=v.created_by,
+        plan=RecoveryPlanSpec.model_validate(v.document),
+    )

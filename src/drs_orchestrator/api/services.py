@@ -1,0 +1,57 @@
+"""The composition root: settings in, every service wired to the database and DRS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from drs_orchestrator.config import Settings
+from drs_orchestrator.drs.gateway import DrsGateway
+from drs_orchestrator.service.context import Context
+from drs_orchestrator.service.discovery import DiscoveryService
+from drs_orchestrator.service.groups import GroupService
+from drs_orchestrator.service.identity import CognitoVerifier, LocalIssuer
+from drs_orchestrator.service.plans import PlanService
+from drs_orchestrator.service.users import UserService
+from drs_orchestrator.store.db import create_engine, migrate
+
+
+@dataclass
+class Services:
+    ctx: Context
+    groups: GroupService
+    plans: PlanService
+    discovery: DiscoveryService
+    users: UserService
+    issuer: LocalIssuer
+    verifier: LocalIssuer | CognitoVerifier
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        engine = create_engine(settings.database())
+        migrate(engine)
+        own = settings.account_id
+        gateway = DrsGateway(lambda account: {} if account == own else None)
+        ctx = Context(engine, gateway, settings)
+        issuer = LocalIssuer(ctx)
+        issuer.ensure_key()
+        verifier = CognitoVerifier(ctx) if settings.cognito_enabled else issuer
+        return cls(
+            ctx,
+            GroupService(ctx),
+            PlanService(ctx),
+            DiscoveryService(ctx),
+            UserService(ctx),
+            issuer,
+            verifier,
+        )
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+Svc = Annotated[Services, Depends(get_services)]

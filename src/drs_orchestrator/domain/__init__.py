@@ -1,0 +1,1 @@
+"""The operators' model: protection groups, recovery plans, roles, lint. Pure: no I/O, no clock."""

@@ -1,0 +1,150 @@
+"""The questions the API asks DRS, with failures mapped to domain errors that fail closed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from threading import Lock
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drs_orchestrator.domain.errors import (
+    DrsNotInitialized,
+    DrsUnavailable,
+    InvalidInput,
+    Violation,
+)
+from drs_orchestrator.domain.servers import ServerFacts
+from drs_orchestrator.drs.client import drs_client
+from drs_orchestrator.drs.mapping import server_facts
+
+if TYPE_CHECKING:
+    from mypy_boto3_drs import DrsClient
+
+# DescribeSourceServers accepts at most 200 IDs in its filter.
+_ID_FILTER_MAX = 200
+
+
+@dataclass(frozen=True)
+class RegionStatus:
+    region: str
+    initialized: bool
+    error: str | None = None
+
+
+class DrsGateway:
+    """One boto3 client per account and region, reused across requests (they are thread-safe).
+
+    `credentials_for(account)` returns keyword arguments for `drs_client` (static keys or
+    an assumed role's); None means the account is not one this deployment can reach.
+    """
+
+    def __init__(self, credentials_for: Callable[[str], dict[str, str] | None]) -> None:
+        self._credentials_for = credentials_for
+        self._clients: dict[tuple[str, str], DrsClient] = {}
+        self._lock = Lock()
+
+    def client(self, account_id: str, region: str) -> DrsClient:
+        with self._lock:
+            key = (account_id, region)
+            if key not in self._clients:
+                credentials = self._credentials_for(account_id)
+                if credentials is None:
+                    raise InvalidInput(
+                        [
+                            Violation(
+                                "accountId",
+                                "ACCOUNT_NOT_CONFIGURED",
+                                f"Account {account_id} is not one this deployment can reach "
+                                "(only its own account, DRSO_ACCOUNT_ID, so far)",
+                            )
+                        ],
+                        code="ACCOUNT_NOT_CONFIGURED",
+                    )
+                self._clients[key] = drs_client(region, **credentials)
+            return self._clients[key]
+
+    @contextmanager
+    def _asking(self, account_id: str, region: str) -> Iterator[None]:
+        try:
+            yield
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code == "UninitializedAccountException":
+                raise DrsNotInitialized(account_id, region) from error
+            message = error.response.get("Error", {}).get("Message", "")
+            raise DrsUnavailable(account_id, region, f"{code}: {message}") from error
+        except BotoCoreError as error:
+            raise DrsUnavailable(account_id, region, str(error)) from error
+
+    def source_servers(
+        self, account_id: str, region: str, server_ids: Sequence[str] | None = None
+    ) -> list[ServerFacts]:
+        """All servers in the region, or just `server_ids` (asked in filters of 200)."""
+        client = self.client(account_id, region)
+        found: list[ServerFacts] = []
+        with self._asking(account_id, region):
+            paginator = client.get_paginator("describe_source_servers")
+            if server_ids is None:
+                batches: list[dict[str, Any]] = [{}]
+            else:
+                ids = sorted(set(server_ids))
+                batches = [
+                    {"sourceServerIDs": ids[i : i + _ID_FILTER_MAX]}
+                    for i in range(0, len(ids), _ID_FILTER_MAX)
+                ]
+            for filters in batches:
+                for page in paginator.paginate(
+                    filters=filters, PaginationConfig={"PageSize": 1000}
+                ):
+                    found += [server_facts(s) for s in page["items"]]
+        return found
+
+    def source_servers_page(
+        self, account_id: str, region: str, limit: int, token: str | None
+    ) -> tuple[list[ServerFacts], str | None]:
+        """One page of DRS's own listing and the token for the next."""
+        args: dict[str, Any] = {"filters": {}, "maxResults": limit}
+        if token:
+            args["nextToken"] = token
+        client = self.client(account_id, region)
+        with self._asking(account_id, region):
+            answer = client.describe_source_servers(**args)
+        return [server_facts(s) for s in answer["items"]], answer.get("nextToken")
+
+    @staticmethod
+    def known_regions() -> list[str]:
+        """Every region botocore knows DRS in."""
+        return boto3.session.Session().get_available_regions("drs")
+
+    def region_status(self, account_id: str, region: str) -> RegionStatus:
+        try:
+            with self._asking(account_id, region):
+                self.client(account_id, region).describe_source_servers(maxResults=1)
+        except DrsNotInitialized:
+            return RegionStatus(region, initialized=False)
+        except DrsUnavailable as error:
+            return RegionStatus(region, initialized=False, error=error.message)
+        return RegionStatus(region, initialized=True)
+
+    def regions(self, account_id: str, regions: Sequence[str]) -> list[RegionStatus]:
+        """Where DRS is initialised, asked of every region at once."""
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return list(pool.map(lambda r: self.region_status(account_id, r), regions))
+
+    def running_recovery_instances(self, account_id: str, region: str) -> list[dict[str, Any]]:
+        """Recovery instances that still exist (EC2 state other than terminated)."""
+        client = self.client(account_id, region)
+        found: list[dict[str, Any]] = []
+        with self._asking(account_id, region):
+            for page in client.get_paginator("describe_recovery_instances").paginate(filters={}):
+                found += [
+                    dict(i)
+                    for i in page["items"]
+                    if i.get("ec2InstanceState") not in {"TERMINATED", "SHUTTING-DOWN"}
+                ]
+        return found

@@ -1,0 +1,2 @@
+"""Use cases: validate with the domain, ask DRS, write through the store, audit; one
+transaction per change."""

@@ -1,0 +1,182 @@
+"""The schema. Uniqueness and references are enforced here, by the database, not by a
+read-then-write check in code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = sa.MetaData(naming_convention=NAMING)
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on SQLite (which forgets zones) as on PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _id() -> sa.Column[str]:
+    return sa.Column("id", sa.String(36), primary_key=True)
+
+
+def _stamps() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("created_at", UtcDateTime, nullable=False),
+        sa.Column("updated_at", UtcDateTime, nullable=False),
+        sa.Column("created_by", sa.String(256), nullable=False),
+    ]
+
+
+protection_groups = sa.Table(
+    "protection_groups",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(128), nullable=False),
+    # casefolded name: the unique index makes names unique without regard to case
+    sa.Column("name_key", sa.String(128), nullable=False, unique=True),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("account_id", sa.String(12), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("source_server_ids", sa.JSON, nullable=True),
+    sa.Column("selector_tags", sa.JSON, nullable=True),
+    *_stamps(),
+)
+
+# One row per server a group holds (explicit, or resolved from its selector when saved).
+# The primary key is the rule "a server belongs to one group at most".
+group_servers = sa.Table(
+    "group_servers",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("source_server_id", sa.String(19), primary_key=True),
+    sa.Column(
+        "group_id",
+        sa.String(36),
+        sa.ForeignKey("protection_groups.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+)
+
+recovery_plans = sa.Table(
+    "recovery_plans",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("name_key", sa.String(128), nullable=False, unique=True),
+    sa.Column("document", sa.JSON, nullable=False),
+    *_stamps(),
+)
+
+plan_versions = sa.Table(
+    "plan_versions",
+    metadata,
+    sa.Column(
+        "plan_id",
+        sa.String(36),
+        sa.ForeignKey("recovery_plans.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("document", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("created_by", sa.String(256), nullable=False),
+)
+
+# Which groups each plan uses; RESTRICT makes "a referenced group cannot be deleted" hold
+# even against a concurrent plan save.
+plan_groups = sa.Table(
+    "plan_groups",
+    metadata,
+    sa.Column(
+        "plan_id",
+        sa.String(36),
+        sa.ForeignKey("recovery_plans.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "group_id",
+        sa.String(36),
+        sa.ForeignKey("protection_groups.id", ondelete="RESTRICT"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    _id(),
+    sa.Column("username", sa.String(128), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(256), nullable=False),
+    sa.Column("roles", sa.JSON, nullable=False),
+    *_stamps(),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    _id(),
+    sa.Column(
+        "user_id",
+        sa.String(36),
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("roles", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=True),
+    sa.Column("last_used_at", UtcDateTime, nullable=True),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+signing_keys = sa.Table(
+    "signing_keys",
+    metadata,
+    sa.Column("kid", sa.String(64), primary_key=True),
+    sa.Column("private_pem", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("actor", sa.String(256), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("resource_type", sa.String(64), nullable=False),
+    sa.Column("resource_id", sa.String(64), nullable=False),
+    sa.Column("before", sa.JSON, nullable=True),
+    sa.Column("after", sa.JSON, nullable=True),
+    sa.Index("ix_audit_log_resource", "resource_type", "resource_id"),
+)

@@ -1,0 +1,117 @@
+"""The API over real HTTP, talking to the emulator over real HTTP through boto3.
+
+One API server per session; each test gets a fresh database (SQLite in its tmp dir, or a
+clean PostgreSQL schema) by swapping the app's services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from drs_orchestrator.api.app import create_app
+from drs_orchestrator.api.server import ApiThread
+from drs_orchestrator.api.services import Services
+from drs_orchestrator.config import Settings
+from drs_orchestrator.emulator import Emulator
+from tests.store_backends import fresh_database_url
+
+ADMIN_PASSWORD = "admin-password-1"
+
+
+@pytest.fixture(scope="session")
+def _api(_emulator_server: tuple[Emulator, str]) -> Iterator[tuple[object, str]]:
+    endpoint = _emulator_server[1]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AWS_ENDPOINT_URL_DRS", endpoint)
+        mp.setenv("AWS_ACCESS_KEY_ID", "111111111111")
+        mp.setenv("AWS_SECRET_ACCESS_KEY", "emulator")
+        mp.delenv("AWS_PROFILE", raising=False)
+        app = create_app(None)  # type: ignore[arg-type]
+        with ApiThread(app) as url:
+            yield app, url
+
+
+def build_services(database_url: str, **settings: object) -> Services:
+    return Services.build(
+        Settings(
+            database_url=database_url,
+            admin_password=ADMIN_PASSWORD,
+            regions=["us-east-1", "us-west-2", "eu-west-1"],
+            **settings,  # type: ignore[arg-type]
+        )
+    )
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def services(
+    _api: tuple[object, str], emulator: Emulator, tmp_path: Path, backend: str
+) -> Iterator[Services]:
+    svc = build_services(fresh_database_url(backend, tmp_path))
+    svc.users.bootstrap_admin()
+    _api[0].state.services = svc  # type: ignore[attr-defined]
+    yield svc
+    svc.ctx.engine.dispose()
+
+
+@pytest.fixture
+def api_url(_api: tuple[object, str], services: Services) -> str:
+    return _api[1] + "/api/v1"
+
+
+def sign_in(api_url: str, username: str, password: str) -> httpx.Client:
+    answer = httpx.post(f"{api_url}/auth/token", data={"username": username, "password": password})
+    assert answer.status_code == 200, answer.text
+    token = answer.json()["access_token"]
+    return httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture
+def admin(api_url: str) -> Iterator[httpx.Client]:
+    with sign_in(api_url, "admin", ADMIN_PASSWORD) as client:
+        yield client
+
+
+@pytest.fixture
+def anonymous(api_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api_url) as client:
+        yield client
+
+
+@pytest.fixture
+def as_role(api_url: str, admin: httpx.Client) -> Iterator[Callable[[str], httpx.Client]]:
+    """A signed-in client holding just `role` (a user is made for it)."""
+    clients: list[httpx.Client] = []
+
+    def make(role: str) -> httpx.Client:
+        name = f"user-{role}"
+        if admin.get(f"/users/{name}").status_code == 404:
+            made = admin.post(
+                "/users", json={"username": name, "password": "password-1", "roles": [role]}
+            )
+            assert made.status_code == 201, made.text
+        clients.append(sign_in(api_url, name, "password-1"))
+        return clients[-1]
+
+    yield make
+    for c in clients:
+        c.close()
+
+
+@pytest.fixture
+def server_ids(admin: httpx.Client) -> Callable[[str, str], list[str]]:
+    """Source server IDs of the demo estate by tier: `server_ids("us-east-1", "db")`."""
+
+    def ids(region: str, tier: str) -> list[str]:
+        items = admin.get("/drs/source-servers", params={"region": region}).json()["items"]
+        return sorted(s["sourceServerId"] for s in items if s["tags"].get("Tier") == tier)
+
+    return ids
