@@ -13,6 +13,7 @@ from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.discovery import DiscoveryService
 from drs_orchestrator.service.groups import GroupService
 from drs_orchestrator.service.identity import CognitoVerifier, LocalIssuer
+from drs_orchestrator.service.lint import LintService
 from drs_orchestrator.service.plans import PlanService
 from drs_orchestrator.service.users import UserService
 from drs_orchestrator.store.db import create_engine, migrate
@@ -23,6 +24,7 @@ class Services:
     ctx: Context
     groups: GroupService
     plans: PlanService
+    lint: LintService
     discovery: DiscoveryService
     users: UserService
     issuer: LocalIssuer
@@ -38,10 +40,12 @@ class Services:
         issuer = LocalIssuer(ctx)
         issuer.ensure_key()
         verifier = CognitoVerifier(ctx) if settings.cognito_enabled else issuer
+        plans = PlanService(ctx)
         return cls(
             ctx,
             GroupService(ctx),
-            PlanService(ctx),
+            plans,
+            LintService(ctx, plans),
             DiscoveryService(ctx),
             UserService(ctx),
             issuer,

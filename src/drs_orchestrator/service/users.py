@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from drs_orchestrator.domain.errors import Conflict, InvalidInput, NotFound, Unauthorized, Violation
 from drs_orchestrator.domain.model import Document
-from drs_orchestrator.domain.roles import Role
+from drs_orchestrator.domain.roles import ROLE_PERMISSIONS, Role, permissions_of
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.store import audit, pages, users
 from drs_orchestrator.store.users import TokenRecord, UserRecord
@@ -272,8 +272,14 @@ class UserService:
                 raise Unauthorized("INVALID_TOKEN", "The API token is unknown, revoked or expired")
             users.touch_token(conn, record.id, now)
         # A token never carries more than its owner holds now.
-        roles = frozenset(Role(r) for r in set(record.roles) & set(record.user_roles))
+        roles = within({Role(r) for r in record.roles}, {Role(r) for r in record.user_roles})
         return Identity(record.user_id, record.username, roles, "api-token")
+
+
+def within(token_roles: set[Role], owner_roles: set[Role]) -> frozenset[Role]:
+    """The roles whose every permission both the token and its owner grant now."""
+    allowed = permissions_of(token_roles) & permissions_of(owner_roles)
+    return frozenset(r for r in token_roles | owner_roles if ROLE_PERMISSIONS[r] <= allowed)
 
 
 def _expired(expires_at: datetime | None, now: datetime) -> bool:

@@ -36,14 +36,13 @@ def _api(_emulator_server: tuple[Emulator, str]) -> Iterator[tuple[object, str]]
 
 
 def build_services(database_url: str, **settings: object) -> Services:
-    return Services.build(
-        Settings(
-            database_url=database_url,
-            admin_password=ADMIN_PASSWORD,
-            regions=["us-east-1", "us-west-2", "eu-west-1"],
-            **settings,  # type: ignore[arg-type]
-        )
-    )
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "admin_password": ADMIN_PASSWORD,
+        "regions": ["us-east-1", "us-west-2", "eu-west-1"],
+        **settings,
+    }
+    return Services.build(Settings.model_validate(values))
 
 
 @pytest.fixture(params=["sqlite"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response, status
 
@@ -11,6 +11,7 @@ from drs_orchestrator.api.auth import Configurer, Reader
 from drs_orchestrator.api.common import ApiModel, Cursor, IfMatch, Limit, Page, etag
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Svc
+from drs_orchestrator.domain.lint import Finding
 from drs_orchestrator.domain.plans import RecoveryPlanSpec
 from drs_orchestrator.store.plans import PlanRecord, VersionRecord
 
@@ -53,6 +54,38 @@ def version_summary(v: VersionRecord) -> PlanVersionSummary:
     return PlanVersionSummary(
         version=v.version, name=v.document["name"], created_at=v.created_at, created_by=v.created_by
     )
+
+
+class FindingOut(ApiModel):
+    severity: Literal["error", "warning", "info"]
+    code: str
+    message: str
+    fix: str
+    wave: str | None
+    server_id: str | None
+
+
+class LintOut(ApiModel):
+    ok: bool
+    errors: int
+    warnings: int
+    findings: list[FindingOut]
+
+
+def lint_out(findings: list[Finding]) -> LintOut:
+    errors = sum(f.severity == "error" for f in findings)
+    return LintOut(
+        ok=errors == 0,
+        errors=errors,
+        warnings=sum(f.severity == "warning" for f in findings),
+        findings=[FindingOut(**vars(f)) for f in findings],
+    )
+
+
+@router.post("/lint", responses=responses(400, 401, 403, 503), operation_id="lintPlanDocument")
+def lint_document(spec: RecoveryPlanSpec, svc: Svc, _: Reader) -> LintOut:
+    """Lint a plan before saving it: every finding, with a fix."""
+    return lint_out(svc.lint.lint(spec))
 
 
 @router.get("", responses=responses(400, 401, 403), operation_id="listRecoveryPlans")
@@ -113,6 +146,12 @@ def update_plan(
 )
 def delete_plan(plan_id: str, svc: Svc, who: Configurer, version: IfMatch) -> None:
     svc.plans.delete(plan_id, version, who.username)
+
+
+@router.get("/{plan_id}/lint", responses=responses(401, 403, 404, 503), operation_id="lintPlan")
+def lint_plan(plan_id: str, svc: Svc, _: Reader) -> LintOut:
+    """What would go wrong if the plan ran now."""
+    return lint_out(svc.lint.lint(svc.plans.get(plan_id).spec()))
 
 
 @router.get(

@@ -1,0 +1,241 @@
+"""Readiness lint: what would go wrong if the plan ran now, with a fix for each finding."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from drs_orchestrator.domain import graph
+from drs_orchestrator.domain.errors import Violation
+from drs_orchestrator.domain.hooks import SsmCommand, Wait
+from drs_orchestrator.domain.plans import (
+    GroupMembers,
+    RecoveryPlanSpec,
+    Wave,
+    reference_violations,
+    structure_violations,
+    wave_servers,
+)
+from drs_orchestrator.domain.servers import CONTINUOUS, ServerFacts
+
+Severity = Literal["error", "warning", "info"]
+
+# DRS quotas (drs-facts.md): servers in one job, servers across active jobs.
+SERVERS_PER_JOB = 100
+SERVERS_IN_ACTIVE_JOBS = 500
+# A wave's usual wall time when the orchestrator has not measured one yet (drs-facts.md:
+# a drill is about 20 minutes; a recovery adds about 10 for post-launch actions).
+USUAL_WAVE_MINUTES = 20
+STALE_DRILL_DAYS = 30
+# Replication states in which a launch cannot succeed (no point in time to launch from).
+CANNOT_LAUNCH = frozenset({"INITIATING", "INITIAL_SYNC", "STOPPED", "DISCONNECTED"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    code: str
+    message: str
+    fix: str
+    wave: str | None = None
+    server_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Estate:
+    """What DRS says now about the plan's servers."""
+
+    servers: Mapping[str, ServerFacts]
+    # source server ID -> recovery instance IDs still running from earlier launches
+    running_instances: Mapping[str, list[str]]
+    # source server ID -> post-launch actions (SSM) enabled; None when not asked
+    post_launch: Mapping[str, bool] | None
+    now: datetime
+
+
+def _from_violation(v: Violation, plan: RecoveryPlanSpec) -> Finding:
+    wave = None
+    if v.field.startswith("waves["):
+        wave = plan.waves[int(v.field[6 : v.field.index("]")])].name
+    return Finding(
+        "error", v.code, f"{v.field}: {v.message}", "Correct the plan and apply it again", wave
+    )
+
+
+def wave_minutes(wave: Wave) -> float:
+    waits = sum(
+        h.duration_seconds for h in [*wave.pre_hooks, *wave.post_hooks] if isinstance(h, Wait)
+    )
+    return USUAL_WAVE_MINUTES + waits / 60
+
+
+def _server_findings(wave: Wave, server_ids: list[str], estate: Estate) -> list[Finding]:
+    out = []
+    stale_before = estate.now - timedelta(days=STALE_DRILL_DAYS)
+    for sid in server_ids:
+        facts = estate.servers.get(sid)
+        if facts is None:
+            out.append(
+                Finding(
+                    "error",
+                    "SERVER_MISSING",
+                    f"{sid} is no longer a DRS source server",
+                    "Remove it from its protection group, or reinstall the DRS agent",
+                    wave.name,
+                    sid,
+                )
+            )
+            continue
+        name = f"{facts.hostname} ({sid})"
+        if facts.replication_state in CANNOT_LAUNCH:
+            out.append(
+                Finding(
+                    "error",
+                    "SERVER_CANNOT_LAUNCH",
+                    f"{name} is {facts.replication_state}: DRS has no point in time to launch",
+                    "Wait for initial sync to finish, or fix replication, before running",
+                    wave.name,
+                    sid,
+                )
+            )
+        elif facts.replication_state != CONTINUOUS:
+            lag = f", {facts.lag_seconds // 60} min behind" if facts.lag_seconds else ""
+            out.append(
+                Finding(
+                    "warning",
+                    "SERVER_NOT_CONTINUOUS",
+                    f"{name} replication is {facts.replication_state}{lag}; it would "
+                    "launch from an older point in time",
+                    "Fix replication (see the DRS console) so data loss stays within RPO",
+                    wave.name,
+                    sid,
+                )
+            )
+        if sid in estate.running_instances:
+            ids = ", ".join(estate.running_instances[sid])
+            out.append(
+                Finding(
+                    "warning",
+                    "INSTANCES_STILL_RUNNING",
+                    f"{name} still has recovery instances from an earlier launch: {ids}",
+                    "Clean up the earlier drill first (it costs money and may clash)",
+                    wave.name,
+                    sid,
+                )
+            )
+        if facts.last_drill_at is None:
+            out.append(
+                Finding(
+                    "info",
+                    "NEVER_DRILLED",
+                    f"{name} has never been drilled",
+                    "Run a drill of this plan",
+                    wave.name,
+                    sid,
+                )
+            )
+        elif facts.last_drill_at < stale_before:
+            out.append(
+                Finding(
+                    "info",
+                    "DRILL_STALE",
+                    f"{name} was last drilled on {facts.last_drill_at:%Y-%m-%d}",
+                    f"Drill at least every {STALE_DRILL_DAYS} days",
+                    wave.name,
+                    sid,
+                )
+            )
+        if (
+            estate.post_launch is not None
+            and any(isinstance(h, SsmCommand) for h in wave.post_hooks + wave.pre_hooks)
+            and not estate.post_launch.get(sid, False)
+        ):
+            out.append(
+                Finding(
+                    "warning",
+                    "SSM_HOOK_WITHOUT_AGENT",
+                    f"An ssmCommand hook targets {name}, whose launch settings do not "
+                    "install the SSM agent (post-launch actions are off)",
+                    "Enable post-launch actions for the server in DRS",
+                    wave.name,
+                    sid,
+                )
+            )
+    return out
+
+
+def lint(
+    plan: RecoveryPlanSpec, groups: Mapping[str, GroupMembers], estate: Estate
+) -> list[Finding]:
+    """Every finding, errors first."""
+    findings = [
+        _from_violation(v, plan)
+        for v in structure_violations(plan) + reference_violations(plan, groups)
+    ]
+    members = {w.name: wave_servers(w, groups) for w in plan.waves}
+    holders: dict[str, list[str]] = {}
+    for gid, group in groups.items():
+        for sid in group.server_ids:
+            holders.setdefault(sid, []).append(group.name)
+    for sid, names in holders.items():
+        if len(names) > 1:
+            findings.append(
+                Finding(
+                    "error",
+                    "SERVER_IN_TWO_GROUPS",
+                    f"{sid} is in groups {', '.join(names)} (their selectors overlap now)",
+                    "Narrow the selectors so each server is in one group",
+                    None,
+                    sid,
+                )
+            )
+    for wave in plan.waves:
+        count = len(members[wave.name])
+        if count > SERVERS_PER_JOB:
+            jobs = -(-count // SERVERS_PER_JOB)
+            findings.append(
+                Finding(
+                    "warning",
+                    "WAVE_OVER_JOB_QUOTA",
+                    f"Wave {wave.name!r} has {count} servers; DRS takes {SERVERS_PER_JOB} "
+                    f"per job, so it will run as {jobs} jobs",
+                    "Nothing to do, or split the wave to control the order",
+                    wave.name,
+                )
+            )
+        findings += _server_findings(wave, members[wave.name], estate)
+    if any(f.code == "DEPENDENCY_CYCLE" for f in findings):
+        return _sorted(findings)
+    edges = plan.edges()
+    for level in graph.levels(edges):
+        at_once = sum(len(members[w]) for w in level)
+        if at_once > SERVERS_IN_ACTIVE_JOBS:
+            findings.append(
+                Finding(
+                    "warning",
+                    "CONCURRENT_SERVERS_OVER_QUOTA",
+                    f"Waves {', '.join(level)} can run at once with {at_once} servers; "
+                    f"DRS allows {SERVERS_IN_ACTIVE_JOBS} in active jobs",
+                    "The engine will queue the excess; add dependencies to order it",
+                )
+            )
+    if plan.rto_target_minutes is not None:
+        minutes, path = graph.critical_path(edges, {w.name: wave_minutes(w) for w in plan.waves})
+        if minutes > plan.rto_target_minutes:
+            findings.append(
+                Finding(
+                    "warning",
+                    "RTO_TARGET_AT_RISK",
+                    f"The critical path {' -> '.join(path)} usually takes about "
+                    f"{minutes:.0f} min, over the {plan.rto_target_minutes} min target",
+                    "Run independent waves in parallel (dependsOn), or revisit the target",
+                )
+            )
+    return _sorted(findings)
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    rank = {"error": 0, "warning": 1, "info": 2}
+    return sorted(findings, key=lambda f: rank[f.severity])

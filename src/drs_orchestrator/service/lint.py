@@ -1,0 +1,51 @@
+"""Plan lint: the pure rules in `domain.lint`, fed with what DRS says now."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from drs_orchestrator.domain.hooks import SsmCommand
+from drs_orchestrator.domain.lint import Estate, Finding, lint
+from drs_orchestrator.domain.plans import GroupMembers, RecoveryPlanSpec
+from drs_orchestrator.domain.servers import ServerFacts
+from drs_orchestrator.service.context import Context
+from drs_orchestrator.service.plans import PlanService
+from drs_orchestrator.store import groups
+
+
+class LintService:
+    def __init__(self, ctx: Context, plans: PlanService) -> None:
+        self.ctx = ctx
+        self.plans = plans
+
+    def lint(self, spec: RecoveryPlanSpec) -> list[Finding]:
+        with self.ctx.read() as conn:
+            records = groups.get_many(conn, spec.group_ids())
+        members = self.plans.members(records)
+        return lint(spec, members, self._estate(spec, members))
+
+    def _estate(self, spec: RecoveryPlanSpec, members: dict[str, GroupMembers]) -> Estate:
+        by_place: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for group in members.values():
+            by_place[(group.account_id, group.region)] |= set(group.server_ids)
+        wants_ssm = {
+            gid
+            for w in spec.waves
+            if any(isinstance(h, SsmCommand) for h in w.pre_hooks + w.post_hooks)
+            for gid in w.protection_group_ids
+        }
+        servers: dict[str, ServerFacts] = {}
+        running: dict[str, list[str]] = {}
+        post_launch: dict[str, bool] = {}
+        for (account, region), ids in by_place.items():
+            listed = sorted(ids)
+            servers |= {
+                s.source_server_id: s for s in self.ctx.drs.source_servers(account, region, listed)
+            }
+            running |= self.ctx.drs.running_instances(account, region, listed)
+            ssm_ids = sorted(
+                {s for g in wants_ssm if g in members for s in members[g].server_ids} & ids
+            )
+            if ssm_ids:
+                post_launch |= self.ctx.drs.post_launch_enabled(account, region, ssm_ids)
+        return Estate(servers, running, post_launch if wants_ssm else None, self.ctx.now())
