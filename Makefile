@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: install
-	$(BIN)/drs-orchestrator demo
+	$(BIN)/drs-orchestrator serve --demo
 
 emulator: install
 	$(BIN)/drs-orchestrator emulator --scenario demo --speed 20

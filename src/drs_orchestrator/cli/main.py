@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from .demo_cmd import demo
 from .emulator_cmd import emulator
+from .pg_cmd import app as pg_app
+from .plan_cmd import app as plan_app
+from .serve_cmd import serve
+from .session_cmd import login, servers, users_app
 
 app = typer.Typer(
     name="drs-orchestrator",
@@ -13,8 +16,13 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.command()(serve)
 app.command()(emulator)
-app.command()(demo)
+app.command()(login)
+app.command()(servers)
+app.add_typer(pg_app, name="pg")
+app.add_typer(plan_app, name="plan")
+app.add_typer(users_app, name="users")
 
 if __name__ == "__main__":  # pragma: no cover
     app()

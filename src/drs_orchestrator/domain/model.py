@@ -13,7 +13,8 @@ AccountId = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
 Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 Description = Annotated[str, Field(default="", max_length=2048)]
-ResourceId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# IDs, or group names in plan files (resolved to IDs by `plan apply`)
+ResourceId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
 
 class Document(BaseModel):

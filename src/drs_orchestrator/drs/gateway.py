@@ -136,15 +136,34 @@ class DrsGateway:
         with ThreadPoolExecutor(max_workers=8) as pool:
             return list(pool.map(lambda r: self.region_status(account_id, r), regions))
 
-    def running_recovery_instances(self, account_id: str, region: str) -> list[dict[str, Any]]:
-        """Recovery instances that still exist (EC2 state other than terminated)."""
+    def running_instances(
+        self, account_id: str, region: str, server_ids: Sequence[str]
+    ) -> dict[str, list[str]]:
+        """Recovery instances still alive, by source server (asked in filters of 200)."""
         client = self.client(account_id, region)
-        found: list[dict[str, Any]] = []
+        found: dict[str, list[str]] = {}
+        ids = sorted(set(server_ids))
         with self._asking(account_id, region):
-            for page in client.get_paginator("describe_recovery_instances").paginate(filters={}):
-                found += [
-                    dict(i)
-                    for i in page["items"]
-                    if i.get("ec2InstanceState") not in {"TERMINATED", "SHUTTING-DOWN"}
-                ]
+            paginator = client.get_paginator("describe_recovery_instances")
+            for start in range(0, len(ids), _ID_FILTER_MAX):
+                filters = {"sourceServerIDs": ids[start : start + _ID_FILTER_MAX]}
+                for page in paginator.paginate(filters=filters):
+                    for item in page["items"]:
+                        if item.get("ec2InstanceState") not in {"TERMINATED", "SHUTTING-DOWN"}:
+                            found.setdefault(item["sourceServerID"], []).append(
+                                item["recoveryInstanceID"]
+                            )
         return found
+
+    def post_launch_enabled(
+        self, account_id: str, region: str, server_ids: Sequence[str]
+    ) -> dict[str, bool]:
+        """Whether each server's launch settings run post-launch actions (the SSM agent)."""
+        client = self.client(account_id, region)
+        with self._asking(account_id, region):
+            return {
+                sid: bool(
+                    client.get_launch_configuration(sourceServerID=sid).get("postLaunchEnabled")
+                )
+                for sid in server_ids
+            }

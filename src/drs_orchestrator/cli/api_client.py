@@ -1,0 +1,101 @@
+"""The CLI's HTTP client of the REST API: where it is, who you are, and readable failures."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+from rich.console import Console
+
+DEFAULT_API = "http://127.0.0.1:8080/api/v1"
+err = Console(stderr=True)
+
+
+def credentials_file() -> Path:
+    base = os.environ.get("DRSO_CONFIG_DIR") or Path.home() / ".config" / "drs-orchestrator"
+    return Path(base) / "credentials.json"
+
+
+def save_credentials(api: str, token: str) -> Path:
+    path = credentials_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=True)
+    path.write_text(json.dumps({"api": api, "token": token}))
+    return path
+
+
+def _saved() -> dict[str, str]:
+    try:
+        data = json.loads(credentials_file().read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def api_url(option: str | None) -> str:
+    return (option or os.environ.get("DRSO_API_URL") or _saved().get("api") or DEFAULT_API).rstrip(
+        "/"
+    )
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        super().__init__(problem.get("detail", ""))
+        self.status = status
+        self.problem = problem
+
+
+class Api:
+    def __init__(self, url: str | None, token: str | None = None) -> None:
+        self.url = api_url(url)
+        token = token or os.environ.get("DRSO_TOKEN") or _saved().get("token")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=self.url, headers=headers, timeout=60)
+
+    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            answer = self.http.request(method, path, **kwargs)
+        except httpx.TransportError as error:
+            err.print(f"[red]Cannot reach the API at {self.url}: {error}[/]")
+            err.print("Start it with `drs-orchestrator serve`, or pass --api URL.")
+            raise typer.Exit(2) from None
+        if answer.status_code >= 400:
+            try:
+                problem = answer.json()
+            except ValueError:
+                problem = {"detail": answer.text, "code": f"HTTP_{answer.status_code}"}
+            raise ApiError(answer.status_code, problem)
+        return answer
+
+    def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        answer = self.call(method, path, **kwargs)
+        return answer.json() if answer.content else None
+
+    def all_pages(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            page = self.json(
+                "GET",
+                path,
+                params={**params, "limit": 1000, **({"cursor": cursor} if cursor else {})},
+            )
+            items += page["items"]
+            if not (cursor := page.get("nextCursor")):
+                return items
+
+
+def report(error: ApiError) -> None:
+    """Print a problem answer the way an operator needs it: what, where, why."""
+    p = error.problem
+    err.print(f"[red]{p.get('code', 'ERROR')}[/] ({error.status}): {p.get('detail', '')}")
+    for e in p.get("errors") or []:
+        err.print(f"  {e['field']}: {e['message']} [{e['code']}]")
+    for c in p.get("conflicts") or []:
+        err.print(f"  {c['serverId']} is in {c['protectionGroupName']} ({c['protectionGroupId']})")
+    if error.status == 401:
+        err.print("Sign in with `drs-orchestrator login`, or set DRSO_TOKEN.")

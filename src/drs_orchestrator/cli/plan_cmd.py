@@ -1,0 +1,251 @@
+"""`plan apply|export|diff|lint`: recovery plans as code."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from drs_orchestrator.cli import plan_file
+from drs_orchestrator.cli.api_client import Api
+from drs_orchestrator.cli.output import (
+    ApiOption,
+    JsonOption,
+    api_errors,
+    emit_json,
+    err_exit,
+    out,
+    table,
+)
+from drs_orchestrator.cli.plan_file import PlanFile, PlanFileError
+from drs_orchestrator.domain.groups import ProtectionGroupSpec
+from drs_orchestrator.domain.plans import RecoveryPlanSpec
+
+app = typer.Typer(help="Recovery plans as code: apply, export, diff, lint.", no_args_is_help=True)
+FileOption = Annotated[Path, typer.Option("-f", "--file", help="A plan file (YAML).")]
+
+
+def _load(path: Path) -> PlanFile:
+    try:
+        return plan_file.load(path)
+    except PlanFileError as error:
+        err_exit(str(error))
+        raise  # unreachable
+
+
+def _plan_by_name(client: Api, name: str) -> dict[str, Any] | None:
+    for plan in client.all_pages("/recovery-plans"):
+        if plan["name"].casefold() == name.casefold():
+            return plan
+    return None
+
+
+def _groups_by_name(client: Api) -> dict[str, dict[str, Any]]:
+    return {g["name"].casefold(): g for g in client.all_pages("/protection-groups")}
+
+
+def _group_spec(group: dict[str, Any]) -> ProtectionGroupSpec:
+    keys = ("name", "description", "accountId", "region", "sourceServerIds", "serverSelector")
+    return ProtectionGroupSpec.model_validate(
+        {k: group[k] for k in keys if group.get(k) is not None}
+    )
+
+
+def _current(client: Api, name: str) -> PlanFile | None:
+    """The plan as a file: groups it uses, waves naming them."""
+    plan = _plan_by_name(client, name)
+    if plan is None:
+        return None
+    by_id = {g["id"]: g for g in client.all_pages("/protection-groups")}
+    spec = RecoveryPlanSpec.model_validate(
+        {
+            k: v
+            for k, v in plan.items()
+            if k not in {"id", "version", "createdAt", "updatedAt", "createdBy"}
+        }
+    )
+    names = {gid: by_id[gid]["name"] for gid in spec.group_ids() if gid in by_id}
+    waves = [
+        w.model_copy(
+            update={"protection_group_ids": [names.get(g, g) for g in w.protection_group_ids]}
+        )
+        for w in spec.waves
+    ]
+    used = [_group_spec(by_id[g]) for g in sorted(names, key=lambda g: names[g].casefold())]
+    return PlanFile(protection_groups=used, plan=spec.model_copy(update={"waves": waves}))
+
+
+def _fill_accounts(desired: PlanFile, existing: dict[str, dict[str, Any]]) -> PlanFile:
+    """An omitted accountId means "as it is" for groups that exist (the deployment's default)."""
+    groups = []
+    for g in desired.protection_groups:
+        have = existing.get(g.name.casefold())
+        if g.account_id is None and have is not None:
+            g = g.model_copy(update={"account_id": have["accountId"]})
+        groups.append(g)
+    return desired.model_copy(update={"protection_groups": groups})
+
+
+def _diff(current: PlanFile | None, desired: PlanFile, label: str) -> str:
+    before = plan_file.dump(plan_file.canonical(current)) if current else ""
+    after = plan_file.dump(plan_file.canonical(desired))
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"{label} (applied)" if current else "/dev/null",
+            tofile=f"{label} (file)",
+        )
+    )
+
+
+def _show_diff(text: str) -> None:
+    for line in text.splitlines():
+        style = (
+            "green"
+            if line.startswith("+")
+            else "red"
+            if line.startswith("-")
+            else "cyan"
+            if line.startswith("@@")
+            else ""
+        )
+        out.print(f"[{style}]{line}[/]" if style else line, highlight=False, markup=bool(style))
+
+
+@app.command()
+@api_errors
+def apply(
+    file: FileOption,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
+    api: ApiOption = None,
+) -> None:
+    """Create or update the file's protection groups and plan; shows the diff first."""
+    client = Api(api)
+    existing = _groups_by_name(client)
+    desired = _fill_accounts(_load(file), existing)
+    text = _diff(_current(client, desired.plan.name), desired, desired.plan.name)
+    if not text:
+        out.print(f"{desired.plan.name} is already as the file says; nothing to do.")
+        return
+    _show_diff(text)
+    if not yes and not typer.confirm("Apply these changes?"):
+        raise typer.Exit(1)
+    ids = {name: g["id"] for name, g in existing.items()}
+    for spec in desired.protection_groups:
+        body = plan_file.group_document(spec)
+        have = existing.get(spec.name.casefold())
+        if have is None:
+            made = client.json("POST", "/protection-groups", json=body)
+            ids[spec.name.casefold()] = made["id"]
+            out.print(f"created protection group {spec.name}")
+        elif plan_file.group_document(_group_spec(have)) != body:
+            client.json(
+                "PUT",
+                f"/protection-groups/{have['id']}",
+                json=body,
+                headers={"If-Match": f'"{have["version"]}"'},
+            )
+            out.print(f"updated protection group {spec.name}")
+    body = plan_file.plan_document(plan_file.with_ids(desired.plan, ids))
+    plan = _plan_by_name(client, desired.plan.name)
+    if plan is None:
+        made = client.json("POST", "/recovery-plans", json=body)
+        out.print(f"created recovery plan {made['name']} (version {made['version']})")
+    else:
+        made = client.json(
+            "PUT",
+            f"/recovery-plans/{plan['id']}",
+            json=body,
+            headers={"If-Match": f'"{plan["version"]}"'},
+        )
+        out.print(f"updated recovery plan {made['name']} to version {made['version']}")
+
+
+@app.command()
+@api_errors
+def export(
+    name: str,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write here, not to stdout.")
+    ] = None,
+    api: ApiOption = None,
+) -> None:
+    """The plan and the groups it uses, as a plan file."""
+    current = _current(Api(api), name)
+    if current is None:
+        err_exit(f"No recovery plan named {name!r}")
+        return
+    text = plan_file.dump(plan_file.canonical(current))
+    if output:
+        output.write_text(text)
+    else:
+        print(text, end="")
+
+
+@app.command()
+@api_errors
+def diff(name: str, file: FileOption, api: ApiOption = None) -> None:
+    """What `apply` would change (exit status 1 when there are differences)."""
+    client = Api(api)
+    desired = _fill_accounts(_load(file), _groups_by_name(client))
+    text = _diff(_current(client, name), desired, name)
+    if text:
+        _show_diff(text)
+        raise typer.Exit(1)
+    out.print("No differences.")
+
+
+@app.command()
+@api_errors
+def lint(
+    name: Annotated[str | None, typer.Argument(help="A saved plan's name")] = None,
+    file: Annotated[Path | None, typer.Option("-f", "--file", help="Or a plan file")] = None,
+    api: ApiOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What would go wrong if the plan ran now (exit status 1 on errors)."""
+    client = Api(api)
+    if (name is None) == (file is None):
+        err_exit("Give a plan name or -f FILE")
+    if file is not None:
+        desired = _load(file)
+        ids = {n: g["id"] for n, g in _groups_by_name(client).items()}
+        missing = [
+            n for w in desired.plan.waves for n in w.protection_group_ids if n.casefold() not in ids
+        ]
+        if missing:
+            out.print(
+                f"[yellow]Not applied yet, so not checked against DRS: {', '.join(sorted(set(missing)))}[/]"
+            )
+        body = plan_file.plan_document(plan_file.with_ids(desired.plan, ids))
+        result = client.json("POST", "/recovery-plans/lint", json=body)
+    else:
+        plan = _plan_by_name(client, name or "")
+        if plan is None:
+            err_exit(f"No recovery plan named {name!r}")
+            return
+        result = client.json("GET", f"/recovery-plans/{plan['id']}/lint")
+    if as_json:
+        emit_json(result)
+    else:
+        colour = {"error": "red", "warning": "yellow", "info": "blue"}
+        table(
+            f"{result['errors']} errors, {result['warnings']} warnings",
+            ["severity", "code", "wave", "server", "finding", "fix"],
+            [
+                (
+                    f"[{colour[f['severity']]}]{f['severity']}[/]",
+                    f["code"],
+                    f["wave"],
+                    f["serverId"],
+                    f["message"],
+                    f["fix"],
+                )
+                for f in result["findings"]
+            ],
+        )
+    if not result["ok"]:
+        raise typer.Exit(1)

@@ -1,0 +1,101 @@
+"""`drs-orchestrator serve`: the API (and, with --demo, the DRS emulator and a demo plan)."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from drs_orchestrator.api.app import create_app
+from drs_orchestrator.api.server import bind, url_of
+from drs_orchestrator.api.services import Services
+from drs_orchestrator.cli import plan_file
+from drs_orchestrator.config import Settings
+from drs_orchestrator.domain.errors import DomainError
+from drs_orchestrator.emulator import Emulator, EmulatorThread, ScaledClock, load_scenario
+
+console = Console()
+DEMO_ACCOUNT = "111111111111"
+
+
+def _start_emulator(speed: float) -> EmulatorThread:
+    """The emulator in-process; boto3 finds it through its own AWS_ENDPOINT_URL_DRS setting."""
+    thread = EmulatorThread(Emulator(load_scenario("demo"), clock=ScaledClock(speed)))
+    endpoint = thread.start()
+    os.environ["AWS_ENDPOINT_URL_DRS"] = endpoint
+    os.environ["AWS_ACCESS_KEY_ID"] = DEMO_ACCOUNT
+    os.environ["AWS_SECRET_ACCESS_KEY"] = "emulator"  # noqa: S105 - the emulator checks none
+    os.environ.pop("AWS_PROFILE", None)
+    return thread
+
+
+def load_demo_plan(services: Services) -> str:
+    """Apply the shop plan file through the same use cases the API runs."""
+    text = resources.files("drs_orchestrator.cli").joinpath("shop-plan.yaml").read_text()
+    document = plan_file.parse(text, "shop-plan.yaml")
+    ids = {}
+    for spec in document.protection_groups:
+        ids[spec.name.casefold()] = services.groups.create(spec, "demo").id
+    return services.plans.create(plan_file.with_ids(document.plan, ids), "demo").id
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 8080,
+    demo: Annotated[
+        bool, typer.Option(help="Also run the DRS emulator in-process with its demo estate.")
+    ] = False,
+    emulator_speed: Annotated[
+        float, typer.Option(min=1, max=10000, help="Emulated seconds per second (--demo).")
+    ] = 60.0,
+) -> None:
+    """Serve the REST API; configuration from DRSO_* variables (see docs/operations.md)."""
+    settings = Settings()
+    try:
+        sock = bind(host, port)
+    except OSError as error:
+        console.print(f"[red]Cannot listen on {host}:{port}: {error.strerror}[/] (use --port)")
+        raise typer.Exit(2) from None
+    if demo:
+        _start_emulator(emulator_speed)
+        # A demo starts from a clean slate every time, next to (not in) real data.
+        demo_db = settings.data_dir / "demo.db"
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            demo_db.with_name(demo_db.name + suffix).unlink(missing_ok=True)
+        settings = settings.model_copy(
+            update={
+                "database_url": f"sqlite:///{demo_db.resolve()}",
+                "account_id": DEMO_ACCOUNT,
+                "regions": settings.regions or ["us-east-1", "us-west-2", "eu-west-1"],
+            }
+        )
+    services = Services.build(settings)
+    password = services.users.bootstrap_admin()
+    if demo:
+        try:
+            load_demo_plan(services)
+        except DomainError as error:
+            console.print(f"[red]The demo plan could not be loaded: {error}[/]")
+            raise typer.Exit(1) from None
+    url = url_of(sock)
+    console.print(f"drs-orchestrator API: [bold]{url}/api/v1[/] (docs at {url}/api/v1/docs)")
+    if password:
+        console.print(f"First start: user [bold]admin[/], one-time password [bold]{password}[/]")
+        console.print("It is shown only now; sign in and create your own users.")
+    if demo:
+        console.print(
+            f"Demo: DRS emulator at {os.environ['AWS_ENDPOINT_URL_DRS']} (x{emulator_speed:g}), "
+            "plan 'Shop' with three waves loaded."
+        )
+        console.print(
+            f"Try: drs-orchestrator login --api {url}/api/v1 && drs-orchestrator plan lint Shop"
+        )
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(services), log_level="warning", access_log=False)
+    )
+    server.run(sockets=[sock])

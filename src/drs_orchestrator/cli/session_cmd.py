@@ -1,0 +1,101 @@
+"""`login`, `servers`, `users`: signing in, discovery, and user administration."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from drs_orchestrator.cli.api_client import Api, api_url, save_credentials
+from drs_orchestrator.cli.output import ApiOption, JsonOption, api_errors, emit_json, out, table
+
+
+@api_errors
+def login(
+    username: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    api: ApiOption = None,
+) -> None:
+    """Sign in and keep the token for later commands."""
+    client = Api(api, token="")
+    answer = client.json("POST", "/auth/token", data={"username": username, "password": password})
+    path = save_credentials(api_url(api), answer["access_token"])
+    out.print(f"Signed in as {username} at {client.url}; token saved to {path}")
+
+
+@api_errors
+def servers(
+    region: Annotated[str, typer.Option(help="AWS region, e.g. us-east-1")],
+    account: Annotated[
+        str | None, typer.Option(help="Account ID; default the deployment's")
+    ] = None,
+    api: ApiOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """DRS source servers in a region, with replication, last drill and group."""
+    client = Api(api)
+    params = {"region": region, **({"accountId": account} if account else {})}
+    items = client.all_pages("/drs/source-servers", **params)
+    if as_json:
+        emit_json(items)
+        return
+    rows = [
+        (
+            s["hostname"],
+            s["sourceServerId"],
+            s["replicationState"],
+            "" if s["lagSeconds"] is None else f"{s['lagSeconds']} s",
+            s["lastDrillAt"] or "never",
+            s["protectionGroupName"] or "",
+        )
+        for s in items
+    ]
+    table(
+        f"DRS source servers in {region}",
+        ["hostname", "id", "replication", "lag", "last drill", "group"],
+        rows,
+    )
+
+
+users_app = typer.Typer(help="Local users (admins only).", no_args_is_help=True)
+
+
+@users_app.command("list")
+@api_errors
+def users_list(api: ApiOption = None, as_json: JsonOption = False) -> None:
+    items = Api(api).all_pages("/users")
+    if as_json:
+        emit_json(items)
+        return
+    table(
+        "Users",
+        ["username", "roles", "created"],
+        [(u["username"], ", ".join(u["roles"]), u["createdAt"]) for u in items],
+    )
+
+
+@users_app.command("create")
+@api_errors
+def users_create(
+    username: str,
+    role: Annotated[
+        list[str], typer.Option("--role", help="viewer, operator, recovery-admin or admin")
+    ],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    api: ApiOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    user = Api(api).json(
+        "POST", "/users", json={"username": username, "password": password, "roles": role}
+    )
+    if as_json:
+        emit_json(user)
+    else:
+        out.print(f"Created {user['username']} ({', '.join(user['roles'])})")
+
+
+@users_app.command("delete")
+@api_errors
+def users_delete(username: str, api: ApiOption = None) -> None:
+    Api(api).call("DELETE", f"/users/{username}")
+    out.print(f"Deleted {username}")
