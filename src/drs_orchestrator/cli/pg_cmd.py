@@ -82,7 +82,7 @@ def create(
         body["sourceServerIds"] = server
     if tag:
         pairs = [t.split("=", 1) for t in tag]
-        if any(len(p) != 2 for p in pairs):  # noqa: PLR2004
+        if any(len(p) != 2 for p in pairs):
             out.print("[red]--tag takes KEY=VALUE[/]")
             raise typer.Exit(2)
         body["serverSelector"] = {"tags": dict(pairs)}

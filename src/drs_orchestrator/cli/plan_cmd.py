@@ -80,11 +80,11 @@ def _current(client: Api, name: str) -> PlanFile | None:
 def _fill_accounts(desired: PlanFile, existing: dict[str, dict[str, Any]]) -> PlanFile:
     """An omitted accountId means "as it is" for groups that exist (the deployment's default)."""
     groups = []
-    for g in desired.protection_groups:
-        have = existing.get(g.name.casefold())
-        if g.account_id is None and have is not None:
-            g = g.model_copy(update={"account_id": have["accountId"]})
-        groups.append(g)
+    for group in desired.protection_groups:
+        have = existing.get(group.name.casefold())
+        if group.account_id is None and have is not None:
+            group = group.model_copy(update={"account_id": have["accountId"]})  # noqa: PLW2901
+        groups.append(group)
     return desired.model_copy(update={"protection_groups": groups})
 
 
@@ -218,7 +218,8 @@ def lint(
         ]
         if missing:
             out.print(
-                f"[yellow]Not applied yet, so not checked against DRS: {', '.join(sorted(set(missing)))}[/]"
+                "[yellow]Not applied yet, so not checked against DRS: "
+                f"{', '.join(sorted(set(missing)))}[/]"
             )
         body = plan_file.plan_document(plan_file.with_ids(desired.plan, ids))
         result = client.json("POST", "/recovery-plans/lint", json=body)

@@ -70,7 +70,7 @@ def dump(document: dict[str, Any]) -> str:
 
 
 def with_ids(plan: RecoveryPlanSpec, ids: dict[str, str]) -> RecoveryPlanSpec:
-    """The plan with group names replaced by IDs (names not in `ids` are left for the API to refuse)."""
+    """The plan with group names replaced by IDs; unknown names are left for the API to refuse."""
     waves = [
         w.model_copy(
             update={

@@ -176,7 +176,7 @@ def lint(
     ]
     members = {w.name: wave_servers(w, groups) for w in plan.waves}
     holders: dict[str, list[str]] = {}
-    for gid, group in groups.items():
+    for group in groups.values():
         for sid in group.server_ids:
             holders.setdefault(sid, []).append(group.name)
     for sid, names in holders.items():

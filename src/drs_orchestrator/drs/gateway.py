@@ -24,6 +24,10 @@ from drs_orchestrator.drs.mapping import server_facts
 
 if TYPE_CHECKING:
     from mypy_boto3_drs import DrsClient
+    from mypy_boto3_drs.type_defs import (
+        DescribeRecoveryInstancesRequestFiltersTypeDef,
+        DescribeSourceServersRequestFiltersTypeDef,
+    )
 
 # DescribeSourceServers accepts at most 200 IDs in its filter.
 _ID_FILTER_MAX = 200
@@ -90,7 +94,7 @@ class DrsGateway:
         with self._asking(account_id, region):
             paginator = client.get_paginator("describe_source_servers")
             if server_ids is None:
-                batches: list[dict[str, Any]] = [{}]
+                batches: list[DescribeSourceServersRequestFiltersTypeDef] = [{}]
             else:
                 ids = sorted(set(server_ids))
                 batches = [
@@ -146,7 +150,9 @@ class DrsGateway:
         with self._asking(account_id, region):
             paginator = client.get_paginator("describe_recovery_instances")
             for start in range(0, len(ids), _ID_FILTER_MAX):
-                filters = {"sourceServerIDs": ids[start : start + _ID_FILTER_MAX]}
+                filters: DescribeRecoveryInstancesRequestFiltersTypeDef = {
+                    "sourceServerIDs": ids[start : start + _ID_FILTER_MAX]
+                }
                 for page in paginator.paginate(filters=filters):
                     for item in page["items"]:
                         if item.get("ec2InstanceState") not in {"TERMINATED", "SHUTTING-DOWN"}:

@@ -211,10 +211,10 @@ class GroupService:
                     conn,
                     groups.T,
                     group_id,
-                    version,
-                    now,
-                    groups.values_of(spec),
-                    "Protection group",
+                    version=version,
+                    now=now,
+                    values=groups.values_of(spec),
+                    what="Protection group",
                 )
                 groups.assign(conn, group_id, existing.account_id, existing.region, server_ids)
                 after = groups.get(conn, group_id)

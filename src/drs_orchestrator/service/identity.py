@@ -86,6 +86,8 @@ class LocalIssuer:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as error:
             raise _invalid(str(error)) from None
+        if not isinstance(kid, str):
+            raise _invalid("no key ID")
         if kid not in self._keys:
             self._load()
         key = self._keys.get(kid)

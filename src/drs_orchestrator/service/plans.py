@@ -146,8 +146,18 @@ class PlanService:
                     "name_key": name_key(spec.name),
                     "document": document,
                 }
-                bump(conn, plans.T, plan_id, version, now, values, "Recovery plan")
-                plans.add_version(conn, plan_id, version + 1, document, now, actor)
+                bump(
+                    conn,
+                    plans.T,
+                    plan_id,
+                    version=version,
+                    now=now,
+                    values=values,
+                    what="Recovery plan",
+                )
+                plans.add_version(
+                    conn, plan_id, version=version + 1, document=document, now=now, actor=actor
+                )
                 plans.use_groups(conn, plan_id, spec.group_ids())
                 after = plans.get(conn, plan_id)
                 assert after is not None

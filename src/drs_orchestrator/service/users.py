@@ -19,6 +19,7 @@ from drs_orchestrator.domain.model import Document
 from drs_orchestrator.domain.roles import ROLE_PERMISSIONS, Role, permissions_of
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.store import audit, pages, users
+from drs_orchestrator.store.tables import users as users_table
 from drs_orchestrator.store.users import TokenRecord, UserRecord
 from drs_orchestrator.store.versioned import bump, check_version, current_version
 
@@ -74,7 +75,7 @@ class UserService:
         self.ctx = ctx
 
     def bootstrap_admin(self) -> str | None:
-        """Create `admin` on the first start; the generated password is returned once, never stored."""
+        """Create `admin` on the first start; a generated password is returned once, not stored."""
         with self.ctx.read() as conn:
             if users.count(conn):
                 return None
@@ -143,14 +144,14 @@ class UserService:
         with self.ctx.write() as conn:
             version = check_version(
                 if_match,
-                current_version(conn, users.users, user.id, "User", "USER_NOT_FOUND"),
+                current_version(conn, users_table, user.id, "User", "USER_NOT_FOUND"),
                 "User",
             )
             if user.username == actor and Role.ADMIN not in values.get("roles", [Role.ADMIN]):  # type: ignore[operator]
                 raise InvalidInput(
                     [Violation("roles", "SELF_DEMOTION", "You cannot remove your own admin role")]
                 )
-            bump(conn, users.users, user.id, version, now, values, "User")
+            bump(conn, users_table, user.id, version=version, now=now, values=values, what="User")
             after = users.by_id(conn, user.id)
             assert after is not None
             audit.record(

@@ -33,7 +33,7 @@ def decode(cursor: str | None, kind: type[K]) -> K | None:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         key = None
     if isinstance(key, list) and len(key) == 1 and type(key[0]) is kind:
-        return key[0]  # type: ignore[no-any-return]
+        return key[0]
     raise InvalidInput(
         [Violation("cursor", "INVALID_CURSOR", "Not a cursor this API returned")],
         code="INVALID_CURSOR",

@@ -84,13 +84,14 @@ def insert(
             created_by=actor,
         )
     )
-    add_version(conn, plan_id, 1, document, now, actor)
+    add_version(conn, plan_id, version=1, document=document, now=now, actor=actor)
     use_groups(conn, plan_id, spec.group_ids())
 
 
 def add_version(
     conn: sa.Connection,
     plan_id: str,
+    *,
     version: int,
     document: dict[str, Any],
     now: datetime,

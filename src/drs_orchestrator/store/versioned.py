@@ -45,6 +45,7 @@ def bump(
     conn: sa.Connection,
     table: sa.Table,
     row_id: str,
+    *,
     version: int,
     now: datetime,
     values: dict[str, Any],

@@ -177,6 +177,7 @@ def test_first_start_makes_one_admin_with_a_password_printed_once(tmp_path: obje
 
     services: Services = build_services(f"sqlite:///{tmp_path}/x.db", admin_password=None)
     password = services.users.bootstrap_admin()
-    assert password and len(password) >= 12
+    assert password is not None
+    assert len(password) >= 12
     assert services.users.bootstrap_admin() is None  # only on the very first start
     assert services.users.authenticate("admin", password).roles == ["admin"]

@@ -120,7 +120,7 @@ def source_servers(
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> DiscoveryOut:
-    """DRS source servers with hostname, replication, lag, last drill and group; paged through DRS."""
+    """DRS source servers with replication, lag, last drill and group; paged through DRS."""
     if protection_group_id is not None:
         return discovery_out(svc.discovery.of_group(protection_group_id))
     if region is None:
