@@ -30,6 +30,17 @@ def postgres_reachable() -> bool:
     return _reachable
 
 
+def drop(url: str) -> None:
+    """Drop the PostgreSQL schema `fresh_database_url` made (SQLite files go with tmp_path)."""
+    if "search_path" not in url:
+        return
+    schema = url.rsplit("%3D", 1)[1]
+    engine = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
 def fresh_database_url(backend: str, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'drso.db'}"

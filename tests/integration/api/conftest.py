@@ -17,7 +17,7 @@ from drs_orchestrator.api.server import ApiThread
 from drs_orchestrator.api.services import Services
 from drs_orchestrator.config import Settings
 from drs_orchestrator.emulator import Emulator
-from tests.store_backends import fresh_database_url
+from tests.store_backends import drop, fresh_database_url
 
 ADMIN_PASSWORD = "admin-password-1"
 
@@ -45,8 +45,9 @@ def build_services(database_url: str, **settings: object) -> Services:
     return Services.build(Settings.model_validate(values))
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
+    """Where the store lives; modules that test no store behaviour override this with SQLite."""
     return str(request.param)
 
 
@@ -54,11 +55,13 @@ def backend(request: pytest.FixtureRequest) -> str:
 def services(
     _api: tuple[object, str], emulator: Emulator, tmp_path: Path, backend: str
 ) -> Iterator[Services]:
-    svc = build_services(fresh_database_url(backend, tmp_path))
+    url = fresh_database_url(backend, tmp_path)
+    svc = build_services(url)
     svc.users.bootstrap_admin()
     _api[0].state.services = svc  # type: ignore[attr-defined]
     yield svc
     svc.ctx.engine.dispose()
+    drop(url)
 
 
 @pytest.fixture

@@ -15,6 +15,13 @@ from tests.integration.api.conftest import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.integration
 
+
+@pytest.fixture
+def backend() -> str:
+    """Nothing here depends on the database engine; the store tests run on both."""
+    return "sqlite"
+
+
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
 # What each route needs: the matrix below is the specification the server must meet.
