@@ -29,6 +29,21 @@ class ServerSelector(Document):
     tags: dict[TagKey, TagValue] = Field(min_length=1, max_length=50)
 
 
+def check_choice(ids: list[str] | None, selector: ServerSelector | None) -> None:
+    """Servers are chosen one way: explicitly, or by a selector."""
+    if ids is None and selector is None:
+        raise PydanticCustomError(
+            "SERVERS_REQUIRED",
+            "At least one source server must be selected: give sourceServerIds or serverSelector",
+        )
+    if ids is not None and selector is not None:
+        raise PydanticCustomError(
+            "SERVERS_AMBIGUOUS", "Give either sourceServerIds or serverSelector, not both"
+        )
+    if ids is not None and not ids:
+        raise PydanticCustomError("SERVERS_REQUIRED", "At least one source server must be selected")
+
+
 class ProtectionGroupSpec(Document):
     """What an operator writes; `accountId` defaults to the deployment's own account."""
 
@@ -41,20 +56,7 @@ class ProtectionGroupSpec(Document):
 
     @model_validator(mode="after")
     def _one_way_of_choosing(self) -> ProtectionGroupSpec:
-        if self.source_server_ids is None and self.server_selector is None:
-            raise PydanticCustomError(
-                "SERVERS_REQUIRED",
-                "At least one source server must be selected: give sourceServerIds or "
-                "serverSelector",
-            )
-        if self.source_server_ids is not None and self.server_selector is not None:
-            raise PydanticCustomError(
-                "SERVERS_AMBIGUOUS", "Give either sourceServerIds or serverSelector, not both"
-            )
-        if self.source_server_ids is not None and not self.source_server_ids:
-            raise PydanticCustomError(
-                "SERVERS_REQUIRED", "At least one source server must be selected"
-            )
+        check_choice(self.source_server_ids, self.server_selector)
         return self
 
     def duplicate_servers(self) -> list[Violation]:

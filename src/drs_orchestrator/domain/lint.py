@@ -170,10 +170,8 @@ def lint(
     plan: RecoveryPlanSpec, groups: Mapping[str, GroupMembers], estate: Estate
 ) -> list[Finding]:
     """Every finding, errors first."""
-    findings = [
-        _from_violation(v, plan)
-        for v in structure_violations(plan) + reference_violations(plan, groups)
-    ]
+    broken = structure_violations(plan)
+    findings = [_from_violation(v, plan) for v in broken + reference_violations(plan, groups)]
     members = {w.name: wave_servers(w, groups) for w in plan.waves}
     holders: dict[str, list[str]] = {}
     for group in groups.values():
@@ -206,7 +204,7 @@ def lint(
                 )
             )
         findings += _server_findings(wave, members[wave.name], estate)
-    if any(f.code == "DEPENDENCY_CYCLE" for f in findings):
+    if broken:  # the graph itself is wrong (cycle, unknown or duplicate names): stop here
         return _sorted(findings)
     edges = plan.edges()
     for level in graph.levels(edges):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -52,7 +54,7 @@ def test_a_back_edge_makes_a_cycle_made_of_real_edges(
     cycle = graph.find_cycle(edges)
     assert cycle is not None
     assert cycle[0] == cycle[-1]
-    for a, b in zip(cycle, cycle[1:], strict=False):
+    for a, b in itertools.pairwise(cycle):
         assert b in edges[a]
 
 
@@ -63,7 +65,7 @@ def test_critical_path_is_the_longest_chain(
     duration = {n: data.draw(st.floats(1, 100)) for n in edges}
     total, path = graph.critical_path(edges, duration)
     assert total == pytest.approx(sum(duration[n] for n in path))
-    for a, b in zip(path, path[1:], strict=False):
+    for a, b in itertools.pairwise(path):
         assert a in edges[b]
     # no single wave takes longer than the whole critical path
     assert total >= max(duration.values()) - 1e-9

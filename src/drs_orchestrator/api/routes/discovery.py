@@ -96,7 +96,7 @@ def source_servers(
     region: Annotated[
         str | None,
         Query(
-            pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$",
+            pattern=r"^[a-z]{2}(-[a-z]{1,10}){1,2}-[0-9]{1,2}$",
             description="Required unless protectionGroupId is given.",
         ),
     ] = None,

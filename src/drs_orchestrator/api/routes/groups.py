@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Response, status
+from pydantic import model_validator
 
 from drs_orchestrator.api.auth import Configurer, Reader
 from drs_orchestrator.api.common import ApiModel, Cursor, IfMatch, Limit, Page, etag
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.routes.discovery import DiscoveredServerOut, server_out
 from drs_orchestrator.api.services import Svc
-from drs_orchestrator.domain.groups import ProtectionGroupSpec, ServerSelector
+from drs_orchestrator.domain.groups import ProtectionGroupSpec, ServerSelector, check_choice
 from drs_orchestrator.domain.model import AccountId, Document, Region, ResourceId, SourceServerId
 from drs_orchestrator.store.groups import GroupRecord
 
@@ -41,6 +42,11 @@ class ResolveRequest(Document):
     server_selector: ServerSelector | None = None
     source_server_ids: list[SourceServerId] | None = None
     editing_group_id: ResourceId | None = None
+
+    @model_validator(mode="after")
+    def _one_way_of_choosing(self) -> ResolveRequest:
+        check_choice(self.source_server_ids, self.server_selector)
+        return self
 
 
 class ResolveOut(ApiModel):
