@@ -19,12 +19,12 @@ import httpx
 import sqlalchemy as sa
 
 from drs_orchestrator.api.app import create_app
-from drs_orchestrator.api.server import ApiThread
 from drs_orchestrator.api.services import Services
 from drs_orchestrator.config import Settings
 from drs_orchestrator.domain.groups import ProtectionGroupSpec
 from drs_orchestrator.domain.plans import RecoveryPlanSpec
 from drs_orchestrator.emulator import Emulator, EmulatorThread, parse_scenario
+from drs_orchestrator.emulator.server import ServerThread
 
 SERVERS, ITEMS, SAMPLES = 3000, 1000, 300
 POSTGRES = os.environ.get("DRSO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -54,7 +54,7 @@ def fill(services: Services, server_ids: list[str]) -> tuple[str, str]:
         spec = ProtectionGroupSpec(
             name=f"group-{i:04d}", region="us-east-1", source_server_ids=[server_ids[i]]
         )
-        group_ids.append(services.groups.create(spec, "bench").id)
+        group_ids.append(services.groups.create(spec, "bench")[0].id)
     plan_id = ""
     for i in range(ITEMS):
         spec = RecoveryPlanSpec.model_validate(
@@ -86,7 +86,7 @@ def measure(url: str, endpoint: str, server_ids: list[str]) -> dict[str, tuple[f
     )
     services.users.bootstrap_admin()
     group_id, plan_id = fill(services, server_ids)
-    with ApiThread(create_app(services)) as base:
+    with ServerThread(create_app(services)) as base:
         api = f"{base}/api/v1"
         token = httpx.post(
             f"{api}/auth/token", data={"username": "admin", "password": "bench-password"}

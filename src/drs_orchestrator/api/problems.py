@@ -117,11 +117,7 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.DomainError)
-    status = (
-        next(s for kind, s in STATUS if isinstance(exc, kind))
-        if any(isinstance(exc, k) for k, _ in STATUS)
-        else 400
-    )
+    status = next((s for kind, s in STATUS if isinstance(exc, kind)), 400)
     return problem(status, exc.code, exc.message, **exc.extra)
 
 

@@ -40,13 +40,13 @@ class Services:
         issuer = LocalIssuer(ctx)
         issuer.ensure_key()
         verifier = CognitoVerifier(ctx) if settings.cognito_enabled else issuer
-        plans = PlanService(ctx)
+        plans, groups = PlanService(ctx), GroupService(ctx)
         return cls(
             ctx,
-            GroupService(ctx),
+            groups,
             plans,
             LintService(ctx, plans),
-            DiscoveryService(ctx),
+            DiscoveryService(ctx, groups),
             UserService(ctx),
             issuer,
             verifier,

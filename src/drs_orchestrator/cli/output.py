@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -48,6 +48,6 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     out.print(t)
 
 
-def err_exit(message: str, code: int = 1) -> None:
+def err_exit(message: str, code: int = 1) -> NoReturn:
     Console(stderr=True).print(f"[red]{message}[/]")
     raise typer.Exit(code)

@@ -16,7 +16,7 @@ app = typer.Typer(help="Protection groups.", no_args_is_help=True)
 def find(client: Api, name_or_id: str) -> dict[str, Any]:
     """A group by ID or by name (any case)."""
     for group in client.all_pages("/protection-groups"):
-        if name_or_id in (group["id"],) or group["name"].casefold() == name_or_id.casefold():
+        if name_or_id == group["id"] or group["name"].casefold() == name_or_id.casefold():
             return group
     out.print(f"[red]No protection group named or with ID {name_or_id!r}[/]")
     raise typer.Exit(1)

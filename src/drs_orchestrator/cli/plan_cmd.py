@@ -32,7 +32,6 @@ def _load(path: Path) -> PlanFile:
         return plan_file.load(path)
     except PlanFileError as error:
         err_exit(str(error))
-        raise  # unreachable
 
 
 def _plan_by_name(client: Api, name: str) -> dict[str, Any] | None:
@@ -177,7 +176,6 @@ def export(
     current = _current(Api(api), name)
     if current is None:
         err_exit(f"No recovery plan named {name!r}")
-        return
     text = plan_file.dump(plan_file.canonical(current))
     if output:
         output.write_text(text)
@@ -227,7 +225,6 @@ def lint(
         plan = _plan_by_name(client, name or "")
         if plan is None:
             err_exit(f"No recovery plan named {name!r}")
-            return
         result = client.json("GET", f"/recovery-plans/{plan['id']}/lint")
     if as_json:
         emit_json(result)

@@ -11,12 +11,12 @@ import uvicorn
 from rich.console import Console
 
 from drs_orchestrator.api.app import create_app
-from drs_orchestrator.api.server import bind, url_of
 from drs_orchestrator.api.services import Services
 from drs_orchestrator.cli import plan_file
 from drs_orchestrator.config import Settings
 from drs_orchestrator.domain.errors import DomainError
 from drs_orchestrator.emulator import Emulator, EmulatorThread, ScaledClock, load_scenario
+from drs_orchestrator.emulator.server import bind, endpoint_of
 
 console = Console()
 DEMO_ACCOUNT = "111111111111"
@@ -39,7 +39,7 @@ def load_demo_plan(services: Services) -> str:
     document = plan_file.parse(text, "shop-plan.yaml")
     ids = {}
     for spec in document.protection_groups:
-        ids[spec.name.casefold()] = services.groups.create(spec, "demo").id
+        ids[spec.name.casefold()] = services.groups.create(spec, "demo")[0].id
     return services.plans.create(plan_file.with_ids(document.plan, ids), "demo").id
 
 
@@ -82,7 +82,7 @@ def serve(
         except DomainError as error:
             console.print(f"[red]The demo plan could not be loaded: {error}[/]")
             raise typer.Exit(1) from None
-    url = url_of(sock)
+    url = endpoint_of(sock)
     console.print(f"drs-orchestrator API: [bold]{url}/api/v1[/] (docs at {url}/api/v1/docs)")
     if password:
         console.print(f"First start: user [bold]admin[/], one-time password [bold]{password}[/]")

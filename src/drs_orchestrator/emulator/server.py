@@ -8,6 +8,7 @@ import time
 from types import TracebackType
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from .app import create_app
 from .emulator import Emulator
@@ -30,28 +31,27 @@ def endpoint_of(sock: socket.socket) -> str:
     return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
 
 
-def _server(emulator: Emulator, log_level: str) -> uvicorn.Server:
-    config = uvicorn.Config(
-        create_app(emulator), log_level=log_level, access_log=False, lifespan="off"
+def _server(app: ASGIApp, log_level: str) -> uvicorn.Server:
+    return uvicorn.Server(
+        uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off")
     )
-    return uvicorn.Server(config)
 
 
 def serve_forever(emulator: Emulator, sock: socket.socket, log_level: str = "warning") -> None:
-    _server(emulator, log_level).run(sockets=[sock])
+    _server(create_app(emulator), log_level).run(sockets=[sock])
 
 
-class EmulatorThread:
-    """The emulator on a daemon thread, for tests, benchmarks and the demo.
+class ServerThread:
+    """Any ASGI app on a daemon thread, for tests, benchmarks and the demo (the orchestrator's
+    API uses it too).
 
-    `with EmulatorThread(emulator) as endpoint:` yields the base URL once it accepts calls.
+    `with ServerThread(app) as url:` yields the base URL once it accepts calls.
     """
 
-    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.emulator = emulator
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
         self._sock = bind(host, port)
         self.endpoint = endpoint_of(self._sock)
-        self._server = _server(emulator, "warning")
+        self._server = _server(app, "warning")
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
         )
@@ -61,7 +61,7 @@ class EmulatorThread:
         deadline = time.monotonic() + 10
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the emulator's HTTP server did not start")
+                raise RuntimeError("the HTTP server did not start")
             time.sleep(0.01)
         return self.endpoint
 
@@ -80,3 +80,11 @@ class EmulatorThread:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class EmulatorThread(ServerThread):
+    """The emulator on a daemon thread: `with EmulatorThread(emulator) as endpoint:`."""
+
+    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(create_app(emulator), host, port)
+        self.emulator = emulator

@@ -31,8 +31,9 @@ class Discovery:
 
 
 class DiscoveryService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, groups: GroupService) -> None:
         self.ctx = ctx
+        self.groups = groups
 
     def annotate(
         self,
@@ -77,7 +78,7 @@ class DiscoveryService:
             record = groups.get(conn, group_id)
         if record is None:
             raise not_found(group_id)
-        servers = GroupService(self.ctx).resolve(record.spec())
+        servers = self.groups.resolve(record.spec())
         return Discovery(
             record.account_id,
             record.region,

@@ -115,7 +115,8 @@ class GroupService:
             "Another change to protection groups landed at the same moment; try again.",
         )
 
-    def create(self, spec: ProtectionGroupSpec, actor: str) -> GroupRecord:
+    def create(self, spec: ProtectionGroupSpec, actor: str) -> tuple[GroupRecord, list[str]]:
+        """The new group and the servers it holds."""
         spec = self.with_account(spec)
         if dupes := spec.duplicate_servers():
             raise InvalidInput(dupes)
@@ -152,7 +153,7 @@ class GroupService:
                 )
         except IntegrityError:
             raise self._diagnose(spec, server_ids, None) from None
-        return record
+        return record, sorted(set(server_ids))
 
     def get(self, group_id: str) -> tuple[GroupRecord, list[str]]:
         with self.ctx.read() as conn:
@@ -161,7 +162,7 @@ class GroupService:
                 raise not_found(group_id)
             return record, groups.members(conn, group_id)
 
-    def list(
+    def page(
         self, limit: int, cursor: str | None
     ) -> tuple[pages.Page[GroupRecord], dict[str, list[str]]]:
         """A page of groups and each one's servers."""
@@ -171,8 +172,11 @@ class GroupService:
 
     def update(
         self, group_id: str, spec: ProtectionGroupSpec, if_match: int | None, actor: str
-    ) -> GroupRecord:
-        existing, _ = self.get(group_id)
+    ) -> tuple[GroupRecord, list[str]]:
+        with self.ctx.read() as conn:
+            existing = groups.get(conn, group_id)
+        if existing is None:
+            raise not_found(group_id)
         if spec.account_id is None:
             spec = spec.model_copy(update={"account_id": existing.account_id})
         immutable = [
@@ -231,7 +235,7 @@ class GroupService:
                 )
         except IntegrityError:
             raise self._diagnose(spec, server_ids, group_id) from None
-        return after
+        return after, sorted(set(server_ids))
 
     def delete(self, group_id: str, if_match: int | None, actor: str) -> None:
         try:

@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from drs_orchestrator.api.app import create_app
-from drs_orchestrator.api.server import ApiThread
 from drs_orchestrator.api.services import Services
 from drs_orchestrator.config import Settings
 from drs_orchestrator.emulator import Emulator
+from drs_orchestrator.emulator.server import ServerThread
 from tests.store_backends import drop, fresh_database_url
 
 ADMIN_PASSWORD = "admin-password-1"
@@ -31,7 +31,7 @@ def _api(_emulator_server: tuple[Emulator, str]) -> Iterator[tuple[object, str]]
         mp.setenv("AWS_SECRET_ACCESS_KEY", "emulator")
         mp.delenv("AWS_PROFILE", raising=False)
         app = create_app(None)  # type: ignore[arg-type]
-        with ApiThread(app) as url:
+        with ServerThread(app) as url:
             yield app, url
 
 

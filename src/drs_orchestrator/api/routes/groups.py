@@ -77,7 +77,7 @@ def group_out(record: GroupRecord, members: list[str]) -> ProtectionGroupOut:
 def list_groups(
     svc: Svc, _: Reader, limit: Limit = 100, cursor: Cursor = None
 ) -> Page[ProtectionGroupOut]:
-    page, members = svc.groups.list(limit, cursor)
+    page, members = svc.groups.page(limit, cursor)
     items = [group_out(r, members[r.id]) for r in page.items]
     return Page[ProtectionGroupOut](items=items, next_cursor=page.next_cursor)
 
@@ -91,10 +91,10 @@ def list_groups(
 def create_group(
     spec: ProtectionGroupSpec, svc: Svc, who: Configurer, response: Response
 ) -> ProtectionGroupOut:
-    record = svc.groups.create(spec, who.username)
+    record, members = svc.groups.create(spec, who.username)
     etag(response, record.version)
     response.headers["Location"] = f"/api/v1/protection-groups/{record.id}"
-    return group_out(record, svc.groups.get(record.id)[1])
+    return group_out(record, members)
 
 
 @router.post(
@@ -141,9 +141,9 @@ def update_group(
     version: IfMatch,
     response: Response,
 ) -> ProtectionGroupOut:
-    record = svc.groups.update(group_id, spec, version, who.username)
+    record, members = svc.groups.update(group_id, spec, version, who.username)
     etag(response, record.version)
-    return group_out(record, svc.groups.get(group_id)[1])
+    return group_out(record, members)
 
 
 @router.delete(
