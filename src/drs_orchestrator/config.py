@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):role/[\w+=,.@/-]{1,512}")
 
 
 class Settings(BaseSettings):
@@ -25,6 +28,14 @@ class Settings(BaseSettings):
         default="111111111111",
         pattern=r"^[0-9]{12}$",
         description="The deployment's own AWS account: the default for protection groups.",
+    )
+    account_roles: dict[str, str] = Field(
+        default_factory=dict,
+        description="Other AWS accounts: account ID -> ARN of the IAM role assumed to reach "
+        "DRS there.",
+    )
+    account_role_external_id: str | None = Field(
+        default=None, description="The ExternalId the roles' trust policies ask for, if any."
     )
     regions: list[str] | None = Field(
         default=None, description="Regions to look for DRS in; default every DRS region."
@@ -57,6 +68,17 @@ class Settings(BaseSettings):
         if path := os.environ.get("DRSO_CONFIG_FILE"):
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
         return tuple(sources)
+
+    @field_validator("account_roles")
+    @classmethod
+    def _roles_in_their_accounts(cls, roles: dict[str, str]) -> dict[str, str]:
+        for account, arn in roles.items():
+            found = _ROLE_ARN.fullmatch(arn)
+            if not found:
+                raise ValueError(f"{account}: {arn!r} is not an IAM role ARN")
+            if found.group(1) != account:
+                raise ValueError(f"{account}: the role {arn} is in account {found.group(1)}")
+        return roles
 
     def database(self) -> str:
         if self.database_url:

@@ -24,7 +24,7 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.PreconditionFailed, 412),
-    (errors.DrsUnavailable, 503),
+    (errors.Unavailable, 503),
 ]
 
 # pydantic's error types, named the way the rest of our codes are.

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from drs_orchestrator.config import Settings
+from drs_orchestrator.drs.credentials import AccountSessions
 from drs_orchestrator.drs.gateway import DrsGateway
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.discovery import DiscoveryService
@@ -34,8 +35,11 @@ class Services:
     def build(cls, settings: Settings) -> Services:
         engine = create_engine(settings.database())
         migrate(engine)
-        own = settings.account_id
-        gateway = DrsGateway(lambda account: {} if account == own else None)
+        gateway = DrsGateway(
+            AccountSessions(
+                settings.account_id, settings.account_roles, settings.account_role_external_id
+            )
+        )
         ctx = Context(engine, gateway, settings)
         issuer = LocalIssuer(ctx)
         issuer.ensure_key()

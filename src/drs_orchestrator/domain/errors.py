@@ -79,7 +79,11 @@ class DrsNotInitialized(DomainError):
         )
 
 
-class DrsUnavailable(DomainError):
+class Unavailable(DomainError):
+    """Something the answer depends on could not be asked (503, fail closed)."""
+
+
+class DrsUnavailable(Unavailable):
     """DRS could not be asked, so nothing that depends on it is accepted (503, fail closed)."""
 
     def __init__(self, account_id: str, region: str, reason: str) -> None:

@@ -15,17 +15,6 @@ _CONFIG = Config(
 )
 
 
-def drs_client(
-    region: str,
-    *,
-    endpoint_url: str | None = None,
-    access_key_id: str | None = None,
-    secret_access_key: str | None = None,
-) -> DrsClient:
+def drs_client(region: str, session: boto3.session.Session | None = None) -> DrsClient:
     """A DRS client for one region; credentials and endpoint default to boto3's resolution."""
-    session = boto3.session.Session(
-        aws_access_key_id=access_key_id,
-        aws_secret_access_key=secret_access_key,
-        region_name=region,
-    )
-    return session.client("drs", endpoint_url=endpoint_url, config=_CONFIG)
+    return (session or boto3.session.Session()).client("drs", region_name=region, config=_CONFIG)

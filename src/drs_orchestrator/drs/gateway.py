@@ -43,12 +43,12 @@ class RegionStatus:
 class DrsGateway:
     """One boto3 client per account and region, reused across requests (they are thread-safe).
 
-    `credentials_for(account)` returns keyword arguments for `drs_client` (static keys or
-    an assumed role's); None means the account is not one this deployment can reach.
+    `sessions(account)` returns the boto3 session that reaches the account (see
+    `AccountSessions`); None means the account is not one this deployment can reach.
     """
 
-    def __init__(self, credentials_for: Callable[[str], dict[str, str] | None]) -> None:
-        self._credentials_for = credentials_for
+    def __init__(self, sessions: Callable[[str], boto3.session.Session | None]) -> None:
+        self._sessions = sessions
         self._clients: dict[tuple[str, str], DrsClient] = {}
         self._lock = Lock()
 
@@ -56,20 +56,20 @@ class DrsGateway:
         with self._lock:
             key = (account_id, region)
             if key not in self._clients:
-                credentials = self._credentials_for(account_id)
-                if credentials is None:
+                session = self._sessions(account_id)
+                if session is None:
                     raise InvalidInput(
                         [
                             Violation(
                                 "accountId",
                                 "ACCOUNT_NOT_CONFIGURED",
-                                f"Account {account_id} is not one this deployment can reach "
-                                "(only its own account, DRSO_ACCOUNT_ID, so far)",
+                                f"Account {account_id} is not one this deployment can reach: "
+                                "it is neither DRSO_ACCOUNT_ID nor in DRSO_ACCOUNT_ROLES",
                             )
                         ],
                         code="ACCOUNT_NOT_CONFIGURED",
                     )
-                self._clients[key] = drs_client(region, **credentials)
+                self._clients[key] = drs_client(region, session)
             return self._clients[key]
 
     @contextmanager
@@ -81,7 +81,8 @@ class DrsGateway:
             if code == "UninitializedAccountException":
                 raise DrsNotInitialized(account_id, region) from error
             message = error.response.get("Error", {}).get("Message", "")
-            raise DrsUnavailable(account_id, region, f"{code}: {message}") from error
+            reason = f"{error.operation_name} {code}: {message}"
+            raise DrsUnavailable(account_id, region, reason) from error
         except BotoCoreError as error:
             raise DrsUnavailable(account_id, region, str(error)) from error
 

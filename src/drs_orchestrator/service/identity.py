@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from drs_orchestrator.domain.errors import Unauthorized
+from drs_orchestrator.domain.errors import Unauthorized, Unavailable
 from drs_orchestrator.domain.roles import Role
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.users import Identity
@@ -139,6 +139,11 @@ class CognitoVerifier:
                 issuer=self.issuer,
                 options={"verify_aud": False, "require": ["exp", "iat", "sub", "iss", "token_use"]},
             )
+        except jwt.PyJWKClientConnectionError as error:
+            raise Unavailable(
+                "IDENTITY_PROVIDER_UNAVAILABLE",
+                f"Cognito's signing keys could not be fetched, so no token can be checked: {error}",
+            ) from None
         except jwt.PyJWTError as error:
             raise _invalid(str(error)) from None
         use = claims.get("token_use")

@@ -11,7 +11,7 @@ import pytest
 
 from drs_orchestrator.api.app import create_app
 from drs_orchestrator.api.services import Services
-from tests.integration.api.conftest import ADMIN_PASSWORD
+from tests.integration.conftest import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.integration
 
@@ -180,7 +180,7 @@ def test_users(admin: httpx.Client, api_url: str) -> None:
 
 
 def test_first_start_makes_one_admin_with_a_password_printed_once(tmp_path: object) -> None:
-    from tests.integration.api.conftest import build_services
+    from tests.integration.conftest import build_services
 
     services: Services = build_services(f"sqlite:///{tmp_path}/x.db", admin_password=None)
     password = services.users.bootstrap_admin()
