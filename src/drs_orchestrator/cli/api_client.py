@@ -92,8 +92,14 @@ class Api:
 def report(error: ApiError) -> None:
     """Print a problem answer the way an operator needs it: what, where, why."""
     p = error.problem
-    err.print(f"[red]{p.get('code', 'ERROR')}[/] ({error.status}): {p.get('detail', '')}")
-    for e in p.get("errors") or []:
+    fields = p.get("errors") or []
+    detail = p.get("detail", "")
+    if detail == "; ".join(f"{e['field']}: {e['message']}" for e in fields):
+        detail = ""  # it only repeats the field lines below
+    err.print(
+        f"[red]{p.get('code', 'ERROR')}[/] ({error.status})" + (f": {detail}" if detail else "")
+    )
+    for e in fields:
         err.print(f"  {e['field']}: {e['message']} [{e['code']}]")
     for c in p.get("conflicts") or []:
         err.print(f"  {c['serverId']} is in {c['protectionGroupName']} ({c['protectionGroupId']})")
