@@ -40,3 +40,8 @@ def permissions_of(roles: frozenset[Role] | set[Role]) -> frozenset[Permission]:
     for role in roles:
         granted |= ROLE_PERMISSIONS[role]
     return granted
+
+
+def covers(roles: frozenset[Role] | set[Role], required: Role) -> bool:
+    """Whether `roles` may act as `required` (roles nest: an admin may do an operator's part)."""
+    return ROLE_PERMISSIONS[required] <= permissions_of(roles)

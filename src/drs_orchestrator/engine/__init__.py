@@ -1,0 +1,1 @@
+"""Executions: the functional core (`engine.core`, pure) and the durable runner around it."""

@@ -1,0 +1,68 @@
+"""A new execution: the plan version frozen, every server placed in its wave."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from drs_orchestrator.domain.executions import Mode
+from drs_orchestrator.domain.plans import GroupMembers, RecoveryPlanSpec, wave_servers
+from drs_orchestrator.engine.core.state import ExecutionState, HookRun, ServerRun, WaveRun
+
+
+@dataclass(frozen=True)
+class Launch:
+    """Who starts which plan version, how, and what DRS says about its servers now."""
+
+    execution_id: str
+    plan_id: str
+    plan_version: int
+    plan: RecoveryPlanSpec
+    mode: Mode
+    initiated_by: str
+    user_id: str
+    hostnames: Mapping[str, str]
+    post_launch_enabled: frozenset[str] = frozenset()
+    cleanup_after_minutes: int | None = None
+
+
+def freeze(launch: Launch, groups: Mapping[str, GroupMembers], now: datetime) -> ExecutionState:
+    waves: list[WaveRun] = []
+    servers: dict[str, ServerRun] = {}
+    for number, wave in enumerate(launch.plan.waves, start=1):
+        hooks = [
+            HookRun(phase=phase, index=i, hook=hook)
+            for phase, listed in (("pre", wave.pre_hooks), ("post", wave.post_hooks))
+            for i, hook in enumerate(listed)
+        ]
+        waves.append(WaveRun(name=wave.name, number=number, spec=wave, hooks=hooks))
+        place = {
+            sid: g for g in wave.protection_group_ids if g in groups for sid in groups[g].server_ids
+        }
+        for sid in wave_servers(wave, groups):
+            group = groups[place[sid]]
+            servers[sid] = ServerRun(
+                server_id=sid,
+                account_id=group.account_id,
+                region=group.region,
+                wave=wave.name,
+                hostname=launch.hostnames.get(sid, ""),
+                critical=sid not in wave.non_critical_server_ids,
+                expects_post_launch=launch.mode == Mode.RECOVERY
+                and sid in launch.post_launch_enabled,
+            )
+    return ExecutionState(
+        id=launch.execution_id,
+        plan_id=launch.plan_id,
+        plan_name=launch.plan.name,
+        plan_version=launch.plan_version,
+        mode=launch.mode,
+        initiated_by=launch.initiated_by,
+        user_id=launch.user_id,
+        rto_target_minutes=launch.plan.rto_target_minutes,
+        created_at=now,
+        cleanup_after_minutes=launch.cleanup_after_minutes,
+        waves=waves,
+        servers=servers,
+    )

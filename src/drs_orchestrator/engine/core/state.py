@@ -1,0 +1,149 @@
+"""An execution's whole state, kept as one JSON document: what the runner resumes from and
+what the API shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from drs_orchestrator.domain.executions import (
+    CleanupStatus,
+    ExecutionStatus,
+    HookStatus,
+    Mode,
+    ServerStatus,
+    WaveStatus,
+)
+from drs_orchestrator.domain.hooks import Hook
+from drs_orchestrator.domain.plans import Wave
+
+# DRS quotas per account and region (drs-facts.md).
+MAX_SERVERS_PER_JOB = 100
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class ServerRun(Model):
+    server_id: str
+    account_id: str
+    region: str
+    wave: str
+    hostname: str = ""
+    critical: bool = True
+    expects_post_launch: bool = False  # RECOVERY only: DRS runs post-launch actions
+    status: ServerStatus = ServerStatus.WAITING
+    launch_status: str | None = None  # DRS's, as last seen
+    attempt: int = 0
+    batch: str | None = None
+    job_id: str | None = None
+    recovery_instance_id: str | None = None
+    ec2_instance_id: str | None = None
+    ec2_state: str | None = None
+    instance_recorded_at: datetime | None = None  # DescribeRecoveryInstances answered
+    post_launch: str | None = None  # NOT_STARTED | IN_PROGRESS | SUCCEEDED | FAILED
+    failure: str | None = None
+    queued_at: datetime | None = None
+    started_at: datetime | None = None  # StartRecovery sent
+    launched_at: datetime | None = None
+    ended_at: datetime | None = None
+    # Job-log phases (SNAPSHOT_START, CONVERSION_END, LAUNCH_START, ...) -> when.
+    phases: dict[str, datetime] = Field(default_factory=dict)
+
+
+BatchState = Literal["QUEUED", "ADMITTED", "STARTING", "RUNNING", "ENDED", "DROPPED"]
+
+
+class Batch(Model):
+    """One StartRecovery: a wave's servers in one account and region, at most 100."""
+
+    key: str
+    wave: str
+    wave_number: int
+    account_id: str
+    region: str
+    server_ids: list[str]
+    attempt: int
+    state: BatchState = "QUEUED"
+    job_id: str | None = None
+    requested_at: datetime
+    admitted_at: datetime | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    error: str | None = None
+
+
+class HookRun(Model):
+    phase: Literal["pre", "post"]
+    index: int
+    hook: Hook
+    status: HookStatus = HookStatus.PENDING
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    detail: str | None = None
+    approved_by: str | None = None
+
+
+class WaveRun(Model):
+    name: str
+    number: int  # 1-based, as in the DRS:WaveNumber tag
+    spec: Wave
+    status: WaveStatus = WaveStatus.PENDING
+    hooks: list[HookRun] = Field(default_factory=list)
+    pause_released: bool = False
+    attempt: int = 1
+    started_at: datetime | None = None  # dependencies met, pause lifted
+    launch_started_at: datetime | None = None
+    deadline: datetime | None = None  # launch start + the wave's timeout
+    truth_asked_at: datetime | None = None  # DRS asked again before declaring a timeout
+    ended_at: datetime | None = None
+    failure: str | None = None
+
+    def hooks_of(self, phase: Literal["pre", "post"]) -> list[HookRun]:
+        return [h for h in self.hooks if h.phase == phase]
+
+
+class ExecutionState(Model):
+    id: str
+    plan_id: str
+    plan_name: str
+    plan_version: int
+    mode: Mode
+    initiated_by: str
+    user_id: str
+    rto_target_minutes: int | None = None
+    status: ExecutionStatus = ExecutionStatus.PENDING
+    created_at: datetime
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    pause_requested: bool = False
+    paused_reason: str | None = None
+    cancel_requested: bool = False
+    terminate_on_cancel: bool = False
+    cleanup: CleanupStatus = CleanupStatus.NONE
+    cleanup_after_minutes: int | None = None
+    cleanup_job_ids: list[str] = Field(default_factory=list)
+    waves: list[WaveRun]
+    servers: dict[str, ServerRun]
+    batches: list[Batch] = Field(default_factory=list)
+    # How many transitions have been recorded: the next event's sequence number.
+    events_recorded: int = 0
+
+    def wave(self, name: str) -> WaveRun:
+        for w in self.waves:
+            if w.name == name:
+                return w
+        raise KeyError(name)
+
+    def batch(self, key: str) -> Batch:
+        for b in self.batches:
+            if b.key == key:
+                return b
+        raise KeyError(key)
+
+    def servers_of(self, wave: str) -> list[ServerRun]:
+        return [s for s in self.servers.values() if s.wave == wave]
