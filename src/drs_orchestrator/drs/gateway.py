@@ -73,7 +73,7 @@ class DrsGateway:
             return self._clients[key]
 
     @contextmanager
-    def _asking(self, account_id: str, region: str) -> Iterator[None]:
+    def asking(self, account_id: str, region: str) -> Iterator[None]:
         try:
             yield
         except ClientError as error:
@@ -92,7 +92,7 @@ class DrsGateway:
         """All servers in the region, or just `server_ids` (asked in filters of 200)."""
         client = self.client(account_id, region)
         found: list[ServerFacts] = []
-        with self._asking(account_id, region):
+        with self.asking(account_id, region):
             paginator = client.get_paginator("describe_source_servers")
             if server_ids is None:
                 batches: list[DescribeSourceServersRequestFiltersTypeDef] = [{}]
@@ -117,7 +117,7 @@ class DrsGateway:
         if token:
             args["nextToken"] = token
         client = self.client(account_id, region)
-        with self._asking(account_id, region):
+        with self.asking(account_id, region):
             answer = client.describe_source_servers(**args)
         return [server_facts(s) for s in answer["items"]], answer.get("nextToken")
 
@@ -128,7 +128,7 @@ class DrsGateway:
 
     def region_status(self, account_id: str, region: str) -> RegionStatus:
         try:
-            with self._asking(account_id, region):
+            with self.asking(account_id, region):
                 self.client(account_id, region).describe_source_servers(maxResults=1)
         except DrsNotInitialized:
             return RegionStatus(region, initialized=False)
@@ -148,7 +148,7 @@ class DrsGateway:
         client = self.client(account_id, region)
         found: dict[str, list[str]] = {}
         ids = sorted(set(server_ids))
-        with self._asking(account_id, region):
+        with self.asking(account_id, region):
             paginator = client.get_paginator("describe_recovery_instances")
             for start in range(0, len(ids), _ID_FILTER_MAX):
                 filters: DescribeRecoveryInstancesRequestFiltersTypeDef = {
@@ -167,7 +167,7 @@ class DrsGateway:
     ) -> dict[str, bool]:
         """Whether each server's launch settings run post-launch actions (the SSM agent)."""
         client = self.client(account_id, region)
-        with self._asking(account_id, region):
+        with self.asking(account_id, region):
             return {
                 sid: bool(
                     client.get_launch_configuration(sourceServerID=sid).get("postLaunchEnabled")

@@ -34,7 +34,11 @@ def decode(cursor: str | None, kind: type[K]) -> K | None:
         key = None
     if isinstance(key, list) and len(key) == 1 and type(key[0]) is kind:
         return key[0]
-    raise InvalidInput(
+    raise invalid_cursor()
+
+
+def invalid_cursor() -> InvalidInput:
+    return InvalidInput(
         [Violation("cursor", "INVALID_CURSOR", "Not a cursor this API returned")],
         code="INVALID_CURSOR",
     )

@@ -180,3 +180,123 @@ audit_log = sa.Table(
     sa.Column("after", sa.JSON, nullable=True),
     sa.Index("ix_audit_log_resource", "resource_type", "resource_id"),
 )
+
+# --- executions ---------------------------------------------------------------------------------
+
+executions = sa.Table(
+    "executions",
+    metadata,
+    _id(),
+    # No foreign key: an execution's record outlives its plan (the plan is frozen in `state`).
+    sa.Column("plan_id", sa.String(36), nullable=False),
+    sa.Column("plan_name", sa.String(128), nullable=False),
+    sa.Column("plan_version", sa.Integer, nullable=False),
+    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("initiated_by", sa.String(256), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=True),
+    sa.Column("ended_at", UtcDateTime, nullable=True),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("workflow_id", sa.String(80), nullable=True),
+    sa.Column("state", sa.JSON, nullable=False),
+    sa.Index("ix_executions_created", "created_at", "id"),
+    sa.Index("ix_executions_plan", "plan_id", "created_at"),
+    sa.Index("ix_executions_active", "active", "created_at"),
+)
+
+execution_events = sa.Table(
+    "execution_events",
+    metadata,
+    sa.Column(
+        "execution_id",
+        sa.String(36),
+        sa.ForeignKey("executions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("old", sa.String(32), nullable=True),
+    sa.Column("new", sa.String(32), nullable=True),
+    sa.Column("detail", sa.JSON, nullable=False),
+)
+
+# A server is in at most one active execution: the primary key refuses a second one, and the
+# row goes when its execution ends.
+execution_servers = sa.Table(
+    "execution_servers",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("server_id", sa.String(32), primary_key=True),
+    sa.Column(
+        "execution_id",
+        sa.String(36),
+        sa.ForeignKey("executions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+)
+
+# Launch batches across executions: what admission control counts and where the intent to
+# call StartRecovery is recorded before the call.
+launch_batches = sa.Table(
+    "launch_batches",
+    metadata,
+    sa.Column(
+        "execution_id",
+        sa.String(36),
+        sa.ForeignKey("executions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("batch_key", sa.String(80), primary_key=True),
+    sa.Column("account_id", sa.String(12), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("server_count", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # QUEUED | ADMITTED | RUNNING | ENDED
+    sa.Column("requested_at", UtcDateTime, nullable=False),
+    sa.Column("admitted_at", UtcDateTime, nullable=True),
+    sa.Column("intent_at", UtcDateTime, nullable=True),
+    sa.Column("job_id", sa.String(32), nullable=True),
+    sa.Index("ix_launch_batches_place", "account_id", "region", "state"),
+)
+
+# Every DRS job we follow (launches and terminations), as the poller last saw it.
+drs_jobs = sa.Table(
+    "drs_jobs",
+    metadata,
+    sa.Column("job_id", sa.String(32), primary_key=True),
+    sa.Column(
+        "execution_id",
+        sa.String(36),
+        sa.ForeignKey("executions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("kind", sa.String(16), nullable=False),  # LAUNCH | TERMINATE
+    sa.Column("account_id", sa.String(12), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("server_count", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # PENDING | STARTED | COMPLETED
+    sa.Column("fingerprint", sa.String(64), nullable=True),
+    sa.Column("view", sa.JSON, nullable=True),
+    sa.Column("observed_seq", sa.Integer, nullable=False),  # bumped on every change seen
+    sa.Column("applied_seq", sa.Integer, nullable=False),  # what the execution has taken in
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("ended_at", UtcDateTime, nullable=True),
+    sa.Index("ix_drs_jobs_place", "account_id", "region", "status"),
+)
+
+# One poller per account and region across every worker: whoever holds the lease polls.
+poller_leases = sa.Table(
+    "poller_leases",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("holder", sa.String(80), nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+)

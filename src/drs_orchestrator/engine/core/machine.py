@@ -18,8 +18,8 @@ from drs_orchestrator.domain.executions import (
     WaveStatus,
 )
 from drs_orchestrator.domain.hooks import ManualApproval, Wait
+from drs_orchestrator.domain.observations import InstanceView, JobView
 from drs_orchestrator.domain.roles import Role, covers
-from drs_orchestrator.engine.core.observations import InstanceView, JobView
 from drs_orchestrator.engine.core.state import (
     MAX_SERVERS_PER_JOB,
     Batch,

@@ -16,11 +16,11 @@ from drs_orchestrator.domain.executions import (
     ServerStatus,
     WaveStatus,
 )
+from drs_orchestrator.domain.observations import InstanceView, JobView, ServerView
 from drs_orchestrator.domain.plans import GroupMembers, RecoveryPlanSpec
 from drs_orchestrator.domain.roles import Role
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.freeze import Launch, freeze
-from drs_orchestrator.engine.core.observations import InstanceView, JobView, ServerView
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.core.step import (
     AskDrs,
