@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     account_role_external_id: str | None = Field(
         default=None, description="The ExternalId the roles' trust policies ask for, if any."
     )
+    dbos_database_url: str | None = Field(
+        default=None,
+        description="Where DBOS keeps workflow state; default beside the database (a second "
+        "SQLite file, or the same PostgreSQL database).",
+    )
+    tag_jobs: bool = Field(
+        default=True, description="Tag every DRS job with the execution, plan and wave."
+    )
     regions: list[str] | None = Field(
         default=None, description="Regions to look for DRS in; default every DRS region."
     )
@@ -85,6 +93,14 @@ class Settings(BaseSettings):
             return self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{(self.data_dir / 'drso.db').resolve()}"
+
+    def dbos_database(self) -> str:
+        if self.dbos_database_url:
+            return self.dbos_database_url
+        url = self.database()
+        if url.startswith("sqlite:///"):
+            return url.removesuffix(".db") + ".dbos.db"
+        return url
 
     @property
     def cognito_enabled(self) -> bool:

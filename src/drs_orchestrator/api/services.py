@@ -10,8 +10,12 @@ from fastapi import Depends, Request
 from drs_orchestrator.config import Settings
 from drs_orchestrator.drs.credentials import AccountSessions
 from drs_orchestrator.drs.gateway import DrsGateway
+from drs_orchestrator.drs.jobs import DrsJobs
+from drs_orchestrator.engine.clock import Clock, system_clock
+from drs_orchestrator.engine.runner import Engine, Options
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.discovery import DiscoveryService
+from drs_orchestrator.service.executions import ExecutionService
 from drs_orchestrator.service.groups import GroupService
 from drs_orchestrator.service.identity import CognitoVerifier, LocalIssuer
 from drs_orchestrator.service.lint import LintService
@@ -30,6 +34,28 @@ class Services:
     users: UserService
     issuer: LocalIssuer
     verifier: LocalIssuer | CognitoVerifier
+    engine: Engine | None = None
+    executions: ExecutionService | None = None
+
+    def start_engine(self, clock: Clock | None = None, *, poll: bool = True) -> Engine:
+        """Launch the engine (DBOS, workflows, pollers) on this process; once per process."""
+        settings = self.ctx.settings
+        self.engine = Engine(
+            database=self.ctx.engine,
+            drs=DrsJobs(self.ctx.drs),
+            clock=clock or system_clock(),
+            dbos_url=settings.dbos_database(),
+            options=Options(tag_jobs=settings.tag_jobs, poll_in_background=poll),
+        )
+        self.engine.launch()
+        self.executions = ExecutionService(self.ctx, self.plans, self.engine)
+        return self.engine
+
+    def stop_engine(self) -> None:
+        if self.engine is not None:
+            self.engine.shutdown()
+            self.engine = None
+            self.executions = None
 
     @classmethod
     def build(cls, settings: Settings) -> Services:

@@ -17,7 +17,7 @@ from drs_orchestrator.domain.plans import (
 )
 from drs_orchestrator.domain.servers import select
 from drs_orchestrator.service.context import Context
-from drs_orchestrator.store import audit, groups, pages, plans
+from drs_orchestrator.store import audit, executions, groups, pages, plans
 from drs_orchestrator.store.groups import GroupRecord
 from drs_orchestrator.store.plans import PlanRecord, VersionRecord, document_of
 from drs_orchestrator.store.versioned import (
@@ -184,6 +184,15 @@ class PlanService:
             )
             before = plans.get(conn, plan_id)
             assert before is not None
+            active = executions.active_for_plan(conn, plan_id)
+            if active:
+                raise Conflict(
+                    "PLAN_HAS_ACTIVE_EXECUTIONS",
+                    f"Recovery plan {before.document['name']} has {len(active)} active "
+                    f"execution(s) ({', '.join(f'{i} {s}' for i, s in active)}); "
+                    "wait for them to end or cancel them first",
+                    {"executions": [{"id": i, "status": s} for i, s in active]},
+                )
             plans.delete(conn, plan_id)
             audit.record(
                 conn,

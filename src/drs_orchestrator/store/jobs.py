@@ -171,6 +171,7 @@ def add_job(
                 status="PENDING",
                 observed_seq=0,
                 applied_seq=0,
+                followed=True,
                 created_at=now,
             )
         )
@@ -181,6 +182,28 @@ def active_jobs(conn: sa.Connection, place: tuple[str, str] | None = None) -> li
     if place is not None:
         query = query.where(J.c.account_id == place[0], J.c.region == place[1])
     return [_job(r) for r in conn.execute(query.order_by(J.c.created_at, J.c.job_id))]
+
+
+def followed(conn: sa.Connection, place: tuple[str, str] | None = None) -> list[JobRow]:
+    query = sa.select(J).where(J.c.followed.is_(True))
+    if place is not None:
+        query = query.where(J.c.account_id == place[0], J.c.region == place[1])
+    return [_job(r) for r in conn.execute(query.order_by(J.c.created_at, J.c.job_id))]
+
+
+def followed_places(conn: sa.Connection) -> list[tuple[str, str]]:
+    rows = conn.execute(
+        sa.select(J.c.account_id, J.c.region).where(J.c.followed.is_(True)).distinct()
+    )
+    return [(r.account_id, r.region) for r in rows]
+
+
+def follow_only(conn: sa.Connection, execution_id: str, job_ids: set[str]) -> None:
+    """The execution needs news of these jobs only; the poller stops asking about the rest."""
+    query = J.update().where(J.c.execution_id == execution_id, J.c.followed.is_(True))
+    if job_ids:
+        query = query.where(J.c.job_id.not_in(sorted(job_ids)))
+    conn.execute(query.values(followed=False))
 
 
 def jobs_of(conn: sa.Connection, execution_id: str) -> list[JobRow]:

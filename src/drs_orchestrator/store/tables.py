@@ -286,9 +286,11 @@ drs_jobs = sa.Table(
     sa.Column("view", sa.JSON, nullable=True),
     sa.Column("observed_seq", sa.Integer, nullable=False),  # bumped on every change seen
     sa.Column("applied_seq", sa.Integer, nullable=False),  # what the execution has taken in
+    sa.Column("followed", sa.Boolean, nullable=False),  # the poller still asks about it
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("ended_at", UtcDateTime, nullable=True),
     sa.Index("ix_drs_jobs_place", "account_id", "region", "status"),
+    sa.Index("ix_drs_jobs_followed", "followed", "account_id", "region"),
 )
 
 # One poller per account and region across every worker: whoever holds the lease polls.

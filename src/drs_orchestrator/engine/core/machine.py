@@ -17,7 +17,7 @@ from drs_orchestrator.domain.executions import (
     ServerStatus,
     WaveStatus,
 )
-from drs_orchestrator.domain.hooks import ManualApproval, Wait
+from drs_orchestrator.domain.hooks import HttpCheck, ManualApproval, Wait
 from drs_orchestrator.domain.observations import InstanceView, JobView
 from drs_orchestrator.domain.roles import Role, covers
 from drs_orchestrator.engine.core.state import (
@@ -248,6 +248,8 @@ def _run_hooks(run: _Run, wave: WaveRun, phase: Literal["pre", "post"]) -> bool:
                 run.hook(wave, hook, HookStatus.PASSED)
                 continue
             run.wakes.append(due)
+        elif hook.next_attempt_at is not None and run.now < hook.next_attempt_at:
+            run.wakes.append(hook.next_attempt_at)
         else:
             run.actions.append(RunHook(wave.name, index))
         return False
@@ -392,7 +394,9 @@ def _check_deadline(run: _Run, wave: WaveRun) -> None:
         if not server.status.ended:
             server.failure = f"not ready within the wave's {minutes} min"
             run.server(server, ServerStatus.FAILED, reason=server.failure)
-    _fail_wave(run, wave, f"not complete within {minutes} min", timed_out=True)
+    waited = [b.error for b in _batches(run.s, wave) if b.error and b.state != "ENDED"]
+    why = f" (DRS kept answering: {waited[0]})" if waited else ""
+    _fail_wave(run, wave, f"not complete within {minutes} min{why}", timed_out=True)
 
 
 # --- cancelling and finishing -------------------------------------------------------------------
@@ -543,6 +547,17 @@ def job_started(state: ExecutionState, key: str, job_id: str, now: datetime) -> 
     return _advance(run)
 
 
+def job_deferred(state: ExecutionState, key: str, reason: str, now: datetime) -> Step:
+    """DRS could not start the batch now (its servers are busy in another job, throttling, a
+    quota): it stays due and is tried again until the wave's deadline."""
+    run = _Run(state, now)
+    batch = run.s.batch(key)
+    if batch.state in {"ADMITTED", "STARTING"}:
+        batch.error = reason
+        run.record("batch", key, batch.state, batch.state, deferred=reason)
+    return run.step()
+
+
 def job_not_started(state: ExecutionState, key: str, reason: str, now: datetime) -> Step:
     """StartRecovery was refused for good (not a throttle or a quota: those are retried)."""
     run = _Run(state, now)
@@ -658,11 +673,21 @@ def drs_asked(state: ExecutionState, wave: str, now: datetime) -> Step:
 def hook_finished(
     state: ExecutionState, wave: str, index: int, *, ok: bool, detail: str, now: datetime
 ) -> Step:
+    """One try of a hook ended; a failed httpCheck tries again after its interval."""
     run = _Run(state, now)
     w = run.s.wave(wave)
     hook = w.hooks[index]
-    if hook.status == HookStatus.RUNNING:
-        hook.detail = detail
+    if hook.status != HookStatus.RUNNING:
+        return run.step()
+    hook.detail = detail
+    hook.attempts += 1
+    spec = hook.hook
+    if not ok and isinstance(spec, HttpCheck) and hook.attempts <= spec.retries:
+        hook.next_attempt_at = now + timedelta(seconds=spec.interval_seconds)
+        subject = f"{w.name}/{hook.phase}/{hook.index}"
+        run.record("hook", subject, "RUNNING", "RUNNING", attempt=hook.attempts, detail=detail)
+    else:
+        hook.next_attempt_at = None
         run.hook(w, hook, HookStatus.PASSED if ok else HookStatus.FAILED, detail=detail)
     return _advance(run)
 

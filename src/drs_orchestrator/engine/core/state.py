@@ -86,6 +86,8 @@ class HookRun(Model):
     ended_at: datetime | None = None
     detail: str | None = None
     approved_by: str | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None  # an httpCheck between its tries
 
 
 class WaveRun(Model):

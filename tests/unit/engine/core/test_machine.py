@@ -361,13 +361,17 @@ def test_wait_and_external_hooks_run_in_order_before_and_after_launch() -> None:
 
     assert drs.statuses()["Web"] == WaveStatus.POST_HOOKS
     assert drs.step.actions == [RunHook("Web", 1)]
-    drs.apply(
-        machine.hook_finished(
-            drs.state, "Web", 1, ok=False, detail="503 after 10 tries", now=drs.now
+    for attempt in range(4):  # the first try and its 3 retries, 15 s apart
+        if attempt:
+            assert drs.step.actions == []
+            assert drs.step.wake_at == drs.now + timedelta(seconds=15)
+            assert drs.later(seconds=15).actions == [RunHook("Web", 1)]
+        drs.apply(
+            machine.hook_finished(drs.state, "Web", 1, ok=False, detail="HTTP 503", now=drs.now)
         )
-    )
     assert drs.state.status == ExecutionStatus.FAILED
-    assert "503 after 10 tries" in (drs.state.wave("Web").failure or "")
+    assert "HTTP 503" in (drs.state.wave("Web").failure or "")
+    assert drs.state.wave("Web").hooks[1].attempts == 4
 
 
 # --- pause and cancel ---

@@ -63,6 +63,7 @@ def upgrade() -> None:
         sa.Column("view", sa.JSON(), nullable=True),
         sa.Column("observed_seq", sa.Integer(), nullable=False),
         sa.Column("applied_seq", sa.Integer(), nullable=False),
+        sa.Column("followed", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
@@ -78,6 +79,9 @@ def upgrade() -> None:
             batch_op.f("ix_drs_jobs_execution_id"), ["execution_id"], unique=False
         )
         batch_op.create_index("ix_drs_jobs_place", ["account_id", "region", "status"], unique=False)
+        batch_op.create_index(
+            "ix_drs_jobs_followed", ["followed", "account_id", "region"], unique=False
+        )
 
     op.create_table(
         "execution_events",
@@ -158,6 +162,7 @@ def downgrade() -> None:
     op.drop_table("execution_servers")
     op.drop_table("execution_events")
     with op.batch_alter_table("drs_jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_drs_jobs_followed")
         batch_op.drop_index("ix_drs_jobs_place")
         batch_op.drop_index(batch_op.f("ix_drs_jobs_execution_id"))
 

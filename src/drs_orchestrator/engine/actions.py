@@ -1,0 +1,239 @@
+"""Performing the core's actions: the only place an execution's decisions meet DRS and hooks.
+
+Each returns None when it changed the execution, or the wall seconds after which it may be
+tried again (DRS busy, throttled, unreachable).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from drs_orchestrator.domain.executions import CleanupStatus, ServerStatus
+from drs_orchestrator.domain.hooks import HttpCheck
+from drs_orchestrator.domain.observations import InstanceView, JobView
+from drs_orchestrator.drs.jobs import StartDeferredError, StartRefusedError, observed
+from drs_orchestrator.engine.core import machine
+from drs_orchestrator.engine.core.state import Batch, ExecutionState
+from drs_orchestrator.engine.core.step import (
+    Action,
+    AskDrs,
+    DescribeInstances,
+    RunHook,
+    StartJob,
+    Step,
+    Terminate,
+)
+from drs_orchestrator.store import jobs
+
+if TYPE_CHECKING:
+    from drs_orchestrator.engine.runner import Engine
+
+_KINDS: dict[str, type[Any]] = {
+    k.__name__: k for k in (StartJob, RunHook, DescribeInstances, AskDrs, Terminate)
+}
+# Characters AWS allows in tag values; anything else becomes "_".
+_TAG_UNSAFE = re.compile(r"[^\w .:/=+\-@]")
+# How long to wait (engine seconds) before trying a deferred StartRecovery again.
+_DEFAULT_RETRY_SECONDS = 20.0
+
+
+def encode(action: Action) -> dict[str, Any]:
+    return {"type": type(action).__name__, **dataclasses.asdict(action)}
+
+
+def decode(data: dict[str, Any]) -> Action:
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "type"}
+    action: Action = _KINDS[data["type"]](**fields)
+    return action
+
+
+def still_followed(state: ExecutionState) -> set[str]:
+    """Jobs the poller must keep asking about for this execution."""
+    followed: set[str] = set()
+    for batch in state.batches:
+        if batch.job_id is None:
+            continue
+        if batch.state == "RUNNING":
+            followed.add(batch.job_id)
+        elif batch.state == "ENDED" and any(
+            state.servers[s].expects_post_launch
+            and state.servers[s].status in {ServerStatus.LAUNCHED, ServerStatus.POST_LAUNCH}
+            for s in batch.server_ids
+        ):
+            followed.add(batch.job_id)  # post-launch actions run after the job ends
+    if state.cleanup == CleanupStatus.RUNNING:
+        followed |= set(state.cleanup_job_ids)
+    return followed
+
+
+def perform(engine: Engine, execution_id: str, action: Action) -> float | None:
+    if isinstance(action, StartJob):
+        return _start_job(engine, execution_id, action.batch_key)
+    if isinstance(action, RunHook):
+        return _run_hook(engine, execution_id, action)
+    if isinstance(action, DescribeInstances):
+        views = engine.drs.instances((action.account_id, action.region), action.server_ids)
+        engine.apply(execution_id, lambda s, now: machine.instances_observed(s, views, now))
+        return None
+    if isinstance(action, AskDrs):
+        return _ask_drs(engine, execution_id, action)
+    return _terminate(engine, execution_id, action)
+
+
+def job_tags(state: ExecutionState, batch: Batch, started: str, tagging: bool) -> dict[str, str]:
+    """The seed convention's tags, plus the batch that makes a job findable after a crash."""
+    if not tagging:
+        return {}
+    tags = {
+        "DRS:ExecutionId": state.id,
+        "DRS:ExecutionType": state.mode.value,
+        "DRS:PlanName": state.plan_name,
+        "DRS:WaveName": batch.wave,
+        "DRS:WaveNumber": str(batch.wave_number),
+        "DRS:InitiatedBy": state.initiated_by,
+        "DRS:UserId": state.user_id,
+        "DRS:Timestamp": started,
+        "DRS:Batch": batch.key,
+        "ManagedBy": "drs-orchestrator",
+    }
+    if state.mode.value == "DRILL":
+        tags["DRS:DrillId"] = state.id
+    return {k: _TAG_UNSAFE.sub("_", v)[:256] for k, v in tags.items()}
+
+
+def _identity_tags(tags: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in tags.items() if k in {"DRS:ExecutionId", "DRS:Batch"}}
+
+
+def _start_job(engine: Engine, execution_id: str, key: str) -> float | None:
+    state = engine.state(execution_id)
+    batch = state.batch(key)
+    if batch.state not in {"ADMITTED", "STARTING"}:
+        return None
+    place = (batch.account_id, batch.region)
+    now = engine.clock.now()
+    tags = job_tags(state, batch, now.isoformat(), engine.options.tag_jobs)
+    with engine.db.begin() as conn:
+        row = jobs.batch(conn, execution_id, key)
+        intent = row.intent_at if row is not None else None
+        if intent is None:  # the intent is stored before the call, so a crash leaves a trace
+            jobs.set_batch(conn, execution_id, key, intent_at=now)
+    job_id = None
+    if intent is not None:  # an earlier try may have started it before dying
+        job_id = engine.drs.find_started(
+            place, intent, tags=_identity_tags(tags), server_ids=batch.server_ids
+        )
+    if job_id is None:
+        try:
+            job_id = engine.drs.start_recovery(
+                place, batch.server_ids, is_drill=state.mode.value == "DRILL", tags=tags
+            )
+        except StartDeferredError as error:
+            why = str(error)
+            engine.apply(execution_id, lambda s, t: machine.job_deferred(s, key, why, t))
+            seconds = error.retry_after_seconds or _DEFAULT_RETRY_SECONDS
+            return engine.clock.wall_seconds(seconds, 300)
+        except StartRefusedError as error:
+            reason = str(error)
+            with engine.db.begin() as conn:
+                jobs.set_batch(conn, execution_id, key, state="ENDED")
+            engine.apply(execution_id, lambda s, t: machine.job_not_started(s, key, reason, t))
+            return None
+    with engine.db.begin() as conn:
+        jobs.add_job(
+            conn,
+            job_id=job_id,
+            execution_id=execution_id,
+            kind="LAUNCH",
+            place=place,
+            server_count=len(batch.server_ids),
+            now=now,
+        )
+        jobs.set_batch(conn, execution_id, key, state="RUNNING", job_id=job_id)
+    engine.apply(execution_id, lambda s, t: machine.job_started(s, key, job_id, t))
+    engine.poller.follow(place)
+    return None
+
+
+def _run_hook(engine: Engine, execution_id: str, action: RunHook) -> float | None:
+    state = engine.state(execution_id)
+    hook = state.wave(action.wave).hooks[action.index]
+    spec = hook.hook
+    if isinstance(spec, HttpCheck):
+        ok, detail = _http_check(spec)
+    else:
+        ok, detail = False, f"{spec.type} hooks cannot run yet in this version"
+    engine.apply(
+        execution_id,
+        lambda s, t: machine.hook_finished(
+            s, action.wave, action.index, ok=ok, detail=detail, now=t
+        ),
+    )
+    return None
+
+
+def _http_check(spec: HttpCheck) -> tuple[bool, str]:
+    try:
+        answer = httpx.get(str(spec.url), timeout=spec.timeout_seconds, follow_redirects=True)
+    except httpx.HTTPError as error:
+        return False, f"{type(error).__name__}: {error}"
+    if answer.status_code == spec.expect_status:
+        return True, f"HTTP {answer.status_code}"
+    return False, f"HTTP {answer.status_code}, expected {spec.expect_status}"
+
+
+def _ask_drs(engine: Engine, execution_id: str, action: AskDrs) -> float | None:
+    state = engine.state(execution_id)
+    places = {(b.account_id, b.region) for b in state.batches if b.job_id in action.job_ids}
+    for place in sorted(places):
+        for job in engine.drs.describe(place, list(action.job_ids)):
+            view = observed(job, engine.drs.log(place, job["jobID"])).view
+            engine.apply(execution_id, partial(_job_observed, view))
+    by_place: dict[tuple[str, str], list[str]] = {}
+    for sid in action.server_ids:
+        server = state.servers[sid]
+        by_place.setdefault((server.account_id, server.region), []).append(sid)
+    for place, ids in sorted(by_place.items()):
+        found = engine.drs.instances(place, ids)
+        engine.apply(execution_id, partial(_instances_observed, found))
+    engine.apply(execution_id, lambda s, t: machine.drs_asked(s, action.wave, t))
+    return None
+
+
+def _job_observed(view: JobView, state: ExecutionState, now: datetime) -> Step:
+    return machine.job_observed(state, view, now)
+
+
+def _instances_observed(views: list[InstanceView], state: ExecutionState, now: datetime) -> Step:
+    return machine.instances_observed(state, views, now)
+
+
+def _terminate(engine: Engine, execution_id: str, action: Terminate) -> float | None:
+    place = (action.account_id, action.region)
+    try:
+        job_id = engine.drs.terminate(place, action.recovery_instance_ids)
+    except StartDeferredError as error:
+        return engine.clock.wall_seconds(error.retry_after_seconds or _DEFAULT_RETRY_SECONDS, 300)
+    except StartRefusedError as error:
+        reason = str(error)
+        engine.apply(execution_id, lambda s, t: machine.cleanup_failed(s, reason, t))
+        return None
+    with engine.db.begin() as conn:
+        jobs.add_job(
+            conn,
+            job_id=job_id,
+            execution_id=execution_id,
+            kind="TERMINATE",
+            place=place,
+            server_count=len(action.recovery_instance_ids),
+            now=engine.clock.now(),
+        )
+    engine.apply(execution_id, lambda s, t: machine.cleanup_started(s, [job_id], t))
+    engine.poller.follow(place)
+    return None

@@ -1,0 +1,56 @@
+"""Admission across executions, per account and region, inside one lock: PostgreSQL's
+advisory lock between workers, a process lock on SQLite (one worker)."""
+
+from __future__ import annotations
+
+import zlib
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from drs_orchestrator.engine.core.admission import Request, Usage, admit
+from drs_orchestrator.engine.core.state import ExecutionState
+from drs_orchestrator.store import jobs
+
+if TYPE_CHECKING:
+    from drs_orchestrator.engine.runner import Engine
+
+
+def admit_for(engine: Engine, state: ExecutionState) -> tuple[list[str], set[str]]:
+    """Admit what fits in the places where this execution queues: (its admitted batch keys,
+    every execution that had a batch admitted)."""
+    places = {(b.account_id, b.region) for b in state.batches if b.state == "QUEUED"}
+    mine: list[str] = []
+    everyone: set[str] = set()
+    for place in sorted(places):
+        for request in admit_place(engine, place):
+            everyone.add(request.execution_id)
+            if request.execution_id == state.id:
+                mine.append(request.batch_key)
+    return mine, everyone
+
+
+def admit_place(engine: Engine, place: tuple[str, str]) -> list[Request]:
+    with engine.admission_lock, engine.db.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            key = zlib.crc32(f"admission:{place[0]}:{place[1]}".encode())
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        queued = jobs.in_place(conn, place, ("QUEUED",))
+        if not queued:
+            return []
+        reserved = jobs.in_place(conn, place, ("ADMITTED",))
+        running = jobs.active_jobs(conn, place)
+        usage = Usage(
+            jobs=len(reserved) + len(running),
+            servers=sum(b.server_count for b in reserved) + sum(j.server_count for j in running),
+        )
+        requests = [
+            Request(b.execution_id, b.batch_key, b.server_count, b.requested_at) for b in queued
+        ]
+        admitted = admit(requests, usage)
+        now = engine.clock.now()
+        for request in admitted:
+            jobs.set_batch(
+                conn, request.execution_id, request.batch_key, state="ADMITTED", admitted_at=now
+            )
+        return admitted

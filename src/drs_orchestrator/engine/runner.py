@@ -1,0 +1,350 @@
+"""The durable runner: one DBOS workflow per execution around the functional core.
+
+Each turn of a workflow is a step that takes in what the pollers saw, admits queued batches,
+lets the core decide and stores the result; then one step per action (StartRecovery, a hook,
+DescribeRecoveryInstances, ...); then it sleeps on its mailbox until woken (by the poller, an
+operator, or its own next deadline). Everything it knows is in the database, so a restarted
+worker carries on where the dead one stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from dbos import DBOS, SetWorkflowID
+
+from drs_orchestrator.domain.errors import Conflict, DomainError
+from drs_orchestrator.drs.jobs import DrsJobs
+from drs_orchestrator.engine import actions, admission_control, records
+from drs_orchestrator.engine.clock import Clock
+from drs_orchestrator.engine.core import machine
+from drs_orchestrator.engine.core.state import ExecutionState
+from drs_orchestrator.engine.core.step import Action, Event, Step
+from drs_orchestrator.engine.poller import Poller
+from drs_orchestrator.store import executions, jobs
+
+log = logging.getLogger(__name__)
+
+WAKE = "wake"
+# Longest a workflow sleeps without news (wall seconds): a safety net, not the cadence.
+LONGEST_SLEEP = 60.0
+_CAS_TRIES = 20
+
+
+@dataclass(frozen=True)
+class Options:
+    tag_jobs: bool = True
+    poll_in_background: bool = True
+
+
+_engine: Engine | None = None
+
+
+def _current() -> Engine:
+    if _engine is None:
+        raise RuntimeError("the engine is not running")
+    return _engine
+
+
+class Engine:
+    """The running engine of one worker process: DBOS, the workflows, the pollers."""
+
+    def __init__(
+        self,
+        *,
+        database: sa.Engine,
+        drs: DrsJobs,
+        clock: Clock,
+        dbos_url: str,
+        options: Options | None = None,
+        dbos_schema: str | None = None,
+    ) -> None:
+        self.db = database
+        self.drs = drs
+        self.clock = clock
+        self.options = options or Options()
+        self._dbos_url = dbos_url
+        self._dbos_schema = dbos_schema
+        self._changed = threading.Condition()
+        # In-memory bookkeeping of this worker's workflows, so callers can wait until they
+        # have taken in every wake-up (tests, benchmarks); not part of the durable state.
+        self._busy: set[str] = set()
+        self._pending: Counter[str] = Counter()
+        self.admission_lock = threading.Lock()
+        self.poller = Poller(self)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def launch(self) -> None:
+        global _engine  # noqa: PLW0603 - DBOS workflows are module functions; they find us here
+        _engine = self
+        config: dict[str, Any] = {
+            "name": "drs-orchestrator",
+            "system_database_url": self._dbos_url,
+            "run_admin_server": False,
+            "log_level": "WARNING",
+            # SQLite has no LISTEN/NOTIFY: DBOS polls for messages, by default every second,
+            # which would put a second between a DRS change and the wave that waits on it.
+            "notification_listener_polling_interval_sec": 0.05,
+        }
+        if self._dbos_schema:
+            config["dbos_system_schema"] = self._dbos_schema
+        DBOS(config=config)  # type: ignore[arg-type]
+        DBOS.launch()
+        self._resume_orphans()
+        if self.options.poll_in_background:
+            self.poller.start()
+
+    def shutdown(self) -> None:
+        global _engine  # noqa: PLW0603
+        self.poller.stop()
+        DBOS.destroy(destroy_registry=False)
+        _engine = None
+
+    def _resume_orphans(self) -> None:
+        """Active executions whose workflow never started (a crash between insert and start)."""
+        with self.db.connect() as conn:
+            ids = executions.active_ids(conn)
+        for execution_id in ids:
+            self.ensure_running(execution_id)
+
+    # --- executions --------------------------------------------------------------------------
+
+    def create(self, state: ExecutionState) -> ExecutionState:
+        """Store a new execution, holding its servers, and start its workflow."""
+        servers = [(s.account_id, s.region, s.server_id) for s in state.servers.values()]
+        try:
+            with self.db.begin() as conn:
+                executions.insert(conn, state.id, records.columns(state), records.document(state))
+                executions.reserve(conn, state.id, servers)
+        except sa.exc.IntegrityError:
+            with self.db.connect() as conn:
+                held = executions.holders(conn, servers)
+            raise _busy(held) from None
+        self.ensure_running(state.id)
+        return state
+
+    def ensure_running(self, execution_id: str) -> None:
+        """Start a workflow for the execution unless one is running for it already."""
+        with self.db.connect() as conn:
+            record = executions.get(conn, execution_id)
+        if record is None:
+            return
+        if record.workflow_id is not None:
+            status = DBOS.get_workflow_status(record.workflow_id)
+            if status is not None and status.status in {"PENDING", "ENQUEUED"}:
+                return
+        workflow_id = f"{execution_id}/{uuid.uuid4().hex[:8]}"
+        with self.db.begin() as conn:
+            executions.set_workflow(conn, execution_id, workflow_id)
+        with self._changed:
+            self._busy.add(execution_id)
+        with SetWorkflowID(workflow_id):
+            DBOS.start_workflow(run_execution, execution_id)
+
+    def wake(self, execution_id: str) -> None:
+        with self.db.connect() as conn:
+            record = executions.get(conn, execution_id)
+        if record is None or record.workflow_id is None:
+            return
+        status = DBOS.get_workflow_status(record.workflow_id)
+        if status is None or status.status not in {"PENDING", "ENQUEUED"}:
+            return
+        with self._changed:
+            self._pending[execution_id] += 1
+        DBOS.send(record.workflow_id, 1, topic=WAKE)
+
+    def wake_all(self) -> None:
+        with self.db.connect() as conn:
+            ids = executions.active_ids(conn)
+        for execution_id in ids:
+            self.wake(execution_id)
+
+    def command(
+        self, execution_id: str, change: Callable[[ExecutionState, datetime], Step]
+    ) -> ExecutionState:
+        """An operator's command, applied at once (domain errors raise before anything is
+        stored); the workflow is woken, or started again if the execution had ended."""
+        state = self.apply(execution_id, change).state
+        if state.status.active or state.cleanup.value in {"REQUESTED", "RUNNING"}:
+            self.ensure_running(execution_id)
+            self.wake(execution_id)
+        return state
+
+    def apply(
+        self,
+        execution_id: str,
+        change: Callable[[ExecutionState, datetime], Step],
+        *,
+        reserve_again: bool = True,
+    ) -> Step:
+        """Load, change, store with compare-and-set; again from the top if someone else saved."""
+        for _ in range(_CAS_TRIES):
+            with self.db.begin() as conn:
+                state, version = records.load(conn, execution_id)
+                now = self.clock.now()
+                step = change(state, now)
+                if not state.status.active and step.state.status.active and reserve_again:
+                    self._reserve_again(conn, step.state)
+                try:
+                    records.save(conn, step.state, version=version, events=step.events, now=now)
+                except Conflict:
+                    continue
+            self.changed()
+            return step
+        raise Conflict("CONCURRENT_CHANGE", f"Execution {execution_id} is changing too fast")
+
+    def _reserve_again(self, conn: sa.Connection, state: ExecutionState) -> None:
+        servers = [(s.account_id, s.region, s.server_id) for s in state.servers.values()]
+        held = {k: v for k, v in executions.holders(conn, servers).items() if k != state.id}
+        if held:
+            raise _busy(held)
+        executions.reserve(conn, state.id, servers)
+
+    def state(self, execution_id: str) -> ExecutionState:
+        with self.db.connect() as conn:
+            return records.load(conn, execution_id)[0]
+
+    # --- waiting for progress (tests, the CLI's --wait through the API) ----------------------
+
+    def resting(self, execution_id: str) -> None:
+        with self._changed:
+            self._busy.discard(execution_id)
+            self._changed.notify_all()
+
+    def woke(self, execution_id: str, message: object) -> None:
+        with self._changed:
+            if message is not None and self._pending[execution_id] > 0:
+                self._pending[execution_id] -= 1
+            self._busy.add(execution_id)
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Block until every workflow of this worker has taken in its wake-ups and rests."""
+        with self._changed:
+            ok = self._changed.wait_for(lambda: not self._busy and not +self._pending, timeout)
+        if not ok:
+            raise TimeoutError(f"workflows still busy: {self._busy}, woken: {+self._pending}")
+
+    def changed(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for(
+        self,
+        execution_id: str,
+        done: Callable[[ExecutionState], bool],
+        timeout: float = 30.0,
+    ) -> ExecutionState:
+        """Block until the execution's stored state satisfies `done` (or fail after `timeout`
+        wall seconds, with the state as it was)."""
+        with self._changed:
+            ok = self._changed.wait_for(lambda: done(self.state(execution_id)), timeout)
+        state = self.state(execution_id)
+        if not ok:
+            raise TimeoutError(f"execution {execution_id} is {state.status}: {state.waves}")
+        return state
+
+
+def _busy(held: dict[str, list[str]]) -> Conflict:
+    first, servers = next(iter(sorted(held.items())))
+    return Conflict(
+        "SERVERS_IN_ACTIVE_EXECUTION",
+        f"{len(servers)} of these servers are in active execution {first} "
+        f"({', '.join(sorted(servers)[:5])}{', ...' if len(servers) > 5 else ''})",
+        {"executionIds": sorted(held), "serverIds": sorted(s for v in held.values() for s in v)},
+    )
+
+
+# --- the workflow ----------------------------------------------------------------------------
+
+
+@DBOS.workflow()
+def run_execution(execution_id: str) -> str:
+    engine = _current()
+    while True:
+        turn = take_turn(execution_id)
+        if turn["done"]:
+            engine.resting(execution_id)
+            return str(turn["status"])
+        retry_in: list[float] = []
+        for action in turn["actions"]:
+            outcome = perform(execution_id, action)
+            if outcome is not None:
+                retry_in.append(outcome)
+        if turn["actions"] and not retry_in:
+            continue  # the actions changed the state: decide again at once
+        waits = [w for w in [turn["sleep"], *retry_in] if w is not None]
+        engine.resting(execution_id)
+        message = DBOS.recv(WAKE, timeout_seconds=min(waits) if waits else LONGEST_SLEEP)
+        engine.woke(execution_id, message)
+
+
+@DBOS.step(retries_allowed=True, max_attempts=5)
+def take_turn(execution_id: str) -> dict[str, Any]:
+    """Take in observations and admissions, let the core decide, store it; what to do next."""
+    engine = _current()
+    taken: list[tuple[str, int]] = []
+
+    def turn(state: ExecutionState, now: datetime) -> Step:
+        events: list[Event] = []
+        with engine.db.connect() as conn:
+            unapplied = jobs.unapplied(conn, execution_id)
+        taken[:] = [(j.job_id, j.observed_seq) for j in unapplied]
+        for job in unapplied:
+            if job.view is not None:
+                step = machine.job_observed(state, records.view_of(job.view), now)
+                state, events = step.state, events + step.events
+        if state.status.value == "PENDING":
+            step = machine.start(state, now)
+        else:
+            step = machine.advance(state, now)
+        return Step(step.state, events + step.events, step.actions, step.wake_at)
+
+    step = engine.apply(execution_id, turn, reserve_again=False)
+    with engine.db.begin() as conn:
+        for job_id, seq in taken:
+            jobs.applied(conn, job_id, seq)
+    mine, others = admission_control.admit_for(engine, step.state)
+    if mine:
+        step = engine.apply(
+            execution_id, lambda s, now: machine.admitted(s, mine, now), reserve_again=False
+        )
+    for other in others - {execution_id}:
+        engine.wake(other)
+    state = step.state
+    followed = actions.still_followed(state)
+    with engine.db.begin() as conn:
+        jobs.follow_only(conn, execution_id, followed)
+    busy = bool(followed) or any(b.state in {"ADMITTED", "STARTING"} for b in state.batches)
+    done = not state.status.active and not step.actions and not busy and step.wake_at is None
+    sleep = None
+    if step.wake_at is not None:
+        ahead = (step.wake_at - engine.clock.now()).total_seconds()
+        sleep = engine.clock.wall_seconds(ahead, LONGEST_SLEEP)
+    return {
+        "done": done,
+        "status": state.status.value,
+        "actions": [actions.encode(a) for a in step.actions],
+        "sleep": sleep,
+    }
+
+
+@DBOS.step(retries_allowed=True, max_attempts=5)
+def perform(execution_id: str, action: dict[str, Any]) -> float | None:
+    """Do one action; None when it changed the state, else wall seconds until it may be
+    tried again."""
+    engine = _current()
+    decoded: Action = actions.decode(action)
+    try:
+        return actions.perform(engine, execution_id, decoded)
+    except DomainError as error:  # DRS unreachable and the like: try again later
+        log.warning("execution %s: %s failed: %s", execution_id, action, error)
+        return engine.clock.wall_seconds(15, LONGEST_SLEEP)

@@ -1,0 +1,104 @@
+"""Starting executions and reading them; operator commands go to the engine."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+
+from drs_orchestrator.domain.errors import InvalidInput, Violation
+from drs_orchestrator.domain.executions import Mode
+from drs_orchestrator.domain.plans import GroupMembers, Wave, wave_servers
+from drs_orchestrator.engine.core.freeze import Launch, freeze
+from drs_orchestrator.engine.core.state import ExecutionState
+from drs_orchestrator.engine.core.step import Step
+from drs_orchestrator.engine.runner import Engine
+from drs_orchestrator.service.context import Context
+from drs_orchestrator.service.plans import PlanService
+from drs_orchestrator.store import executions, pages
+
+
+class ExecutionService:
+    def __init__(self, ctx: Context, plans: PlanService, engine: Engine) -> None:
+        self.ctx = ctx
+        self.plans = plans
+        self.engine = engine
+
+    def start(
+        self,
+        plan_id: str,
+        mode: Mode,
+        *,
+        confirm_plan_name: str | None,
+        cleanup_after_minutes: int | None,
+        user: tuple[str, str],
+    ) -> ExecutionState:
+        """Freeze the plan's current version and hand it to the engine."""
+        record = self.plans.get(plan_id)
+        spec = record.spec()
+        if mode == Mode.RECOVERY and confirm_plan_name != spec.name:
+            raise InvalidInput(
+                [
+                    Violation(
+                        "confirmPlanName",
+                        "RECOVERY_NOT_CONFIRMED",
+                        f"A recovery launches production instances: type the plan's name "
+                        f"({spec.name!r}) to confirm",
+                    )
+                ],
+                code="RECOVERY_NOT_CONFIRMED",
+            )
+        members = self.plans.validate(spec)  # asks DRS; fails closed
+        hostnames, post_launch = self._facts(spec.waves, members, mode)
+        launch = Launch(
+            execution_id=str(uuid.uuid4()),
+            plan_id=plan_id,
+            plan_version=record.version,
+            plan=spec,
+            mode=mode,
+            initiated_by=user[1],
+            user_id=user[0],
+            hostnames=hostnames,
+            post_launch_enabled=frozenset(post_launch),
+            cleanup_after_minutes=cleanup_after_minutes,
+        )
+        return self.engine.create(freeze(launch, members, self.engine.clock.now()))
+
+    def _facts(
+        self,
+        waves: list[Wave],
+        members: dict[str, GroupMembers],
+        mode: Mode,
+    ) -> tuple[dict[str, str], set[str]]:
+        places: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for wave in waves:
+            for sid in wave_servers(wave, members):
+                group = next(g for g in wave.protection_group_ids if sid in members[g].server_ids)
+                places[(members[group].account_id, members[group].region)].add(sid)
+        hostnames: dict[str, str] = {}
+        post_launch: set[str] = set()
+        for (account, region), ids in places.items():
+            for facts in self.ctx.drs.source_servers(account, region, sorted(ids)):
+                hostnames[facts.source_server_id] = facts.hostname
+            if mode == Mode.RECOVERY:
+                enabled = self.ctx.drs.post_launch_enabled(account, region, sorted(ids))
+                post_launch |= {s for s, on in enabled.items() if on}
+        return hostnames, post_launch
+
+    def get(self, execution_id: str) -> ExecutionState:
+        return self.engine.state(execution_id)
+
+    def page(
+        self, filters: executions.Filters, limit: int, cursor: str | None
+    ) -> pages.Page[ExecutionState]:
+        with self.ctx.read() as conn:
+            found = executions.page(conn, filters, limit, cursor)
+        return pages.Page(
+            [ExecutionState.model_validate(r.state) for r in found.items], found.next_cursor
+        )
+
+    def command(
+        self, execution_id: str, change: Callable[[ExecutionState, datetime], Step]
+    ) -> ExecutionState:
+        return self.engine.command(execution_id, change)

@@ -1,0 +1,89 @@
+"""Drills and recoveries through DBOS workflows against the emulator on its manual clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from drs_orchestrator.domain.executions import ExecutionStatus, ServerStatus, WaveStatus
+from drs_orchestrator.domain.roles import Role
+from drs_orchestrator.emulator import Emulator
+from drs_orchestrator.engine.core import machine
+from drs_orchestrator.engine.core.state import ExecutionState
+from drs_orchestrator.engine.runner import Engine
+from tests.integration.engine.conftest import Drive
+
+pytestmark = pytest.mark.integration
+
+
+def ended(state: ExecutionState) -> bool:
+    return not state.status.active
+
+
+def test_a_drill_runs_wave_by_wave_one_job_each_and_records_instances(
+    shop: Callable[..., str],
+    run: Callable[..., ExecutionState],
+    drive: Drive,
+    emulator: Emulator,
+    drs: Any,
+) -> None:
+    plan_id = shop()
+
+    execution = run(plan_id)
+    drive.settle()
+
+    state = drive.engine.state(execution.id)
+    assert state.status == ExecutionStatus.RUNNING
+    assert [w.status for w in state.waves] == [
+        WaveStatus.LAUNCHING,
+        WaveStatus.WAITING,
+        WaveStatus.WAITING,
+    ]
+    assert emulator.counts["StartRecovery"] == 1
+    state = drive.until(execution.id, ended)
+
+    assert state.status == ExecutionStatus.COMPLETED, [(w.name, w.failure) for w in state.waves]
+    assert emulator.counts["StartRecovery"] == 3
+    jobs = sorted(drs.describe_jobs(filters={})["items"], key=lambda j: j["creationDateTime"])
+    assert [j["tags"]["DRS:WaveName"] for j in jobs] == ["DB", "App", "Web"]
+    for job, wave in zip(jobs, state.waves, strict=True):
+        servers = {p["sourceServerID"] for p in job["participatingServers"]}
+        assert servers == {s.server_id for s in state.servers_of(wave.name)}
+        assert job["tags"]["DRS:ExecutionId"] == execution.id
+        assert job["tags"]["ManagedBy"] == "drs-orchestrator"
+    # each wave's job started only after the one before it had completed
+    for before, after in zip(jobs, jobs[1:], strict=False):
+        assert after["creationDateTime"] >= before["endDateTime"]
+    for server in state.servers.values():
+        assert server.status == ServerStatus.READY
+        assert server.ec2_instance_id and server.recovery_instance_id
+        assert server.hostname.startswith("shop-")
+
+
+def test_an_approval_gate_holds_the_wave_until_approved(
+    shop: Callable[..., str],
+    run: Callable[..., ExecutionState],
+    drive: Drive,
+    engine: Engine,
+    emulator: Emulator,
+) -> None:
+    gate = {"type": "manualApproval", "message": "DB consistent?", "approverRole": "operator"}
+    execution = run(shop(App={"preHooks": [gate]}))
+
+    state = drive.until(execution.id, lambda s: s.wave("App").status == "AWAITING_APPROVAL")
+    drive.advance(1800)  # nothing moves without the approval (it times out after 60 min)
+    assert engine.state(execution.id).wave("App").status == WaveStatus.AWAITING_APPROVAL
+    assert emulator.counts["StartRecovery"] == 1
+
+    engine.command(
+        execution.id,
+        lambda s, now: machine.approve(s, "App", "olivia", frozenset({Role.OPERATOR}), now),
+    )
+    drive.settle()
+
+    assert emulator.counts["StartRecovery"] == 2
+    state = drive.until(execution.id, ended)
+    assert state.status == ExecutionStatus.COMPLETED
+    assert state.wave("App").hooks[0].approved_by == "olivia"
