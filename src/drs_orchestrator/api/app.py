@@ -11,7 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from drs_orchestrator import __version__
 from drs_orchestrator.api import problems
 from drs_orchestrator.api.common import ApiModel
-from drs_orchestrator.api.routes import audit, discovery, groups, identity, plans
+from drs_orchestrator.api.routes import audit, discovery, executions, groups, identity, plans
 from drs_orchestrator.api.services import Services, Svc
 
 PREFIX = "/api/v1"
@@ -57,6 +57,7 @@ def create_app(services: Services) -> FastAPI:
         groups.router,
         plans.router,
         discovery.router,
+        executions.router,
         audit.router,
     ):
         app.include_router(router, prefix=PREFIX)

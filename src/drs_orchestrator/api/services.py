@@ -34,8 +34,8 @@ class Services:
     users: UserService
     issuer: LocalIssuer
     verifier: LocalIssuer | CognitoVerifier
+    executions: ExecutionService
     engine: Engine | None = None
-    executions: ExecutionService | None = None
 
     def start_engine(self, clock: Clock | None = None, *, poll: bool = True) -> Engine:
         """Launch the engine (DBOS, workflows, pollers) on this process; once per process."""
@@ -48,14 +48,14 @@ class Services:
             options=Options(tag_jobs=settings.tag_jobs, poll_in_background=poll),
         )
         self.engine.launch()
-        self.executions = ExecutionService(self.ctx, self.plans, self.engine)
+        self.executions.engine = self.engine
         return self.engine
 
     def stop_engine(self) -> None:
         if self.engine is not None:
             self.engine.shutdown()
             self.engine = None
-            self.executions = None
+            self.executions.engine = None
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -80,6 +80,7 @@ class Services:
             UserService(ctx),
             issuer,
             verifier,
+            ExecutionService(ctx, plans),
         )
 
 

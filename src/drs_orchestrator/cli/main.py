@@ -7,6 +7,8 @@ import typer
 from .emulator_cmd import emulator
 from .pg_cmd import app as pg_app
 from .plan_cmd import app as plan_app
+from .run_cmd import app as executions_app
+from .run_cmd import run
 from .serve_cmd import serve
 from .session_cmd import login, servers, users_app
 
@@ -20,9 +22,11 @@ app.command()(serve)
 app.command()(emulator)
 app.command()(login)
 app.command()(servers)
+app.command()(run)
 app.add_typer(pg_app, name="pg")
 app.add_typer(plan_app, name="plan")
 app.add_typer(users_app, name="users")
+app.add_typer(executions_app, name="executions")
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -34,7 +34,7 @@ def _load(path: Path) -> PlanFile:
         err_exit(str(error))
 
 
-def _plan_by_name(client: Api, name: str) -> dict[str, Any] | None:
+def plan_by_name(client: Api, name: str) -> dict[str, Any] | None:
     for plan in client.all_pages("/recovery-plans"):
         if plan["name"].casefold() == name.casefold():
             return plan
@@ -54,7 +54,7 @@ def _group_spec(group: dict[str, Any]) -> ProtectionGroupSpec:
 
 def _current(client: Api, name: str) -> PlanFile | None:
     """The plan as a file: groups it uses, waves naming them."""
-    plan = _plan_by_name(client, name)
+    plan = plan_by_name(client, name)
     if plan is None:
         return None
     by_id = {g["id"]: g for g in client.all_pages("/protection-groups")}
@@ -149,7 +149,7 @@ def apply(
             )
             out.print(f"updated protection group {spec.name}")
     body = plan_file.plan_document(plan_file.with_ids(desired.plan, ids))
-    plan = _plan_by_name(client, desired.plan.name)
+    plan = plan_by_name(client, desired.plan.name)
     if plan is None:
         made = client.json("POST", "/recovery-plans", json=body)
         out.print(f"created recovery plan {made['name']} (version {made['version']})")
@@ -222,7 +222,7 @@ def lint(
         body = plan_file.plan_document(plan_file.with_ids(desired.plan, ids))
         result = client.json("POST", "/recovery-plans/lint", json=body)
     else:
-        plan = _plan_by_name(client, name or "")
+        plan = plan_by_name(client, name or "")
         if plan is None:
             err_exit(f"No recovery plan named {name!r}")
         result = client.json("GET", f"/recovery-plans/{plan['id']}/lint")

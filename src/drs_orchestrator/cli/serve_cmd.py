@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from drs_orchestrator.config import Settings
 from drs_orchestrator.domain.errors import DomainError
 from drs_orchestrator.emulator import Emulator, EmulatorThread, ScaledClock, load_scenario
 from drs_orchestrator.emulator.server import bind, endpoint_of
+from drs_orchestrator.engine.clock import Clock, system_clock
 
 console = Console()
 DEMO_ACCOUNT = "111111111111"
@@ -60,13 +62,19 @@ def serve(
     except OSError as error:
         console.print(f"[red]Cannot listen on {host}:{port}: {error.strerror}[/] (use --port)")
         raise typer.Exit(2) from None
+    clock = system_clock()
     if demo:
-        _start_emulator(emulator_speed)
+        emulator = _start_emulator(emulator_speed).emulator
+        # The engine keeps the emulator's compressed time, so waits and timeouts shrink too.
+        clock = Clock(
+            lambda: datetime.fromtimestamp(emulator.clock.now(), UTC), speed=emulator_speed
+        )
         # A demo starts from a clean slate every time, next to (not in) real data.
         demo_db = settings.data_dir / "demo.db"
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            demo_db.with_name(demo_db.name + suffix).unlink(missing_ok=True)
+        for name in ("demo.db", "demo.dbos.db"):
+            for suffix in ("", "-wal", "-shm"):
+                (settings.data_dir / (name + suffix)).unlink(missing_ok=True)
         settings = settings.model_copy(
             update={
                 "database_url": f"sqlite:///{demo_db.resolve()}",
@@ -75,12 +83,14 @@ def serve(
             }
         )
     services = Services.build(settings)
+    services.start_engine(clock)
     password = services.users.bootstrap_admin()
     if demo:
         try:
             load_demo_plan(services)
         except DomainError as error:
             console.print(f"[red]The demo plan could not be loaded: {error}[/]")
+            services.stop_engine()
             raise typer.Exit(1) from None
     url = endpoint_of(sock)
     console.print(f"drs-orchestrator API: [bold]{url}/api/v1[/] (docs at {url}/api/v1/docs)")
@@ -93,9 +103,12 @@ def serve(
             "plan 'Shop' with three waves loaded."
         )
         console.print(
-            f"Try: drs-orchestrator login --api {url}/api/v1 && drs-orchestrator plan lint Shop"
+            f"Try: drs-orchestrator login --api {url}/api/v1 && drs-orchestrator run Shop --wait"
         )
     server = uvicorn.Server(
         uvicorn.Config(create_app(services), log_level="warning", access_log=False)
     )
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    finally:
+        services.stop_engine()

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 
-from drs_orchestrator.domain.errors import InvalidInput, Violation
+from drs_orchestrator.domain.errors import InvalidInput, NotFound, Unavailable, Violation
 from drs_orchestrator.domain.executions import Mode
 from drs_orchestrator.domain.plans import GroupMembers, Wave, wave_servers
 from drs_orchestrator.engine.core.freeze import Launch, freeze
@@ -20,10 +20,19 @@ from drs_orchestrator.store import executions, pages
 
 
 class ExecutionService:
-    def __init__(self, ctx: Context, plans: PlanService, engine: Engine) -> None:
+    def __init__(self, ctx: Context, plans: PlanService, engine: Engine | None = None) -> None:
         self.ctx = ctx
         self.plans = plans
         self.engine = engine
+
+    def running(self) -> Engine:
+        if self.engine is None:
+            raise Unavailable(
+                "ENGINE_NOT_RUNNING",
+                "The execution engine is not running in this server; start it with "
+                "`drs-orchestrator serve`",
+            )
+        return self.engine
 
     def start(
         self,
@@ -36,6 +45,7 @@ class ExecutionService:
     ) -> ExecutionState:
         """Freeze the plan's current version and hand it to the engine."""
         record = self.plans.get(plan_id)
+        engine = self.running()
         spec = record.spec()
         if mode == Mode.RECOVERY and confirm_plan_name != spec.name:
             raise InvalidInput(
@@ -63,7 +73,7 @@ class ExecutionService:
             post_launch_enabled=frozenset(post_launch),
             cleanup_after_minutes=cleanup_after_minutes,
         )
-        return self.engine.create(freeze(launch, members, self.engine.clock.now()))
+        return engine.create(freeze(launch, members, engine.clock.now()))
 
     def _facts(
         self,
@@ -87,7 +97,11 @@ class ExecutionService:
         return hostnames, post_launch
 
     def get(self, execution_id: str) -> ExecutionState:
-        return self.engine.state(execution_id)
+        with self.ctx.read() as conn:
+            record = executions.get(conn, execution_id)
+        if record is None:
+            raise NotFound("EXECUTION_NOT_FOUND", f"Execution {execution_id} not found")
+        return ExecutionState.model_validate(record.state)
 
     def page(
         self, filters: executions.Filters, limit: int, cursor: str | None
@@ -101,4 +115,5 @@ class ExecutionService:
     def command(
         self, execution_id: str, change: Callable[[ExecutionState, datetime], Step]
     ) -> ExecutionState:
-        return self.engine.command(execution_id, change)
+        self.get(execution_id)
+        return self.running().command(execution_id, change)

@@ -56,6 +56,16 @@ NEEDS: dict[tuple[str, str], str] = {
     ("POST", "/tokens"): "admin",
     ("DELETE", "/tokens/{token_id}"): "admin",
     ("GET", "/audit"): "admin",
+    ("POST", "/recovery-plans/{plan_id}/executions"): "operator",
+    ("GET", "/executions"): "viewer",
+    ("GET", "/executions/{execution_id}"): "viewer",
+    ("POST", "/executions/{execution_id}/pause"): "operator",
+    ("POST", "/executions/{execution_id}/resume"): "operator",
+    ("POST", "/executions/{execution_id}/cancel"): "operator",
+    ("POST", "/executions/{execution_id}/approve"): "operator",
+    ("POST", "/executions/{execution_id}/retry-wave"): "operator",
+    ("POST", "/executions/{execution_id}/skip-wave"): "operator",
+    ("POST", "/executions/{execution_id}/cleanup"): "operator",
 }
 RANK = {"viewer": 0, "operator": 1, "recovery-admin": 2, "admin": 3}
 

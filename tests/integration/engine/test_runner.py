@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -54,11 +55,12 @@ def test_a_drill_runs_wave_by_wave_one_job_each_and_records_instances(
         assert job["tags"]["DRS:ExecutionId"] == execution.id
         assert job["tags"]["ManagedBy"] == "drs-orchestrator"
     # each wave's job started only after the one before it had completed
-    for before, after in zip(jobs, jobs[1:], strict=False):
+    for before, after in itertools.pairwise(jobs):
         assert after["creationDateTime"] >= before["endDateTime"]
     for server in state.servers.values():
         assert server.status == ServerStatus.READY
-        assert server.ec2_instance_id and server.recovery_instance_id
+        assert server.ec2_instance_id
+        assert server.recovery_instance_id
         assert server.hostname.startswith("shop-")
 
 

@@ -138,6 +138,7 @@ def _advance(run: _Run) -> Step:
         if len(run.events) == before:
             break
     _emit_launches(run)
+    _emit_describes(run)
     cancelled = s.status == ExecutionStatus.CANCELLED
     if s.terminate_on_cancel and cancelled and s.cleanup == CleanupStatus.NONE:
         _set_cleanup(run, CleanupStatus.REQUESTED, by="cancel")
@@ -470,6 +471,17 @@ def _emit_launches(run: _Run) -> None:
             run.actions.append(StartJob(batch.key))
 
 
+def _emit_describes(run: _Run) -> None:
+    """Launched servers whose recovery instance is not recorded yet (once each, normally)."""
+    places: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for server in run.s.servers.values():
+        launched = server.status in {ServerStatus.LAUNCHED, ServerStatus.POST_LAUNCH}
+        if launched and server.recovery_instance_id and server.instance_recorded_at is None:
+            places[(server.account_id, server.region)].append(server.server_id)
+    for (account, region), ids in sorted(places.items()):
+        run.actions.append(DescribeInstances(account, region, tuple(sorted(ids))))
+
+
 def _cleanup(run: _Run) -> None:
     s = run.s
     if (
@@ -584,7 +596,6 @@ def job_observed(state: ExecutionState, job: JobView, now: datetime) -> Step:
         return _advance(run)
     if batch is None:
         return run.step()
-    describe: dict[tuple[str, str], list[str]] = defaultdict(list)
     for view in job.servers:
         server = s.servers.get(view.server_id)
         if server is None or server.batch != batch.key:
@@ -593,7 +604,6 @@ def job_observed(state: ExecutionState, job: JobView, now: datetime) -> Step:
         server.phases.update(job.phases.get(view.server_id, {}))
         if view.recovery_instance_id and server.recovery_instance_id is None:
             server.recovery_instance_id = view.recovery_instance_id
-            describe[(server.account_id, server.region)].append(server.server_id)
         if view.post_launch is not None:
             server.post_launch = view.post_launch
             if view.post_launch == "FAILED" and view.post_launch_failure:
@@ -611,8 +621,6 @@ def job_observed(state: ExecutionState, job: JobView, now: datetime) -> Step:
         elif view.launch_status in {"FAILED", "TERMINATED"}:
             server.failure = job.failures.get(view.server_id) or f"launch {view.launch_status}"
             run.server(server, ServerStatus.FAILED, reason=server.failure)
-    for (account, region), ids in sorted(describe.items()):
-        run.actions.append(DescribeInstances(account, region, tuple(sorted(ids))))
     if job.status == "COMPLETED" and batch.state == "RUNNING":
         run.record("batch", batch.key, "RUNNING", "ENDED", jobId=job.job_id)
         batch.state = "ENDED"
@@ -842,6 +850,8 @@ def request_cleanup(state: ExecutionState, by: str, now: datetime) -> Step:
         raise _refuse(s, "clean up", "it is still running; cancel it first")
     if s.cleanup in {CleanupStatus.REQUESTED, CleanupStatus.RUNNING}:
         raise _refuse(s, "clean up", "clean-up is already under way")
+    if not _alive_instances(s):
+        raise _refuse(s, "clean up", "it has no recovery instances left to terminate")
     s.cleanup_job_ids = []
     _set_cleanup(run, CleanupStatus.REQUESTED, by=by)
     return _advance(run)

@@ -1,0 +1,290 @@
+"""/recovery-plans/{id}/executions and /executions: running plans and steering them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, status
+from pydantic import ConfigDict, Field
+
+from drs_orchestrator.api.auth import Reader, require
+from drs_orchestrator.api.common import ApiModel, Cursor, Limit, Page
+from drs_orchestrator.api.problems import responses
+from drs_orchestrator.api.services import Svc
+from drs_orchestrator.domain.errors import Forbidden
+from drs_orchestrator.domain.executions import ExecutionStatus, HookStatus, Mode
+from drs_orchestrator.domain.hooks import ManualApproval
+from drs_orchestrator.domain.roles import Permission, Role, permissions_of
+from drs_orchestrator.engine.core import machine
+from drs_orchestrator.engine.core.state import ExecutionState
+from drs_orchestrator.engine.core.step import Step
+from drs_orchestrator.service.users import Identity
+from drs_orchestrator.store.executions import Filters
+
+router = APIRouter(tags=["executions"])
+Runner = Annotated[Identity, Depends(require(Permission.RUN_DRILL))]
+ExecutionId = Annotated[str, Path(max_length=64)]
+
+
+class Strict(ApiModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ExecutionStart(Strict):
+    mode: Mode
+    confirm_plan_name: str | None = Field(
+        default=None, max_length=128, description="RECOVERY only: the plan's name, typed."
+    )
+    cleanup_after_minutes: int | None = Field(
+        default=None, ge=1, le=10080, description="DRILL only: terminate its instances after."
+    )
+
+
+class ExecutionAccepted(ApiModel):
+    id: str
+    status: ExecutionStatus
+    url: str
+
+
+class WaveProgress(ApiModel):
+    name: str
+    status: str
+
+
+class ExecutionSummary(ApiModel):
+    id: str
+    plan_id: str
+    plan_name: str
+    plan_version: int
+    mode: Mode
+    status: ExecutionStatus
+    initiated_by: str
+    created_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    waves: list[WaveProgress]
+    cleanup: str
+
+
+class PendingApproval(ApiModel):
+    wave: str
+    message: str
+    approver_role: Role
+    requested_at: datetime
+    deadline: datetime
+
+
+class ExecutionOut(ExecutionState):
+    pending_approvals: list[PendingApproval]
+
+
+class WaveCommand(Strict):
+    wave: str = Field(min_length=1, max_length=128)
+
+
+class CancelCommand(Strict):
+    terminate: bool = Field(
+        default=False, description="Also terminate the instances launched so far (clean-up)."
+    )
+
+
+def summary(state: ExecutionState) -> ExecutionSummary:
+    return ExecutionSummary(
+        id=state.id,
+        plan_id=state.plan_id,
+        plan_name=state.plan_name,
+        plan_version=state.plan_version,
+        mode=state.mode,
+        status=state.status,
+        initiated_by=state.initiated_by,
+        created_at=state.created_at,
+        started_at=state.started_at,
+        ended_at=state.ended_at,
+        waves=[WaveProgress(name=w.name, status=w.status.value) for w in state.waves],
+        cleanup=state.cleanup.value,
+    )
+
+
+def detail(state: ExecutionState) -> ExecutionOut:
+    pending = []
+    for wave in state.waves:
+        for hook in wave.hooks:
+            spec = hook.hook
+            if (
+                isinstance(spec, ManualApproval)
+                and hook.status == HookStatus.RUNNING
+                and hook.started_at
+            ):
+                pending.append(
+                    PendingApproval(
+                        wave=wave.name,
+                        message=spec.message,
+                        approver_role=spec.approver_role,
+                        requested_at=hook.started_at,
+                        deadline=hook.started_at + timedelta(minutes=spec.timeout_minutes),
+                    )
+                )
+    return ExecutionOut.model_validate({**state.model_dump(), "pending_approvals": pending})
+
+
+def _may(who: Identity, permission: Permission, what: str) -> None:
+    if permission not in permissions_of(set(who.roles)):
+        raise Forbidden(
+            "FORBIDDEN",
+            f"{who.username} (roles: {', '.join(sorted(who.roles)) or 'none'}) may not {what}",
+            {"requiredPermission": permission.value},
+        )
+
+
+def _mode_permission(mode: Mode) -> Permission:
+    return Permission.RUN_RECOVERY if mode == Mode.RECOVERY else Permission.RUN_DRILL
+
+
+@router.post(
+    "/recovery-plans/{plan_id}/executions",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=responses(400, 401, 403, 404, 409, 503),
+    operation_id="startExecution",
+)
+def start_execution(
+    svc: Svc, who: Runner, body: ExecutionStart, plan_id: Annotated[str, Path(max_length=64)]
+) -> ExecutionAccepted:
+    """Run the plan's current version as a drill or a recovery (recovery-admin, confirmed)."""
+    _may(who, _mode_permission(body.mode), f"start a {body.mode}")
+    state = svc.executions.start(
+        plan_id,
+        body.mode,
+        confirm_plan_name=body.confirm_plan_name,
+        cleanup_after_minutes=body.cleanup_after_minutes,
+        user=(who.subject, who.username),
+    )
+    return ExecutionAccepted(id=state.id, status=state.status, url=f"/api/v1/executions/{state.id}")
+
+
+@router.get("/executions", responses=responses(400, 401, 403), operation_id="listExecutions")
+def list_executions(
+    svc: Svc,
+    _: Reader,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    status_: Annotated[ExecutionStatus | None, Query(alias="status")] = None,
+    plan_id: Annotated[str | None, Query(alias="planId", max_length=64)] = None,
+    mode: Mode | None = None,
+    active: bool | None = None,
+) -> Page[ExecutionSummary]:
+    """Newest first across all plans."""
+    filters = Filters(
+        status=status_.value if status_ else None,
+        plan_id=plan_id,
+        mode=mode.value if mode else None,
+        active=active,
+    )
+    found = svc.executions.page(filters, limit, cursor)
+    return Page(items=[summary(s) for s in found.items], next_cursor=found.next_cursor)
+
+
+@router.get(
+    "/executions/{execution_id}", responses=responses(401, 403, 404), operation_id="getExecution"
+)
+def get_execution(svc: Svc, _: Reader, execution_id: ExecutionId) -> ExecutionOut:
+    return detail(svc.executions.get(execution_id))
+
+
+def _command(
+    svc: Svc,
+    who: Identity,
+    execution_id: str,
+    change: Callable[[ExecutionState, datetime], Step],
+    *,
+    terminates: bool = False,
+) -> ExecutionOut:
+    current = svc.executions.get(execution_id)
+    _may(who, _mode_permission(current.mode), f"steer a {current.mode}")
+    if terminates and current.mode == Mode.RECOVERY:
+        _may(who, Permission.TERMINATE, "terminate recovered instances")
+    return detail(svc.executions.command(execution_id, change))
+
+
+_COMMAND_RESPONSES = responses(400, 401, 403, 404, 409, 503)
+
+
+@router.post("/executions/{execution_id}/pause", responses=_COMMAND_RESPONSES, operation_id="pause")
+def pause(svc: Svc, who: Runner, execution_id: ExecutionId) -> ExecutionOut:
+    """Hold at the next wave boundary (waves under way finish)."""
+    return _command(svc, who, execution_id, lambda s, t: machine.pause(s, who.username, t))
+
+
+@router.post(
+    "/executions/{execution_id}/resume", responses=_COMMAND_RESPONSES, operation_id="resume"
+)
+def resume(svc: Svc, who: Runner, execution_id: ExecutionId) -> ExecutionOut:
+    return _command(svc, who, execution_id, lambda s, t: machine.resume(s, who.username, t))
+
+
+@router.post(
+    "/executions/{execution_id}/cancel", responses=_COMMAND_RESPONSES, operation_id="cancel"
+)
+def cancel(
+    svc: Svc, who: Runner, execution_id: ExecutionId, body: CancelCommand | None = None
+) -> ExecutionOut:
+    """Start nothing new; running DRS jobs finish (DRS cannot stop them)."""
+    terminate = bool(body and body.terminate)
+    return _command(
+        svc,
+        who,
+        execution_id,
+        lambda s, t: machine.cancel(s, who.username, terminate, t),
+        terminates=terminate,
+    )
+
+
+@router.post(
+    "/executions/{execution_id}/approve", responses=_COMMAND_RESPONSES, operation_id="approve"
+)
+def approve(svc: Svc, who: Runner, execution_id: ExecutionId, body: WaveCommand) -> ExecutionOut:
+    """Open a wave's approval gate (needs the gate's approver role)."""
+    roles = frozenset(who.roles)
+    return _command(
+        svc,
+        who,
+        execution_id,
+        lambda s, t: machine.approve(s, body.wave, who.username, roles, t),
+    )
+
+
+@router.post(
+    "/executions/{execution_id}/retry-wave",
+    responses=_COMMAND_RESPONSES,
+    operation_id="retryWave",
+)
+def retry_wave(svc: Svc, who: Runner, execution_id: ExecutionId, body: WaveCommand) -> ExecutionOut:
+    """Launch a failed wave's failed servers again (or its failed hook)."""
+    return _command(
+        svc, who, execution_id, lambda s, t: machine.retry_wave(s, body.wave, who.username, t)
+    )
+
+
+@router.post(
+    "/executions/{execution_id}/skip-wave", responses=_COMMAND_RESPONSES, operation_id="skipWave"
+)
+def skip_wave(svc: Svc, who: Runner, execution_id: ExecutionId, body: WaveCommand) -> ExecutionOut:
+    """Give a wave up so that the waves depending on it run."""
+    return _command(
+        svc, who, execution_id, lambda s, t: machine.skip_wave(s, body.wave, who.username, t)
+    )
+
+
+@router.post(
+    "/executions/{execution_id}/cleanup", responses=_COMMAND_RESPONSES, operation_id="cleanup"
+)
+def cleanup(svc: Svc, who: Runner, execution_id: ExecutionId) -> ExecutionOut:
+    """Terminate every recovery instance the execution launched."""
+    return _command(
+        svc,
+        who,
+        execution_id,
+        lambda s, t: machine.request_cleanup(s, who.username, t),
+        terminates=True,
+    )

@@ -1,0 +1,205 @@
+"""`run` and `executions ...`: starting plans, following them, steering them."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Annotated, Any
+
+import typer
+from rich.live import Live
+from rich.table import Table
+
+from drs_orchestrator.cli.api_client import Api
+from drs_orchestrator.cli.output import (
+    ApiOption,
+    JsonOption,
+    api_errors,
+    emit_json,
+    err_exit,
+    out,
+    table,
+)
+from drs_orchestrator.cli.plan_cmd import plan_by_name
+from drs_orchestrator.domain.executions import ACTIVE_EXECUTION_STATUSES
+
+app = typer.Typer(help="Executions: list, show and steer them.", no_args_is_help=True)
+WaveOption = Annotated[str, typer.Option("--wave", help="The wave's name.")]
+SUCCESS = {"COMPLETED"}
+
+
+def progress(execution: dict[str, Any]) -> Table:
+    """Waves with their servers by status, and what the execution waits for."""
+    t = Table(
+        title=f"{execution['planName']} {execution['mode']} {execution['id']}: "
+        f"[bold]{execution['status']}[/]",
+        title_justify="left",
+    )
+    for column in ("wave", "status", "servers", "jobs", "note"):
+        t.add_column(column)
+    for wave in execution["waves"]:
+        servers = [s for s in execution["servers"].values() if s["wave"] == wave["name"]]
+        counts = Counter(s["status"] for s in servers)
+        jobs = sorted({s["jobId"] for s in servers if s["jobId"]})
+        note = wave.get("failure") or ""
+        for approval in execution["pendingApprovals"]:
+            if approval["wave"] == wave["name"]:
+                note = f"awaits {approval['approverRole']}: {approval['message']}"
+        t.add_row(
+            wave["name"],
+            wave["status"],
+            ", ".join(f"{n} {k}" for k, n in sorted(counts.items())),
+            ", ".join(jobs),
+            note,
+        )
+    return t
+
+
+def follow(client: Api, execution_id: str, interval: float = 1.0) -> dict[str, Any]:
+    """Show live progress until the execution ends; its final state."""
+    execution: dict[str, Any] = client.json("GET", f"/executions/{execution_id}")
+    with Live(progress(execution), console=out, refresh_per_second=4) as live:
+        while execution["status"] in ACTIVE_EXECUTION_STATUSES:
+            time.sleep(interval)
+            execution = client.json("GET", f"/executions/{execution_id}")
+            live.update(progress(execution))
+    return execution
+
+
+@api_errors
+def run(
+    plan: Annotated[str, typer.Argument(help="The plan's name.")],
+    mode: Annotated[str, typer.Option(help="drill or recovery")] = "drill",
+    confirm: Annotated[
+        str | None, typer.Option(help="Recovery only: the plan's name, to confirm.")
+    ] = None,
+    cleanup_after: Annotated[
+        int | None, typer.Option(help="Drill only: terminate its instances after N minutes.")
+    ] = None,
+    wait: Annotated[bool, typer.Option(help="Follow it live until it ends.")] = False,
+    api: ApiOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a plan as a drill (default) or a recovery."""
+    if mode.lower() not in {"drill", "recovery"}:
+        err_exit("--mode is drill or recovery", 2)
+    client = Api(api)
+    found = plan_by_name(client, plan)
+    if found is None:
+        err_exit(f"No recovery plan named {plan!r}")
+    body: dict[str, Any] = {"mode": mode.upper()}
+    if confirm is not None:
+        body["confirmPlanName"] = confirm
+    if cleanup_after is not None:
+        body["cleanupAfterMinutes"] = cleanup_after
+    started = client.json("POST", f"/recovery-plans/{found['id']}/executions", json=body)
+    if not wait:
+        if as_json:
+            emit_json(started)
+        else:
+            out.print(f"Started {mode.lower()} {started['id']} of {found['name']}")
+        return
+    final = follow(client, started["id"])
+    if as_json:
+        emit_json(final)
+    if final["status"] not in SUCCESS:
+        raise typer.Exit(1)
+
+
+@app.command("list")
+@api_errors
+def list_executions(
+    active: Annotated[
+        bool | None, typer.Option(help="Only active (or --no-active: ended).")
+    ] = None,
+    api: ApiOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    params = {} if active is None else {"active": str(active).lower()}
+    items = Api(api).json("GET", "/executions", params={**params, "limit": 100})["items"]
+    if as_json:
+        emit_json(items)
+        return
+    table(
+        "Executions",
+        ["id", "plan", "mode", "status", "by", "started", "ended"],
+        [
+            (e["id"], e["planName"], e["mode"], e["status"], e["initiatedBy"],
+             e["startedAt"], e["endedAt"])
+            for e in items
+        ],
+    )  # fmt: skip
+
+
+@app.command()
+@api_errors
+def show(
+    execution_id: str,
+    wait: Annotated[bool, typer.Option(help="Follow it live until it ends.")] = False,
+    api: ApiOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    client = Api(api)
+    execution = (
+        follow(client, execution_id) if wait else client.json("GET", f"/executions/{execution_id}")
+    )
+    if as_json:
+        emit_json(execution)
+    elif not wait:
+        out.print(progress(execution))
+
+
+def _steer(verb: str, execution_id: str, api: str | None, body: dict[str, Any] | None) -> None:
+    execution = Api(api).json("POST", f"/executions/{execution_id}/{verb}", json=body)
+    out.print(progress(execution))
+
+
+@app.command()
+@api_errors
+def pause(execution_id: str, api: ApiOption = None) -> None:
+    """Hold at the next wave boundary."""
+    _steer("pause", execution_id, api, None)
+
+
+@app.command()
+@api_errors
+def resume(execution_id: str, api: ApiOption = None) -> None:
+    _steer("resume", execution_id, api, None)
+
+
+@app.command()
+@api_errors
+def cancel(
+    execution_id: str,
+    terminate: Annotated[bool, typer.Option(help="Also terminate what was launched.")] = False,
+    api: ApiOption = None,
+) -> None:
+    """Start nothing new; running DRS jobs finish."""
+    _steer("cancel", execution_id, api, {"terminate": terminate})
+
+
+@app.command()
+@api_errors
+def approve(execution_id: str, wave: WaveOption, api: ApiOption = None) -> None:
+    _steer("approve", execution_id, api, {"wave": wave})
+
+
+@app.command()
+@api_errors
+def retry(execution_id: str, wave: WaveOption, api: ApiOption = None) -> None:
+    """Launch a failed wave's failed servers again."""
+    _steer("retry-wave", execution_id, api, {"wave": wave})
+
+
+@app.command()
+@api_errors
+def skip(execution_id: str, wave: WaveOption, api: ApiOption = None) -> None:
+    """Give a wave up so that its dependants run."""
+    _steer("skip-wave", execution_id, api, {"wave": wave})
+
+
+@app.command()
+@api_errors
+def cleanup(execution_id: str, api: ApiOption = None) -> None:
+    """Terminate every recovery instance the execution launched."""
+    _steer("cleanup", execution_id, api, None)
