@@ -40,6 +40,8 @@ class RecoveryPlanSpec(Document):
     name: Name
     description: Description = ""
     rto_target_minutes: int | None = Field(default=None, ge=1, le=10080)
+    # Drills: terminate their recovery instances this long after they end (None: keep them).
+    cleanup_after_minutes: int | None = Field(default=None, ge=1, le=10080)
     waves: list[Wave] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")

@@ -78,6 +78,7 @@ class Engine:
         # have taken in every wake-up (tests, benchmarks); not part of the durable state.
         self._busy: set[str] = set()
         self._pending: Counter[str] = Counter()
+        self._finished: set[str] = set()
         self.admission_lock = threading.Lock()
         self.poller = Poller(self)
 
@@ -104,9 +105,18 @@ class Engine:
             self.poller.start()
 
     def shutdown(self) -> None:
+        """Stop this worker. Its workflows are cancelled rather than left half-way: every
+        execution's progress is in our database, so the next start begins a fresh workflow
+        that carries on from there (a crash, instead, leaves them to DBOS's own recovery)."""
         global _engine  # noqa: PLW0603
         self.poller.stop()
-        DBOS.destroy(destroy_registry=False)
+        with self.db.connect() as conn:
+            ids = executions.active_ids(conn)
+            workflows = [r.workflow_id for i in ids if (r := executions.get(conn, i))]
+        for workflow_id in workflows:
+            if workflow_id is not None:
+                DBOS.cancel_workflow(workflow_id)
+        DBOS.destroy(workflow_completion_timeout_sec=5, destroy_registry=False)
         _engine = None
 
     def _resume_orphans(self) -> None:
@@ -147,6 +157,7 @@ class Engine:
             executions.set_workflow(conn, execution_id, workflow_id)
         with self._changed:
             self._busy.add(execution_id)
+            self._finished.discard(execution_id)
         with SetWorkflowID(workflow_id):
             DBOS.start_workflow(run_execution, execution_id)
 
@@ -159,6 +170,8 @@ class Engine:
         if status is None or status.status not in {"PENDING", "ENQUEUED"}:
             return
         with self._changed:
+            if execution_id in self._finished:
+                return
             self._pending[execution_id] += 1
         DBOS.send(record.workflow_id, 1, topic=WAKE)
 
@@ -215,9 +228,12 @@ class Engine:
 
     # --- waiting for progress (tests, the CLI's --wait through the API) ----------------------
 
-    def resting(self, execution_id: str) -> None:
+    def resting(self, execution_id: str, *, finished: bool = False) -> None:
         with self._changed:
             self._busy.discard(execution_id)
+            if finished:  # wake-ups sent as it finished will never be read
+                self._pending.pop(execution_id, None)
+                self._finished.add(execution_id)
             self._changed.notify_all()
 
     def woke(self, execution_id: str, message: object) -> None:
@@ -272,7 +288,7 @@ def run_execution(execution_id: str) -> str:
     while True:
         turn = take_turn(execution_id)
         if turn["done"]:
-            engine.resting(execution_id)
+            engine.resting(execution_id, finished=True)
             return str(turn["status"])
         retry_in: list[float] = []
         for action in turn["actions"]:

@@ -71,7 +71,7 @@ class ExecutionService:
             user_id=user[0],
             hostnames=hostnames,
             post_launch_enabled=frozenset(post_launch),
-            cleanup_after_minutes=cleanup_after_minutes,
+            cleanup_after_minutes=cleanup_after_minutes or spec.cleanup_after_minutes,
         )
         return engine.create(freeze(launch, members, engine.clock.now()))
 

@@ -721,7 +721,7 @@ def _refuse(s: ExecutionState, action: str, why: str) -> Conflict:
     return Conflict(
         "EXECUTION_STATE_CONFLICT",
         f"Cannot {action} execution {s.id}: {why}",
-        {"status": s.status.value},
+        {"executionStatus": s.status.value},
     )
 
 

@@ -464,3 +464,18 @@ def test_a_failed_post_launch_action_fails_a_recovery_wave() -> None:
 
     assert drs.state.status == ExecutionStatus.FAILED
     assert "health check exit 2" in (drs.state.wave("DB").failure or "")
+
+
+def test_a_drill_cleans_itself_up_after_the_plans_delay() -> None:
+    spec = plan(wave("DB", "db"), cleanupAfterMinutes=30)
+    state = new(spec, [group("db", 0, 1)]).model_copy(update={"cleanup_after_minutes": 30})
+    drs = Drs(state)
+    drs.run_all()
+    assert drs.state.status == ExecutionStatus.COMPLETED
+    assert drs.step.wake_at == drs.now + timedelta(minutes=30)
+
+    assert drs.later(minutes=29).actions == []
+    step = drs.later(minutes=1)
+
+    assert drs.state.cleanup == CleanupStatus.RUNNING
+    assert step.actions == [Terminate(ACCOUNT, REGION, (f"i-{sid(0)[2:]}",))]

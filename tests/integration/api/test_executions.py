@@ -1,0 +1,250 @@
+"""Executions over HTTP: started, followed and steered through the API, run by the engine
+(DBOS workflows) against the emulator on its manual clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from drs_orchestrator.api.services import Services
+from drs_orchestrator.emulator import Emulator
+from drs_orchestrator.emulator.scenario import parse_faults
+from drs_orchestrator.engine.clock import Clock
+from tests.integration.conftest import build_services
+from tests.integration.engine.conftest import Drive
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+def services(_api: tuple[object, str], emulator: Emulator, tmp_path: Path) -> Iterator[Services]:
+    """The API's services with the engine running, on the emulator's manual clock."""
+    svc = build_services(f"sqlite:///{tmp_path / 'drso.db'}")
+    svc.users.bootstrap_admin()
+    svc.start_engine(
+        Clock(lambda: datetime.fromtimestamp(emulator.clock.now(), UTC), speed=None), poll=False
+    )
+    _api[0].state.services = svc  # type: ignore[attr-defined]
+    yield svc
+    svc.stop_engine()
+    svc.ctx.engine.dispose()
+
+
+@pytest.fixture
+def drive(services: Services, emulator: Emulator) -> Drive:
+    assert services.engine is not None
+    return Drive(emulator, services.engine)
+
+
+@pytest.fixture
+def plan(admin: httpx.Client) -> Callable[..., dict[str, Any]]:
+    """Groups per tier of the demo shop and a three-wave plan over them."""
+
+    def make(**waves: dict[str, Any]) -> dict[str, Any]:
+        ids = {}
+        for tier in ("db", "app", "web"):
+            made = admin.post(
+                "/protection-groups",
+                json={
+                    "name": f"Shop {tier}",
+                    "region": "us-east-1",
+                    "serverSelector": {"tags": {"App": "shop", "Tier": tier}},
+                },
+            )
+            assert made.status_code == 201, made.text
+            ids[tier] = made.json()["id"]
+        body = {
+            "name": "Shop",
+            "waves": [
+                {"name": n, "protectionGroupIds": [ids[t]], **waves.get(n, {})}
+                for n, t in (("DB", "db"), ("App", "app"), ("Web", "web"))
+            ],
+        }
+        made = admin.post("/recovery-plans", json=body)
+        assert made.status_code == 201, made.text
+        return dict(made.json())
+
+    return make
+
+
+def start(client: httpx.Client, plan_id: str, **body: Any) -> httpx.Response:
+    return client.post(f"/recovery-plans/{plan_id}/executions", json={"mode": "DRILL", **body})
+
+
+def test_a_drill_started_over_http_runs_to_completion(
+    admin: httpx.Client, plan: Callable[..., dict[str, Any]], drive: Drive
+) -> None:
+    shop = plan()
+
+    answer = start(admin, shop["id"])
+
+    assert answer.status_code == 202, answer.text
+    accepted = answer.json()
+    assert accepted["url"] == f"/api/v1/executions/{accepted['id']}"
+    drive.until(accepted["id"], lambda s: not s.status.active)
+    final = admin.get(f"/executions/{accepted['id']}").json()
+    assert final["status"] == "COMPLETED"
+    assert final["planVersion"] == shop["version"]
+    assert [w["status"] for w in final["waves"]] == ["COMPLETED"] * 3
+    assert all(s["ec2InstanceId"] for s in final["servers"].values())
+    listed = admin.get("/executions", params={"planId": shop["id"], "active": "false"}).json()
+    assert [e["id"] for e in listed["items"]] == [accepted["id"]]
+    assert admin.get("/executions", params={"active": "true"}).json()["items"] == []
+
+
+def test_a_recovery_needs_the_role_and_the_plan_name(
+    admin: httpx.Client,
+    as_role: Callable[[str], httpx.Client],
+    plan: Callable[..., dict[str, Any]],
+) -> None:
+    shop = plan()
+
+    operator = start(as_role("operator"), shop["id"], mode="RECOVERY", confirmPlanName="Shop")
+    unconfirmed = start(admin, shop["id"], mode="RECOVERY")
+    wrong_name = start(admin, shop["id"], mode="RECOVERY", confirmPlanName="shop")
+    started = start(as_role("recovery-admin"), shop["id"], mode="RECOVERY", confirmPlanName="Shop")
+
+    assert operator.status_code == 403
+    assert unconfirmed.status_code == wrong_name.status_code == 400
+    assert unconfirmed.json()["errors"][0]["field"] == "confirmPlanName"
+    assert unconfirmed.json()["code"] == "RECOVERY_NOT_CONFIRMED"
+    assert started.status_code == 202, started.text
+    execution = admin.get(f"/executions/{started.json()['id']}").json()
+    assert execution["mode"] == "RECOVERY"
+    assert execution["initiatedBy"] == "user-recovery-admin"
+
+
+def test_servers_in_a_running_execution_cannot_be_started_again(
+    admin: httpx.Client, plan: Callable[..., dict[str, Any]], drive: Drive
+) -> None:
+    shop = plan()
+    first = start(admin, shop["id"]).json()
+
+    second = start(admin, shop["id"])
+    deleted = admin.delete(f"/recovery-plans/{shop['id']}")
+
+    assert second.status_code == 409
+    assert second.json()["code"] == "SERVERS_IN_ACTIVE_EXECUTION"
+    assert second.json()["executionIds"] == [first["id"]]
+    assert deleted.status_code == 409
+    assert deleted.json()["code"] == "PLAN_HAS_ACTIVE_EXECUTIONS"
+    assert first["id"] in deleted.json()["detail"]
+    drive.until(first["id"], lambda s: not s.status.active)
+    assert start(admin, shop["id"]).status_code == 202  # the servers are free again
+
+
+def test_approvals_check_the_approver_role_and_the_wave(
+    admin: httpx.Client,
+    as_role: Callable[[str], httpx.Client],
+    plan: Callable[..., dict[str, Any]],
+    drive: Drive,
+) -> None:
+    gate = {"type": "manualApproval", "message": "DB ok?", "approverRole": "recovery-admin"}
+    shop = plan(App={"preHooks": [gate]})
+    execution_id = start(admin, shop["id"]).json()["id"]
+    drive.until(execution_id, lambda s: s.wave("App").status == "AWAITING_APPROVAL")
+    pending = admin.get(f"/executions/{execution_id}").json()["pendingApprovals"]
+    assert [(p["wave"], p["approverRole"], p["message"]) for p in pending] == [
+        ("App", "recovery-admin", "DB ok?")
+    ]
+    url = f"/executions/{execution_id}/approve"
+
+    by_viewer = as_role("viewer").post(url, json={"wave": "App"})
+    by_operator = as_role("operator").post(url, json={"wave": "App"})
+    wrong_wave = admin.post(url, json={"wave": "Nope"})
+    not_waiting = admin.post(url, json={"wave": "Web"})
+    approved = as_role("recovery-admin").post(url, json={"wave": "App"})
+
+    assert by_viewer.status_code == 403
+    assert (by_operator.status_code, by_operator.json()["code"]) == (403, "APPROVER_ROLE_REQUIRED")
+    assert (wrong_wave.status_code, wrong_wave.json()["code"]) == (404, "WAVE_NOT_FOUND")
+    assert (not_waiting.status_code, not_waiting.json()["code"]) == (
+        409,
+        "EXECUTION_STATE_CONFLICT",
+    )
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["pendingApprovals"] == []
+    final = drive.until(execution_id, lambda s: not s.status.active)
+    assert final.status == "COMPLETED"
+
+
+def test_pause_holds_the_next_wave_and_resume_releases_it(
+    admin: httpx.Client, plan: Callable[..., dict[str, Any]], drive: Drive, emulator: Emulator
+) -> None:
+    execution_id = start(admin, plan()["id"]).json()["id"]
+    drive.settle()
+
+    paused = admin.post(f"/executions/{execution_id}/pause")
+    drive.until(execution_id, lambda s: s.wave("DB").status == "COMPLETED")
+    drive.advance(3600)
+
+    assert paused.json()["status"] == "PAUSED"
+    assert admin.get(f"/executions/{execution_id}").json()["waves"][1]["status"] == "WAITING"
+    assert emulator.counts["StartRecovery"] == 1
+    assert admin.post(f"/executions/{execution_id}/pause").status_code == 409
+    resumed = admin.post(f"/executions/{execution_id}/resume")
+    assert resumed.json()["status"] == "RUNNING"
+    assert drive.until(execution_id, lambda s: not s.status.active).status == "COMPLETED"
+
+
+def test_a_failed_server_fails_its_wave_with_drs_reason_and_retry_recovers(
+    admin: httpx.Client, plan: Callable[..., dict[str, Any]], drive: Drive, emulator: Emulator
+) -> None:
+    emulator.set_faults(
+        parse_faults(
+            {
+                "faults": [
+                    {
+                        "kind": "failServer",
+                        "hostname": "shop-db-02",
+                        "phase": "CONVERSION",
+                        "rawError": "disk conversion failed",
+                        "count": 1,
+                    }
+                ]
+            }
+        )
+    )
+    execution_id = start(admin, plan()["id"]).json()["id"]
+
+    failed = drive.until(execution_id, lambda s: not s.status.active)
+
+    assert failed.status == "FAILED"
+    assert "disk conversion failed" in (failed.wave("DB").failure or "")
+    assert [w.status for w in failed.waves] == ["FAILED", "CANCELLED", "CANCELLED"]
+    retried = admin.post(f"/executions/{execution_id}/retry-wave", json={"wave": "DB"})
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["status"] == "RUNNING"
+    final = drive.until(execution_id, lambda s: not s.status.active)
+    assert final.status == "COMPLETED"
+    assert emulator.counts["StartRecovery"] == 4  # DB, DB again (one server), App, Web
+
+
+def test_cancel_with_terminate_cleans_up_what_was_launched(
+    admin: httpx.Client, plan: Callable[..., dict[str, Any]], drive: Drive, emulator: Emulator
+) -> None:
+    execution_id = start(admin, plan()["id"]).json()["id"]
+    drive.settle()
+
+    cancelled = admin.post(f"/executions/{execution_id}/cancel", json={"terminate": True})
+
+    assert cancelled.json()["status"] == "CANCELLING"
+    final = drive.until(execution_id, lambda s: not s.status.active and s.cleanup == "COMPLETED")
+    assert final.status == "CANCELLED"
+    assert [w.status for w in final.waves] == ["CANCELLED"] * 3
+    db = [s for s in final.servers.values() if s.wave == "DB"]
+    assert {s.status for s in db} == {"TERMINATED"}
+    assert emulator.counts["StartRecovery"] == 1
+    assert emulator.counts["TerminateRecoveryInstances"] == 1
+    again = admin.post(f"/executions/{execution_id}/cleanup")
+    assert (again.status_code, again.json()["code"]) == (409, "EXECUTION_STATE_CONFLICT")
