@@ -32,12 +32,14 @@ def postgres_reachable() -> bool:
 
 def drop(url: str) -> None:
     """Drop the PostgreSQL schema `fresh_database_url` made (SQLite files go with tmp_path)."""
-    if "search_path" not in url:
-        return
-    schema = url.rsplit("%3D", 1)[1]
+    if "search_path" in url:
+        drop_schema(url.rsplit("%3D", 1)[1])
+
+
+def drop_schema(schema: str) -> None:
     engine = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"))
     with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
     engine.dispose()
 
 

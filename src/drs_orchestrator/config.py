@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         description="Where DBOS keeps workflow state; default beside the database (a second "
         "SQLite file, or the same PostgreSQL database).",
     )
+    dbos_schema: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="PostgreSQL schema for DBOS's tables (default `dbos`).",
+    )
     tag_jobs: bool = Field(
         default=True, description="Tag every DRS job with the execution, plan and wave."
     )

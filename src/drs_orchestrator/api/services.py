@@ -46,6 +46,7 @@ class Services:
             clock=clock or system_clock(),
             dbos_url=settings.dbos_database(),
             options=Options(tag_jobs=settings.tag_jobs, poll_in_background=poll),
+            dbos_schema=settings.dbos_schema,
         )
         self.engine.launch()
         self.executions.engine = self.engine

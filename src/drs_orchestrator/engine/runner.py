@@ -9,6 +9,7 @@ worker carries on where the dead one stopped.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import uuid
@@ -79,6 +80,7 @@ class Engine:
         self._busy: set[str] = set()
         self._pending: Counter[str] = Counter()
         self._finished: set[str] = set()
+        self._listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self.admission_lock = threading.Lock()
         self.poller = Poller(self)
 
@@ -252,6 +254,20 @@ class Engine:
     def changed(self) -> None:
         with self._changed:
             self._changed.notify_all()
+            listeners = list(self._listeners)
+        for loop, event in listeners:
+            loop.call_soon_threadsafe(event.set)
+
+    def listen(self) -> asyncio.Event:
+        """An event set whenever any execution changes (for streams on the running loop)."""
+        event = asyncio.Event()
+        with self._changed:
+            self._listeners.add((asyncio.get_running_loop(), event))
+        return event
+
+    def unlisten(self, event: asyncio.Event) -> None:
+        with self._changed:
+            self._listeners = {(lp, ev) for lp, ev in self._listeners if ev is not event}
 
     def wait_for(
         self,

@@ -103,6 +103,12 @@ class ExecutionService:
             raise NotFound("EXECUTION_NOT_FOUND", f"Execution {execution_id} not found")
         return ExecutionState.model_validate(record.state)
 
+    def events_after(
+        self, execution_id: str, after: int, limit: int = 500
+    ) -> list[executions.EventRow]:
+        with self.ctx.read() as conn:
+            return executions.events_after(conn, execution_id, after, limit)
+
     def page(
         self, filters: executions.Filters, limit: int, cursor: str | None
     ) -> pages.Page[ExecutionState]:

@@ -59,6 +59,7 @@ NEEDS: dict[tuple[str, str], str] = {
     ("POST", "/recovery-plans/{plan_id}/executions"): "operator",
     ("GET", "/executions"): "viewer",
     ("GET", "/executions/{execution_id}"): "viewer",
+    ("GET", "/executions/{execution_id}/events"): "viewer",
     ("POST", "/executions/{execution_id}/pause"): "operator",
     ("POST", "/executions/{execution_id}/resume"): "operator",
     ("POST", "/executions/{execution_id}/cancel"): "operator",

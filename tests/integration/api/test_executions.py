@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -248,3 +250,48 @@ def test_cancel_with_terminate_cleans_up_what_was_launched(
     assert emulator.counts["TerminateRecoveryInstances"] == 1
     again = admin.post(f"/executions/{execution_id}/cleanup")
     assert (again.status_code, again.json()["code"]) == (409, "EXECUTION_STATE_CONFLICT")
+
+
+def read_events(client: httpx.Client, url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    """Server-sent events until `end`: [{event, id, data}]."""
+    events: list[dict[str, Any]] = []
+    current: dict[str, Any] = {}
+    with client.stream("GET", url, headers=headers, timeout=60) as answer:
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        for line in answer.iter_lines():
+            if not line:
+                if current:
+                    events.append(current)
+                    if current.get("event") == "end":
+                        return events
+                current = {}
+            elif not line.startswith(":"):
+                key, _, value = line.partition(": ")
+                current[key] = json.loads(value) if key == "data" else value
+    return events
+
+
+def test_events_stream_every_transition_live_and_resume_after_last_event_id(
+    admin: httpx.Client, plan: Callable[..., dict[str, Any]], drive: Drive
+) -> None:
+    execution_id = start(admin, plan()["id"]).json()["id"]
+    url = f"/executions/{execution_id}/events"
+    received: list[dict[str, Any]] = []
+    reader = threading.Thread(target=lambda: received.extend(read_events(admin, url, {})))
+    reader.start()
+
+    drive.until(execution_id, lambda s: not s.status.active)
+    reader.join(timeout=30)
+
+    assert not reader.is_alive()
+    *events, end = received
+    assert end == {"event": "end", "data": {"status": "COMPLETED"}}
+    assert [int(e["id"]) for e in events] == list(range(len(events)))
+    waves = [(e["data"]["subject"], e["data"]["new"]) for e in events if e["event"] == "wave"]
+    assert waves.index(("DB", "COMPLETED")) < waves.index(("App", "LAUNCHING"))
+    assert waves[-1] == ("Web", "COMPLETED")
+    assert events[-1]["data"]["new"] == "COMPLETED"  # the execution's own last transition
+    resumed = read_events(admin, url, {"Last-Event-ID": events[-3]["id"]})
+    assert [e.get("id") for e in resumed] == [events[-2]["id"], events[-1]["id"], None]
+    assert admin.get("/executions/nope/events").status_code == 404

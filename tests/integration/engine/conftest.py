@@ -19,6 +19,7 @@ from drs_orchestrator.emulator import Emulator
 from drs_orchestrator.engine.clock import Clock
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.runner import Engine
+from tests.store_backends import POSTGRES_URL, drop, drop_schema, fresh_database_url
 
 
 @pytest.fixture
@@ -29,17 +30,27 @@ def aws(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def services(aws: None, emulator: Emulator, tmp_path: Path) -> Iterator[Services]:
-    settings = Settings.model_validate(
-        {"database_url": f"sqlite:///{tmp_path / 'drso.db'}", "regions": ["us-east-1"]}
-    )
-    svc = Services.build(settings)
+def services(aws: None, emulator: Emulator, tmp_path: Path, backend: str) -> Iterator[Services]:
+    url = fresh_database_url(backend, tmp_path)
+    values: dict[str, Any] = {"database_url": url, "regions": ["us-east-1"]}
+    if backend == "postgresql":  # DBOS's tables in a schema of their own, dropped after
+        schema = url.rsplit("%3D", 1)[1]
+        values |= {"dbos_database_url": POSTGRES_URL, "dbos_schema": f"{schema}_dbos"}
+    svc = Services.build(Settings.model_validate(values))
     clock = Clock(lambda: datetime.fromtimestamp(emulator.clock.now(), UTC), speed=None)
     svc.start_engine(clock, poll=False)
     yield svc
     svc.stop_engine()
     svc.ctx.engine.dispose()
+    drop(url)
+    if backend == "postgresql":
+        drop_schema(values["dbos_schema"])
 
 
 @pytest.fixture

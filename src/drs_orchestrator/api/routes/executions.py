@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from fastapi.sse import KEEPALIVE_COMMENT, EventSourceResponse, format_sse_event
 from pydantic import ConfigDict, Field
 
 from drs_orchestrator.api.auth import Reader, require
@@ -21,7 +26,7 @@ from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.core.step import Step
 from drs_orchestrator.service.users import Identity
-from drs_orchestrator.store.executions import Filters
+from drs_orchestrator.store.executions import EventRow, Filters
 
 router = APIRouter(tags=["executions"])
 Runner = Annotated[Identity, Depends(require(Permission.RUN_DRILL))]
@@ -288,3 +293,101 @@ def cleanup(svc: Svc, who: Runner, execution_id: ExecutionId) -> ExecutionOut:
         lambda s, t: machine.request_cleanup(s, who.username, t),
         terminates=True,
     )
+
+
+# --- live events ------------------------------------------------------------------------------
+
+KEEPALIVE_SECONDS = 15.0
+# Without an engine in this process (another worker runs the execution) changes are polled.
+POLL_SECONDS = 1.0
+
+
+class EventOut(ApiModel):
+    seq: int
+    at: datetime
+    kind: str
+    subject: str
+    old: str | None
+    new: str | None
+    detail: dict[str, Any]
+
+
+def _sse(row: EventRow) -> bytes:
+    body = EventOut.model_validate(row.__dict__).model_dump_json(by_alias=True)
+    return format_sse_event(data_str=body, event=row.kind, id=str(row.seq))
+
+
+def _over(state: ExecutionState) -> bool:
+    return not state.status.active and state.cleanup.value not in {"REQUESTED", "RUNNING"}
+
+
+@router.get(
+    "/executions/{execution_id}/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "The transitions, live."},
+        **responses(400, 401, 403, 404),
+    },
+    operation_id="executionEvents",
+)
+async def execution_events(
+    request: Request,
+    svc: Svc,
+    _: Reader,
+    execution_id: ExecutionId,
+    last_event_id: Annotated[
+        int | None, Header(alias="Last-Event-ID", ge=-1, description="Resume after this event.")
+    ] = None,
+    after: Annotated[int | None, Query(ge=-1, description="Or: start after this event.")] = None,
+) -> EventSourceResponse:
+    """Every transition of the execution as server-sent events (`id` is its sequence
+    number; reconnecting with `Last-Event-ID` resumes), then an `end` event once it is over."""
+    await run_in_threadpool(svc.executions.get, execution_id)  # 404 before streaming
+    start = last_event_id if last_event_id is not None else (after if after is not None else -1)
+
+    async def stream() -> AsyncIterator[bytes]:
+        seen = start
+        engine = svc.executions.engine
+        changed = engine.listen() if engine is not None else None
+        idle = 0.0
+        try:
+            while not await request.is_disconnected():
+                rows = await run_in_threadpool(svc.executions.events_after, execution_id, seen)
+                for row in rows:
+                    yield _sse(row)
+                    seen = row.seq
+                if rows:
+                    idle = 0.0
+                    continue
+                state = await run_in_threadpool(svc.executions.get, execution_id)
+                if _over(state):
+                    for row in await run_in_threadpool(
+                        svc.executions.events_after, execution_id, seen
+                    ):
+                        yield _sse(row)
+                    end = json.dumps({"status": state.status.value})
+                    yield format_sse_event(data_str=end, event="end")
+                    return
+                waited = await _wait(changed, POLL_SECONDS)
+                idle = 0.0 if waited else idle + POLL_SECONDS
+                if idle >= KEEPALIVE_SECONDS:
+                    yield KEEPALIVE_COMMENT
+                    idle = 0.0
+        finally:
+            if engine is not None and changed is not None:
+                engine.unlisten(changed)
+
+    return EventSourceResponse(stream())
+
+
+async def _wait(changed: asyncio.Event | None, seconds: float) -> bool:
+    """True when something changed within `seconds`."""
+    if changed is None:
+        await asyncio.sleep(seconds)
+        return False
+    try:
+        await asyncio.wait_for(changed.wait(), seconds)
+    except TimeoutError:
+        return False
+    changed.clear()
+    return True
