@@ -8,7 +8,7 @@ from .emulator_cmd import emulator
 from .pg_cmd import app as pg_app
 from .plan_cmd import app as plan_app
 from .run_cmd import app as executions_app
-from .run_cmd import run
+from .run_cmd import report, run
 from .serve_cmd import serve
 from .session_cmd import login, servers, users_app
 
@@ -23,6 +23,7 @@ app.command()(emulator)
 app.command()(login)
 app.command()(servers)
 app.command()(run)
+app.command()(report)
 app.add_typer(pg_app, name="pg")
 app.add_typer(plan_app, name="plan")
 app.add_typer(users_app, name="users")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -203,3 +204,23 @@ def skip(execution_id: str, wave: WaveOption, api: ApiOption = None) -> None:
 def cleanup(execution_id: str, api: ApiOption = None) -> None:
     """Terminate every recovery instance the execution launched."""
     _steer("cleanup", execution_id, api, None)
+
+
+@api_errors
+def report(
+    execution_id: str,
+    format_: Annotated[str, typer.Option("--format", help="html or json")] = "html",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write here, not to stdout.")
+    ] = None,
+    api: ApiOption = None,
+) -> None:
+    """An execution's report: the evidence of a drill or recovery."""
+    if format_ not in {"html", "json"}:
+        err_exit("--format is html or json", 2)
+    answer = Api(api).call("GET", f"/executions/{execution_id}/report", params={"format": format_})
+    if output is None:
+        print(answer.text)
+        return
+    output.write_text(answer.text)
+    out.print(f"Report written to {output}")

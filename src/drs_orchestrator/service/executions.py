@@ -14,6 +14,8 @@ from drs_orchestrator.engine.core.freeze import Launch, freeze
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.core.step import Step
 from drs_orchestrator.engine.runner import Engine
+from drs_orchestrator.reports import evidence
+from drs_orchestrator.reports.evidence import Report
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.plans import PlanService
 from drs_orchestrator.store import executions, pages
@@ -108,6 +110,11 @@ class ExecutionService:
     ) -> list[executions.EventRow]:
         with self.ctx.read() as conn:
             return executions.events_after(conn, execution_id, after, limit)
+
+    def report(self, execution_id: str) -> Report:
+        state = self.get(execution_id)
+        transitions = self.events_after(execution_id, -1, limit=100_000)
+        return evidence.build(state, transitions, self.ctx.now())
 
     def page(
         self, filters: executions.Filters, limit: int, cursor: str | None

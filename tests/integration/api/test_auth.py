@@ -60,6 +60,7 @@ NEEDS: dict[tuple[str, str], str] = {
     ("GET", "/executions"): "viewer",
     ("GET", "/executions/{execution_id}"): "viewer",
     ("GET", "/executions/{execution_id}/events"): "viewer",
+    ("GET", "/executions/{execution_id}/report"): "viewer",
     ("POST", "/executions/{execution_id}/pause"): "operator",
     ("POST", "/executions/{execution_id}/resume"): "operator",
     ("POST", "/executions/{execution_id}/cancel"): "operator",

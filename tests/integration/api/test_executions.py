@@ -295,3 +295,48 @@ def test_events_stream_every_transition_live_and_resume_after_last_event_id(
     resumed = read_events(admin, url, {"Last-Event-ID": events[-3]["id"]})
     assert [e.get("id") for e in resumed] == [events[-2]["id"], events[-1]["id"], None]
     assert admin.get("/executions/nope/events").status_code == 404
+
+
+def test_the_report_holds_the_evidence_in_json_and_html(
+    admin: httpx.Client,
+    as_role: Callable[[str], httpx.Client],
+    plan: Callable[..., dict[str, Any]],
+    drive: Drive,
+) -> None:
+    gate = {"type": "manualApproval", "message": "DB <consistent>?"}
+    shop = plan(App={"preHooks": [gate]})
+    admin.put(
+        f"/recovery-plans/{shop['id']}",
+        json={**{k: shop[k] for k in ("waves",)}, "name": "Shop", "rtoTargetMinutes": 240},
+        headers={"If-Match": f'"{shop["version"]}"'},
+    ).raise_for_status()
+    execution_id = start(admin, shop["id"]).json()["id"]
+    drive.until(execution_id, lambda s: s.wave("App").status == "AWAITING_APPROVAL")
+    as_role("operator").post(f"/executions/{execution_id}/approve", json={"wave": "App"})
+    final = drive.until(execution_id, lambda s: not s.status.active)
+
+    report = as_role("viewer").get(f"/executions/{execution_id}/report").json()
+
+    assert report["status"] == "COMPLETED"
+    assert report["planVersion"] == 2
+    assert final.started_at is not None
+    last = max(w.ended_at for w in final.waves if w.ended_at)
+    assert report["measuredRtoSeconds"] == (last - final.started_at).total_seconds()
+    assert report["rtoMet"] is (report["measuredRtoSeconds"] <= 240 * 60)
+    assert [(a["wave"], a["approvedBy"]) for a in report["approvals"]] == [("App", "user-operator")]
+    assert report["failures"] == []
+    for server in report["servers"]:
+        if server["hostname"] != "shop-web-04":  # stalled: launched from an earlier snapshot
+            assert server["phases"]["snapshot"] is not None
+        assert server["phases"]["launch"] is not None
+        assert server["ec2InstanceId"]
+    assert [t["seq"] for t in report["transitions"]] == list(range(len(report["transitions"])))
+    page = admin.get(f"/executions/{execution_id}/report", params={"format": "html"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Drill of “Shop” (version 2)" in page.text
+    assert "approved by user-operator" in page.text
+    assert "DB &lt;consistent&gt;?" in page.text  # escaped, never markup
+    assert "against a target of 240 min" in page.text
+    assert (
+        admin.get(f"/executions/{execution_id}/report", params={"format": "pdf"}).status_code == 400
+    )

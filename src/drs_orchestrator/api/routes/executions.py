@@ -6,11 +6,11 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from fastapi.sse import KEEPALIVE_COMMENT, EventSourceResponse, format_sse_event
 from pydantic import ConfigDict, Field
 
@@ -25,6 +25,8 @@ from drs_orchestrator.domain.roles import Permission, Role, permissions_of
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.core.step import Step
+from drs_orchestrator.reports import html
+from drs_orchestrator.reports.evidence import Report
 from drs_orchestrator.service.users import Identity
 from drs_orchestrator.store.executions import EventRow, Filters
 
@@ -195,6 +197,29 @@ def list_executions(
 )
 def get_execution(svc: Svc, _: Reader, execution_id: ExecutionId) -> ExecutionOut:
     return detail(svc.executions.get(execution_id))
+
+
+@router.get(
+    "/executions/{execution_id}/report",
+    responses={
+        200: {"content": {"text/html": {}}, "description": "The report (JSON or HTML)."},
+        **responses(400, 401, 403, 404),
+    },
+    operation_id="getExecutionReport",
+    response_model=Report,
+)
+def execution_report(
+    svc: Svc,
+    _: Reader,
+    execution_id: ExecutionId,
+    format_: Annotated[Literal["json", "html"], Query(alias="format")] = "json",
+) -> Report | HTMLResponse:
+    """The evidence: who, what, when, waves and servers with their phases, approvals,
+    failures with DRS's reasons, measured RTO against the target, clean-up."""
+    report = svc.executions.report(execution_id)
+    if format_ == "html":
+        return HTMLResponse(html.render(report))
+    return report
 
 
 def _command(

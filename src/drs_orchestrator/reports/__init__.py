@@ -1,0 +1,1 @@
+"""Execution reports (the evidence of a drill or recovery) and RTO analytics."""

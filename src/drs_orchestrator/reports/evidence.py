@@ -1,0 +1,235 @@
+"""What happened in an execution, as an auditor reads it: who, what, when, how long each
+phase took, who approved, what failed and why, the RTO measured against the target, and
+whether the drill's instances were cleaned up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from drs_orchestrator.domain.executions import HookStatus, ServerStatus, WaveStatus
+from drs_orchestrator.domain.hooks import ManualApproval
+from drs_orchestrator.engine.core.state import ExecutionState, ServerRun
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class Phases(Model):
+    """Seconds per phase, from DRS's job log (None where DRS did not report it)."""
+
+    snapshot: float | None = None
+    conversion: float | None = None
+    launch: float | None = None
+    verification: float | None = None
+
+
+class ServerEvidence(Model):
+    server_id: str
+    hostname: str
+    wave: str
+    critical: bool
+    status: ServerStatus
+    job_id: str | None
+    recovery_instance_id: str | None
+    ec2_instance_id: str | None
+    started_at: datetime | None
+    launched_at: datetime | None
+    ended_at: datetime | None
+    failure: str | None
+    phases: Phases
+
+
+class WaveEvidence(Model):
+    name: str
+    status: WaveStatus
+    started_at: datetime | None
+    launch_started_at: datetime | None
+    ended_at: datetime | None
+    duration_seconds: float | None
+    job_ids: list[str]
+    failure: str | None
+
+
+class ApprovalEvidence(Model):
+    wave: str
+    message: str
+    approver_role: str
+    requested_at: datetime | None
+    decided_at: datetime | None
+    status: HookStatus
+    approved_by: str | None
+    detail: str | None
+
+
+class Failure(Model):
+    wave: str
+    server_id: str | None
+    hostname: str | None
+    reason: str
+
+
+class Cleanup(Model):
+    status: str
+    job_ids: list[str]
+    terminated: int
+    still_running: int
+
+
+class Transition(Model):
+    seq: int
+    at: datetime
+    kind: str
+    subject: str
+    old: str | None
+    new: str | None
+    detail: dict[str, Any]
+
+
+class Report(Model):
+    execution_id: str
+    plan_id: str
+    plan_name: str
+    plan_version: int
+    mode: str
+    initiated_by: str
+    status: str
+    created_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    rto_target_minutes: int | None
+    measured_rto_seconds: float | None
+    rto_met: bool | None
+    waves: list[WaveEvidence]
+    servers: list[ServerEvidence]
+    approvals: list[ApprovalEvidence]
+    failures: list[Failure]
+    cleanup: Cleanup
+    transitions: list[Transition]
+    generated_at: datetime
+
+
+def _span(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None or end < start:
+        return None
+    return (end - start).total_seconds()
+
+
+def phases(server: ServerRun) -> Phases:
+    p = server.phases
+    return Phases(
+        snapshot=_span(p.get("SNAPSHOT_START"), p.get("SNAPSHOT_END")),
+        conversion=_span(p.get("CONVERSION_START"), p.get("CONVERSION_END")),
+        launch=_span(p.get("LAUNCH_START"), server.launched_at),
+        verification=_span(server.launched_at, server.ended_at)
+        if server.status == ServerStatus.READY
+        else None,
+    )
+
+
+def measured_rto(state: ExecutionState) -> float | None:
+    """Execution start to the last wave with critical servers verified; None if any such
+    wave did not complete (the service was not restored)."""
+    if state.started_at is None:
+        return None
+    ends = []
+    for wave in state.waves:
+        if not any(s.critical for s in state.servers_of(wave.name)):
+            continue
+        if wave.status != WaveStatus.COMPLETED or wave.ended_at is None:
+            return None
+        ends.append(wave.ended_at)
+    return _span(state.started_at, max(ends)) if ends else None
+
+
+def build(state: ExecutionState, transitions: Sequence[Any], now: datetime) -> Report:
+    rto = measured_rto(state)
+    target = state.rto_target_minutes
+    servers = sorted(state.servers.values(), key=lambda s: (s.wave, s.hostname, s.server_id))
+    waves = [
+        WaveEvidence(
+            name=w.name,
+            status=w.status,
+            started_at=w.started_at,
+            launch_started_at=w.launch_started_at,
+            ended_at=w.ended_at,
+            duration_seconds=_span(w.started_at, w.ended_at),
+            job_ids=sorted({b.job_id for b in state.batches if b.wave == w.name and b.job_id}),
+            failure=w.failure,
+        )
+        for w in state.waves
+    ]
+    approvals = [
+        ApprovalEvidence(
+            wave=w.name,
+            message=h.hook.message,
+            approver_role=h.hook.approver_role.value,
+            requested_at=h.started_at,
+            decided_at=h.ended_at,
+            status=h.status,
+            approved_by=h.approved_by,
+            detail=h.detail,
+        )
+        for w in state.waves
+        for h in w.hooks
+        if isinstance(h.hook, ManualApproval) and h.status != HookStatus.PENDING
+    ]
+    failures = [
+        Failure(wave=w.name, server_id=None, hostname=None, reason=w.failure)
+        for w in state.waves
+        if w.failure
+    ] + [
+        Failure(wave=s.wave, server_id=s.server_id, hostname=s.hostname, reason=s.failure)
+        for s in servers
+        if s.failure and s.status == ServerStatus.FAILED
+    ]
+    with_instances = [s for s in servers if s.recovery_instance_id]
+    return Report(
+        execution_id=state.id,
+        plan_id=state.plan_id,
+        plan_name=state.plan_name,
+        plan_version=state.plan_version,
+        mode=state.mode.value,
+        initiated_by=state.initiated_by,
+        status=state.status.value,
+        created_at=state.created_at,
+        started_at=state.started_at,
+        ended_at=state.ended_at,
+        rto_target_minutes=target,
+        measured_rto_seconds=rto,
+        rto_met=None if target is None or rto is None else rto <= target * 60,
+        waves=waves,
+        servers=[
+            ServerEvidence(
+                server_id=s.server_id,
+                hostname=s.hostname,
+                wave=s.wave,
+                critical=s.critical,
+                status=s.status,
+                job_id=s.job_id,
+                recovery_instance_id=s.recovery_instance_id,
+                ec2_instance_id=s.ec2_instance_id,
+                started_at=s.started_at,
+                launched_at=s.launched_at,
+                ended_at=s.ended_at,
+                failure=s.failure,
+                phases=phases(s),
+            )
+            for s in servers
+        ],
+        approvals=approvals,
+        failures=failures,
+        cleanup=Cleanup(
+            status=state.cleanup.value,
+            job_ids=state.cleanup_job_ids,
+            terminated=sum(s.status == ServerStatus.TERMINATED for s in with_instances),
+            still_running=sum(s.status != ServerStatus.TERMINATED for s in with_instances),
+        ),
+        transitions=[Transition.model_validate(t.__dict__) for t in transitions],
+        generated_at=now,
+    )
