@@ -20,6 +20,7 @@ from drs_orchestrator.service.groups import GroupService
 from drs_orchestrator.service.identity import CognitoVerifier, LocalIssuer
 from drs_orchestrator.service.lint import LintService
 from drs_orchestrator.service.plans import PlanService
+from drs_orchestrator.service.rto import RtoService
 from drs_orchestrator.service.users import UserService
 from drs_orchestrator.store.db import create_engine, migrate
 
@@ -35,6 +36,7 @@ class Services:
     issuer: LocalIssuer
     verifier: LocalIssuer | CognitoVerifier
     executions: ExecutionService
+    rto: RtoService
     engine: Engine | None = None
 
     def start_engine(self, clock: Clock | None = None, *, poll: bool = True) -> Engine:
@@ -72,16 +74,18 @@ class Services:
         issuer.ensure_key()
         verifier = CognitoVerifier(ctx) if settings.cognito_enabled else issuer
         plans, groups = PlanService(ctx), GroupService(ctx)
+        rto = RtoService(ctx)
         return cls(
             ctx,
             groups,
             plans,
-            LintService(ctx, plans),
+            LintService(ctx, plans, rto),
             DiscoveryService(ctx, groups),
             UserService(ctx),
             issuer,
             verifier,
             ExecutionService(ctx, plans),
+            rto,
         )
 
 

@@ -9,7 +9,7 @@ from typing import Literal
 
 from drs_orchestrator.domain import graph
 from drs_orchestrator.domain.errors import Violation
-from drs_orchestrator.domain.hooks import SsmCommand, Wait
+from drs_orchestrator.domain.hooks import SsmCommand
 from drs_orchestrator.domain.plans import (
     GroupMembers,
     RecoveryPlanSpec,
@@ -18,6 +18,7 @@ from drs_orchestrator.domain.plans import (
     structure_violations,
     wave_servers,
 )
+from drs_orchestrator.domain.rto import RtoEstimate, estimate
 from drs_orchestrator.domain.servers import CONTINUOUS, ServerFacts
 
 Severity = Literal["error", "warning", "info"]
@@ -27,7 +28,6 @@ SERVERS_PER_JOB = 100
 SERVERS_IN_ACTIVE_JOBS = 500
 # A wave's usual wall time when the orchestrator has not measured one yet (drs-facts.md:
 # a drill is about 20 minutes; a recovery adds about 10 for post-launch actions).
-USUAL_WAVE_MINUTES = 20
 STALE_DRILL_DAYS = 30
 # Replication states in which a launch cannot succeed (no point in time to launch from).
 CANNOT_LAUNCH = frozenset({"INITIATING", "INITIAL_SYNC", "STOPPED", "DISCONNECTED"})
@@ -62,13 +62,6 @@ def _from_violation(v: Violation, plan: RecoveryPlanSpec) -> Finding:
     return Finding(
         "error", v.code, f"{v.field}: {v.message}", "Correct the plan and apply it again", wave
     )
-
-
-def wave_minutes(wave: Wave) -> float:
-    waits = sum(
-        h.duration_seconds for h in [*wave.pre_hooks, *wave.post_hooks] if isinstance(h, Wait)
-    )
-    return USUAL_WAVE_MINUTES + waits / 60
 
 
 def _server_findings(wave: Wave, server_ids: list[str], estate: Estate) -> list[Finding]:
@@ -167,7 +160,10 @@ def _server_findings(wave: Wave, server_ids: list[str], estate: Estate) -> list[
 
 
 def lint(
-    plan: RecoveryPlanSpec, groups: Mapping[str, GroupMembers], estate: Estate
+    plan: RecoveryPlanSpec,
+    groups: Mapping[str, GroupMembers],
+    estate: Estate,
+    rto: RtoEstimate | None = None,
 ) -> list[Finding]:
     """Every finding, errors first."""
     broken = structure_violations(plan)
@@ -220,14 +216,20 @@ def lint(
                 )
             )
     if plan.rto_target_minutes is not None:
-        minutes, path = graph.critical_path(edges, {w.name: wave_minutes(w) for w in plan.waves})
-        if minutes > plan.rto_target_minutes:
+        rto = rto or estimate(plan, {}, (), 0)
+        if rto.p50_minutes > plan.rto_target_minutes:
+            basis = (
+                f"from {rto.executions} past executions"
+                if rto.executions
+                else "from DRS's usual launch times"
+            )
             findings.append(
                 Finding(
                     "warning",
                     "RTO_TARGET_AT_RISK",
-                    f"The critical path {' -> '.join(path)} usually takes about "
-                    f"{minutes:.0f} min, over the {plan.rto_target_minutes} min target",
+                    f"The critical path {' -> '.join(rto.critical_path)} should take about "
+                    f"{rto.p50_minutes:.0f} min ({rto.low_minutes:.0f}-{rto.high_minutes:.0f}, "
+                    f"{basis}), over the {plan.rto_target_minutes} min target",
                     "Run independent waves in parallel (dependsOn), or revisit the target",
                 )
             )

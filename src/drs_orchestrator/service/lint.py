@@ -6,23 +6,28 @@ from collections import defaultdict
 
 from drs_orchestrator.domain.hooks import SsmCommand
 from drs_orchestrator.domain.lint import Estate, Finding, lint
-from drs_orchestrator.domain.plans import GroupMembers, RecoveryPlanSpec
+from drs_orchestrator.domain.plans import GroupMembers, RecoveryPlanSpec, structure_violations
 from drs_orchestrator.domain.servers import ServerFacts
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.plans import PlanService
+from drs_orchestrator.service.rto import RtoService
 from drs_orchestrator.store import groups
 
 
 class LintService:
-    def __init__(self, ctx: Context, plans: PlanService) -> None:
+    def __init__(self, ctx: Context, plans: PlanService, rto: RtoService) -> None:
         self.ctx = ctx
         self.plans = plans
+        self.rto = rto
 
-    def lint(self, spec: RecoveryPlanSpec) -> list[Finding]:
+    def lint(self, spec: RecoveryPlanSpec, plan_id: str | None = None) -> list[Finding]:
+        """`plan_id` names the saved plan, whose own history sharpens the RTO estimate."""
         with self.ctx.read() as conn:
             records = groups.get_many(conn, spec.group_ids())
         members = self.plans.members(records)
-        return lint(spec, members, self._estate(spec, members))
+        # The critical path needs a sound graph; lint reports a broken one without it.
+        estimate = None if structure_violations(spec) else self.rto.estimate(plan_id, spec)
+        return lint(spec, members, self._estate(spec, members), estimate)
 
     def _estate(self, spec: RecoveryPlanSpec, members: dict[str, GroupMembers]) -> Estate:
         by_place: dict[tuple[str, str], set[str]] = defaultdict(set)

@@ -202,3 +202,14 @@ def active_for_plan(conn: sa.Connection, plan_id: str) -> list[tuple[str, str]]:
         sa.select(T.c.id, T.c.status).where(T.c.plan_id == plan_id, T.c.active.is_(True))
     )
     return [(r.id, r.status) for r in rows]
+
+
+def ended_states(
+    conn: sa.Connection, plan_id: str | None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """The state documents of the newest ended executions (of one plan, or of all)."""
+    query = sa.select(T.c.state).where(T.c.active.is_(False))
+    if plan_id is not None:
+        query = query.where(T.c.plan_id == plan_id)
+    rows = conn.execute(query.order_by(T.c.created_at.desc()).limit(limit))
+    return [r.state for r in rows]

@@ -41,6 +41,7 @@ NEEDS: dict[tuple[str, str], str] = {
     ("GET", "/recovery-plans/{plan_id}/versions"): "viewer",
     ("GET", "/recovery-plans/{plan_id}/versions/{version}"): "viewer",
     ("GET", "/recovery-plans/{plan_id}/lint"): "viewer",
+    ("GET", "/recovery-plans/{plan_id}/rto-estimate"): "viewer",
     ("POST", "/recovery-plans"): "operator",
     ("PUT", "/recovery-plans/{plan_id}"): "operator",
     ("DELETE", "/recovery-plans/{plan_id}"): "operator",

@@ -340,3 +340,29 @@ def test_the_report_holds_the_evidence_in_json_and_html(
     assert (
         admin.get(f"/executions/{execution_id}/report", params={"format": "pdf"}).status_code == 400
     )
+
+
+def test_the_rto_estimate_learns_from_past_drills(
+    admin: httpx.Client, plan: Callable[..., dict[str, Any]], drive: Drive
+) -> None:
+    shop = plan()
+    before = admin.get(f"/recovery-plans/{shop['id']}/rto-estimate").json()
+    assert {w["source"] for w in before["waves"]} == {"default"}
+    assert before["executions"] == 0
+
+    execution_id = start(admin, shop["id"]).json()["id"]
+    final = drive.until(execution_id, lambda s: not s.status.active)
+    after = admin.get(f"/recovery-plans/{shop['id']}/rto-estimate").json()
+
+    assert after["executions"] == 1
+    assert after["criticalPath"] == ["DB", "App", "Web"]
+    for wave, estimate in zip(final.waves, after["waves"], strict=True):
+        assert wave.launch_started_at is not None
+        assert wave.ended_at is not None
+        took = (wave.ended_at - wave.launch_started_at).total_seconds() / 60
+        assert (estimate["source"], estimate["samples"]) == ("this plan", 1)
+        assert estimate["p50Minutes"] == round(took, 1)
+    assert after["p50Minutes"] == pytest.approx(
+        sum(w["p50Minutes"] for w in after["waves"]), abs=0.2
+    )
+    assert admin.get("/recovery-plans/nope/rto-estimate").status_code == 404

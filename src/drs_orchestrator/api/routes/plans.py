@@ -151,7 +151,60 @@ def delete_plan(plan_id: str, svc: Svc, who: Configurer, version: IfMatch) -> No
 @router.get("/{plan_id}/lint", responses=responses(401, 403, 404, 503), operation_id="lintPlan")
 def lint_plan(plan_id: str, svc: Svc, _: Reader) -> LintOut:
     """What would go wrong if the plan ran now."""
-    return lint_out(svc.lint.lint(svc.plans.get(plan_id).spec()))
+    return lint_out(svc.lint.lint(svc.plans.get(plan_id).spec(), plan_id))
+
+
+class WaveEstimateOut(ApiModel):
+    name: str
+    p50_minutes: float
+    low_minutes: float
+    high_minutes: float
+    samples: int
+    source: Literal["this plan", "all plans", "default"]
+
+
+class RtoEstimateOut(ApiModel):
+    p50_minutes: float
+    low_minutes: float
+    high_minutes: float
+    critical_path: list[str]
+    waves: list[WaveEstimateOut]
+    executions: int
+    target_minutes: int | None
+    at_risk: bool
+
+
+@router.get(
+    "/{plan_id}/rto-estimate",
+    responses=responses(401, 403, 404),
+    operation_id="estimatePlanRto",
+)
+def rto_estimate(plan_id: str, svc: Svc, _: Reader) -> RtoEstimateOut:
+    """The plan's predicted RTO (its critical path) with a range, from past executions'
+    wave durations (this plan's first, then all plans', then DRS's usual times)."""
+    spec = svc.plans.get(plan_id).spec()
+    found = svc.rto.estimate(plan_id, spec)
+    target = spec.rto_target_minutes
+    return RtoEstimateOut(
+        p50_minutes=round(found.p50_minutes, 1),
+        low_minutes=round(found.low_minutes, 1),
+        high_minutes=round(found.high_minutes, 1),
+        critical_path=found.critical_path,
+        waves=[
+            WaveEstimateOut(
+                name=w.name,
+                p50_minutes=round(w.p50_minutes, 1),
+                low_minutes=round(w.low_minutes, 1),
+                high_minutes=round(w.high_minutes, 1),
+                samples=w.samples,
+                source=w.source,
+            )
+            for w in found.waves
+        ],
+        executions=found.executions,
+        target_minutes=target,
+        at_risk=target is not None and found.p50_minutes > target,
+    )
 
 
 @router.get(
