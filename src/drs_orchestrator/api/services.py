@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from drs_orchestrator.config import Settings
 from drs_orchestrator.drs.credentials import AccountSessions
 from drs_orchestrator.drs.gateway import DrsGateway
+from drs_orchestrator.drs.hooks import AwsHooks
 from drs_orchestrator.drs.jobs import DrsJobs
 from drs_orchestrator.engine.clock import Clock, system_clock
 from drs_orchestrator.engine.runner import Engine, Options
@@ -45,6 +46,7 @@ class Services:
         self.engine = Engine(
             database=self.ctx.engine,
             drs=DrsJobs(self.ctx.drs),
+            hooks=AwsHooks(self.ctx.drs.session),
             clock=clock or system_clock(),
             dbos_url=settings.dbos_database(),
             options=Options(tag_jobs=settings.tag_jobs, poll_in_background=poll),

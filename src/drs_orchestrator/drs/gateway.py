@@ -52,6 +52,10 @@ class DrsGateway:
         self._clients: dict[tuple[str, str], DrsClient] = {}
         self._lock = Lock()
 
+    def session(self, account_id: str) -> boto3.session.Session | None:
+        """The session reaching `account_id` (other AWS calls there use it too)."""
+        return self._sessions(account_id)
+
     def client(self, account_id: str, region: str) -> DrsClient:
         with self._lock:
             key = (account_id, region)

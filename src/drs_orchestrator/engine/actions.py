@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -15,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from drs_orchestrator.domain.executions import CleanupStatus, ServerStatus
-from drs_orchestrator.domain.hooks import HttpCheck
+from drs_orchestrator.domain.hooks import HttpCheck, LambdaInvoke, SsmAutomation, SsmCommand
 from drs_orchestrator.domain.observations import InstanceView, JobView
+from drs_orchestrator.drs.hooks import HookResult
 from drs_orchestrator.drs.jobs import StartDeferredError, StartRefusedError, observed
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import Batch, ExecutionState
@@ -161,31 +163,102 @@ def _start_job(engine: Engine, execution_id: str, key: str) -> float | None:
     return None
 
 
+# Engine seconds between checks of an SSM run.
+SSM_CHECK_SECONDS = 15.0
+
+
 def _run_hook(engine: Engine, execution_id: str, action: RunHook) -> float | None:
     state = engine.state(execution_id)
-    hook = state.wave(action.wave).hooks[action.index]
+    wave = state.wave(action.wave)
+    hook = wave.hooks[action.index]
     spec = hook.hook
+    servers = state.servers_of(wave.name)
+    place = (servers[0].account_id, servers[0].region) if servers else ("", "")
+    result: HookResult
     if isinstance(spec, HttpCheck):
-        ok, detail = _http_check(spec)
-    else:
-        ok, detail = False, f"{spec.type} hooks cannot run yet in this version"
-    engine.apply(
-        execution_id,
-        lambda s, t: machine.hook_finished(
-            s, action.wave, action.index, ok=ok, detail=detail, now=t
-        ),
-    )
+        result = _http_check(spec)
+    elif isinstance(spec, LambdaInvoke):
+        payload = {"executionId": state.id, "plan": state.plan_name, "wave": wave.name,
+                   "mode": state.mode.value, **spec.payload}  # fmt: skip
+        result = engine.hooks.invoke_lambda(place, spec.function_name, payload)
+    elif isinstance(spec, SsmAutomation):
+        result = _ssm_automation(_HookCall(engine, execution_id, action, place, hook.handle), spec)
+    elif isinstance(spec, SsmCommand):
+        instances = sorted(s.ec2_instance_id for s in servers if s.ec2_instance_id)
+        call = _HookCall(engine, execution_id, action, place, hook.handle)
+        result = _ssm_command(call, spec, instances)
+    else:  # approvals and waits are decided by the core itself
+        return None
+    if result.done:
+        engine.apply(
+            execution_id,
+            lambda s, t: machine.hook_finished(
+                s, action.wave, action.index, ok=result.ok, detail=result.detail, now=t
+            ),
+        )
     return None
 
 
-def _http_check(spec: HttpCheck) -> tuple[bool, str]:
+@dataclass(frozen=True)
+class _HookCall:
+    """One run of an SSM hook: where, and what AWS calls it once started."""
+
+    engine: Engine
+    execution_id: str
+    action: RunHook
+    place: tuple[str, str]
+    handle: str | None
+
+    def pending(self, handle: str) -> None:
+        wave, index = self.action.wave, self.action.index
+        self.engine.apply(
+            self.execution_id,
+            lambda s, t: machine.hook_pending(
+                s, wave, index, handle=handle, check_in=SSM_CHECK_SECONDS, now=t
+            ),
+        )
+
+
+def _ssm_automation(call: _HookCall, spec: SsmAutomation) -> HookResult:
+    hooks = call.engine.hooks
+    if call.handle is None:
+        started, why = hooks.start_automation(call.place, spec.document_name, spec.parameters)
+        if started is None:
+            return HookResult(True, False, why)
+        call.pending(started)
+        return HookResult(False)
+    result = hooks.automation(call.place, call.handle)
+    if not result.done:
+        call.pending(call.handle)
+    return result
+
+
+def _ssm_command(call: _HookCall, spec: SsmCommand, instances: list[str]) -> HookResult:
+    hooks = call.engine.hooks
+    if not instances:
+        return HookResult(True, False, "no recovered instances to run the command on")
+    if call.handle is None:
+        started, why = hooks.send_command(
+            call.place, spec.document_name, spec.parameters, instances
+        )
+        if started is None:
+            return HookResult(True, False, why)
+        call.pending(started)
+        return HookResult(False)
+    result = hooks.command(call.place, call.handle, instances)
+    if not result.done:
+        call.pending(call.handle)
+    return result
+
+
+def _http_check(spec: HttpCheck) -> HookResult:
     try:
         answer = httpx.get(str(spec.url), timeout=spec.timeout_seconds, follow_redirects=True)
     except httpx.HTTPError as error:
-        return False, f"{type(error).__name__}: {error}"
+        return HookResult(True, False, f"{type(error).__name__}: {error}")
     if answer.status_code == spec.expect_status:
-        return True, f"HTTP {answer.status_code}"
-    return False, f"HTTP {answer.status_code}, expected {spec.expect_status}"
+        return HookResult(True, True, f"HTTP {answer.status_code}")
+    return HookResult(True, False, f"HTTP {answer.status_code}, expected {spec.expect_status}")
 
 
 def _ask_drs(engine: Engine, execution_id: str, action: AskDrs) -> float | None:

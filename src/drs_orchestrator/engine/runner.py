@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from dbos import DBOS, SetWorkflowID
 
 from drs_orchestrator.domain.errors import Conflict, DomainError
+from drs_orchestrator.drs.hooks import AwsHooks
 from drs_orchestrator.drs.jobs import DrsJobs
 from drs_orchestrator.engine import actions, admission_control, records
 from drs_orchestrator.engine.clock import Clock
@@ -63,6 +64,7 @@ class Engine:
         *,
         database: sa.Engine,
         drs: DrsJobs,
+        hooks: AwsHooks,
         clock: Clock,
         dbos_url: str,
         options: Options | None = None,
@@ -70,6 +72,7 @@ class Engine:
     ) -> None:
         self.db = database
         self.drs = drs
+        self.hooks = hooks
         self.clock = clock
         self.options = options or Options()
         self._dbos_url = dbos_url

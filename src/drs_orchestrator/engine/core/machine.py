@@ -17,7 +17,7 @@ from drs_orchestrator.domain.executions import (
     ServerStatus,
     WaveStatus,
 )
-from drs_orchestrator.domain.hooks import HttpCheck, ManualApproval, Wait
+from drs_orchestrator.domain.hooks import HttpCheck, ManualApproval, SsmAutomation, SsmCommand, Wait
 from drs_orchestrator.domain.observations import InstanceView, JobView
 from drs_orchestrator.domain.roles import Role, covers
 from drs_orchestrator.engine.core.state import (
@@ -249,11 +249,29 @@ def _run_hooks(run: _Run, wave: WaveRun, phase: Literal["pre", "post"]) -> bool:
                 run.hook(wave, hook, HookStatus.PASSED)
                 continue
             run.wakes.append(due)
+        elif _hook_overdue(run, wave, hook):
+            return False
         elif hook.next_attempt_at is not None and run.now < hook.next_attempt_at:
             run.wakes.append(hook.next_attempt_at)
         else:
             run.actions.append(RunHook(wave.name, index))
         return False
+    return True
+
+
+def _hook_overdue(run: _Run, wave: WaveRun, hook: HookRun) -> bool:
+    """SSM hooks have a timeout of their own: past it, the hook fails (and so the wave)."""
+    limit = getattr(hook.hook, "timeout_minutes", None)
+    if not isinstance(hook.hook, (SsmAutomation, SsmCommand)) or hook.started_at is None:
+        return False
+    assert isinstance(limit, int)
+    due = hook.started_at + timedelta(minutes=limit)
+    if run.now < due:
+        run.wakes.append(due)
+        return False
+    hook.detail = f"not finished within {limit} min" + (f" ({hook.handle})" if hook.handle else "")
+    run.hook(wave, hook, HookStatus.FAILED, reason=hook.detail)
+    _fail_wave(run, wave, f"{hook.phase}-hook {hook.index + 1} ({hook.hook.type}): {hook.detail}")
     return True
 
 
@@ -700,6 +718,22 @@ def hook_finished(
     return _advance(run)
 
 
+def hook_pending(
+    state: ExecutionState, wave: str, index: int, *, handle: str, check_in: float, now: datetime
+) -> Step:
+    """A hook AWS runs for a while (SSM): started as `handle`, to be checked again later."""
+    run = _Run(state, now)
+    w = run.s.wave(wave)
+    hook = w.hooks[index]
+    if hook.status != HookStatus.RUNNING:
+        return run.step()
+    if hook.handle != handle:
+        hook.handle = handle
+        run.record("hook", f"{w.name}/{hook.phase}/{hook.index}", None, None, started=handle)
+    hook.next_attempt_at = now + timedelta(seconds=check_in)
+    return _advance(run)
+
+
 def cleanup_started(state: ExecutionState, job_ids: Iterable[str], now: datetime) -> Step:
     run = _Run(state, now)
     ids = list(job_ids)
@@ -797,6 +831,9 @@ def retry_wave(state: ExecutionState, wave: str, by: str, now: datetime) -> Step
     _reopen(run, by, "retry", wave)
     failed_hook = next((h for h in w.hooks if h.status == HookStatus.FAILED), None)
     w.failure = None
+    if failed_hook is not None:  # a fresh try: a new SSM run, a new count of HTTP tries
+        failed_hook.handle = failed_hook.next_attempt_at = None
+        failed_hook.attempts = 0
     if failed_hook is not None and failed_hook.phase == "pre":
         failed_hook.status = HookStatus.PENDING
         for server in s.servers_of(w.name):

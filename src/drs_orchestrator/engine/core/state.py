@@ -87,7 +87,8 @@ class HookRun(Model):
     detail: str | None = None
     approved_by: str | None = None
     attempts: int = 0
-    next_attempt_at: datetime | None = None  # an httpCheck between its tries
+    next_attempt_at: datetime | None = None  # an httpCheck between tries, SSM between checks
+    handle: str | None = None  # what AWS calls it: an SSM command or automation execution ID
 
 
 class WaveRun(Model):
