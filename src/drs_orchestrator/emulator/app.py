@@ -142,11 +142,19 @@ async def _calls(request: Request) -> Response:
         )
 
 
+async def _clock(request: Request) -> Response:
+    """Emulated now (`now`, ISO-8601; `epoch`, seconds): what a rehearsing engine keeps time by."""
+    emulator: Emulator = request.app.state.emulator
+    now = emulator.clock.now()
+    return JSONResponse({**emulator.clock.describe(), "epoch": now})
+
+
 def create_app(emulator: Emulator) -> Starlette:
     routes = [
         Route(f"{ADMIN}/state", _state, methods=["GET"]),
         Route(f"{ADMIN}/scenario", _load, methods=["POST"]),
         Route(f"{ADMIN}/reset", _reset, methods=["POST"]),
+        Route(f"{ADMIN}/clock", _clock, methods=["GET"]),
         Route(f"{ADMIN}/clock/advance", _advance, methods=["POST"]),
         Route(f"{ADMIN}/faults", _faults, methods=["GET", "POST"]),
         Route(f"{ADMIN}/calls", _calls, methods=["GET", "DELETE"]),

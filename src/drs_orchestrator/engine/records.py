@@ -37,6 +37,14 @@ def document(state: ExecutionState) -> dict[str, Any]:
     return state.model_dump(mode="json", by_alias=True)
 
 
+def insert_new(conn: sa.Connection, state: ExecutionState) -> None:
+    """A new execution and the servers it holds (the primary key refuses busy ones)."""
+    executions.insert(conn, state.id, columns(state), document(state))
+    executions.reserve(
+        conn, state.id, [(s.account_id, s.region, s.server_id) for s in state.servers.values()]
+    )
+
+
 def load(conn: sa.Connection, execution_id: str) -> tuple[ExecutionState, int]:
     record = executions.get(conn, execution_id)
     if record is None:

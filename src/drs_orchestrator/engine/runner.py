@@ -138,8 +138,7 @@ class Engine:
         servers = [(s.account_id, s.region, s.server_id) for s in state.servers.values()]
         try:
             with self.db.begin() as conn:
-                executions.insert(conn, state.id, records.columns(state), records.document(state))
-                executions.reserve(conn, state.id, servers)
+                records.insert_new(conn, state)
         except sa.exc.IntegrityError:
             with self.db.connect() as conn:
                 held = executions.holders(conn, servers)

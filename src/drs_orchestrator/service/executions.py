@@ -46,8 +46,29 @@ class ExecutionService:
         user: tuple[str, str],
     ) -> ExecutionState:
         """Freeze the plan's current version and hand it to the engine."""
-        record = self.plans.get(plan_id)
         engine = self.running()
+        state = self.prepare(
+            plan_id,
+            mode,
+            confirm_plan_name=confirm_plan_name,
+            cleanup_after_minutes=cleanup_after_minutes,
+            user=user,
+            now=engine.clock.now(),
+        )
+        return engine.create(state)
+
+    def prepare(
+        self,
+        plan_id: str,
+        mode: Mode,
+        *,
+        confirm_plan_name: str | None,
+        cleanup_after_minutes: int | None,
+        user: tuple[str, str],
+        now: datetime,
+    ) -> ExecutionState:
+        """A new execution of the plan's current version, checked against DRS, not stored."""
+        record = self.plans.get(plan_id)
         spec = record.spec()
         if mode == Mode.RECOVERY and confirm_plan_name != spec.name:
             raise InvalidInput(
@@ -75,7 +96,7 @@ class ExecutionService:
             post_launch_enabled=frozenset(post_launch),
             cleanup_after_minutes=cleanup_after_minutes or spec.cleanup_after_minutes,
         )
-        return engine.create(freeze(launch, members, engine.clock.now()))
+        return freeze(launch, members, now)
 
     def _facts(
         self,
