@@ -47,6 +47,18 @@ class Settings(BaseSettings):
         pattern=r"^[a-z_][a-z0-9_]{0,62}$",
         description="PostgreSQL schema for DBOS's tables (default `dbos`).",
     )
+    worker_id: str | None = Field(
+        default=None,
+        max_length=80,
+        description="This worker's ID (DBOS executor); default `local` on SQLite, unique per "
+        "process on PostgreSQL.",
+    )
+    worker_lease_seconds: float = Field(
+        default=30.0,
+        ge=1,
+        le=3600,
+        description="A worker silent this long is dead; another takes its executions over.",
+    )
     tag_jobs: bool = Field(
         default=True, description="Tag every DRS job with the execution, plan and wave."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -43,13 +44,20 @@ class Services:
     def start_engine(self, clock: Clock | None = None, *, poll: bool = True) -> Engine:
         """Launch the engine (DBOS, workflows, pollers) on this process; once per process."""
         settings = self.ctx.settings
+        url = settings.dbos_database()
         self.engine = Engine(
             database=self.ctx.engine,
             drs=DrsJobs(self.ctx.drs),
             hooks=AwsHooks(self.ctx.drs.session),
             clock=clock or system_clock(),
             dbos_url=settings.dbos_database(),
-            options=Options(tag_jobs=settings.tag_jobs, poll_in_background=poll),
+            options=Options(
+                tag_jobs=settings.tag_jobs,
+                poll_in_background=poll,
+                executor_id=settings.worker_id
+                or ("local" if url.startswith("sqlite") else f"worker-{uuid.uuid4().hex[:12]}"),
+                worker_lease_seconds=settings.worker_lease_seconds,
+            ),
             dbos_schema=settings.dbos_schema,
         )
         self.engine.launch()

@@ -53,6 +53,7 @@ class Poller:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self.engine.keep_alive()
                 wait = self.poll_now()
             except Exception:  # a poller must outlive any one bad pass
                 log.exception("poll pass failed")

@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,7 +30,7 @@ from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.core.step import Action, Event, Step
 from drs_orchestrator.engine.poller import Poller
-from drs_orchestrator.store import executions, jobs
+from drs_orchestrator.store import executions, jobs, workers
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +44,11 @@ _CAS_TRIES = 20
 class Options:
     tag_jobs: bool = True
     poll_in_background: bool = True
+    # DBOS's executor ID: stable for one SQLite worker (it recovers its own workflows on
+    # restart); unique per process with several PostgreSQL workers.
+    executor_id: str = "local"
+    # A worker silent this long (wall seconds) is dead: a survivor takes its workflows over.
+    worker_lease_seconds: float = 30.0
 
 
 _engine: Engine | None = None
@@ -100,11 +104,13 @@ class Engine:
             # SQLite has no LISTEN/NOTIFY: DBOS polls for messages, by default every second,
             # which would put a second between a DRS change and the wave that waits on it.
             "notification_listener_polling_interval_sec": 0.05,
+            "executor_id": self.options.executor_id,
         }
         if self._dbos_schema:
             config["dbos_system_schema"] = self._dbos_schema
         DBOS(config=config)  # type: ignore[arg-type]
         DBOS.launch()
+        self.keep_alive()
         self._resume_orphans()
         if self.options.poll_in_background:
             self.poller.start()
@@ -121,6 +127,8 @@ class Engine:
         for workflow_id in workflows:
             if workflow_id is not None:
                 DBOS.cancel_workflow(workflow_id)
+        with self.db.begin() as conn:  # a clean exit is not a death: nobody takes over
+            workers.leave(conn, self.options.executor_id)
         DBOS.destroy(workflow_completion_timeout_sec=5, destroy_registry=False)
         _engine = None
 
@@ -156,7 +164,10 @@ class Engine:
             status = DBOS.get_workflow_status(record.workflow_id)
             if status is not None and status.status in {"PENDING", "ENQUEUED"}:
                 return
-        workflow_id = f"{execution_id}/{uuid.uuid4().hex[:8]}"
+        # Deterministic: two workers resuming the same execution start one workflow (DBOS
+        # runs a workflow ID once).
+        generation = int(record.workflow_id.rsplit("/", 1)[1]) + 1 if record.workflow_id else 1
+        workflow_id = f"{execution_id}/{generation}"
         with self.db.begin() as conn:
             executions.set_workflow(conn, execution_id, workflow_id)
         with self._changed:
@@ -164,6 +175,24 @@ class Engine:
             self._finished.discard(execution_id)
         with SetWorkflowID(workflow_id):
             DBOS.start_workflow(run_execution, execution_id)
+
+    def keep_alive(self) -> None:
+        """Beat our heart; take over the workflows of workers whose heart stopped."""
+        now = datetime.now(UTC)
+        cutoff = now - timedelta(seconds=self.options.worker_lease_seconds)
+        mine = self.options.executor_id
+        with self.db.begin() as conn:
+            workers.beat(conn, mine, now)
+            silent = [w for w in workers.silent_since(conn, cutoff) if w != mine]
+        for dead in silent:
+            with self.db.begin() as conn:
+                claimed = workers.claim(conn, dead, cutoff)
+            if claimed:
+                log.warning("worker %s is silent; taking over its workflows", dead)
+                # DBOS recovers another executor's workflows with this (its Conductor does).
+                for handle in DBOS._recover_pending_workflows([dead]):
+                    with self._changed:
+                        self._busy.add(handle.workflow_id.split("/", 1)[0])
 
     def wake(self, execution_id: str) -> None:
         with self.db.connect() as conn:

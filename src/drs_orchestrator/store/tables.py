@@ -302,3 +302,12 @@ poller_leases = sa.Table(
     sa.Column("holder", sa.String(80), nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=False),
 )
+
+# Workers alive, by DBOS executor ID: a survivor takes over the workflows of one whose
+# heartbeat stopped.
+workers = sa.Table(
+    "workers",
+    metadata,
+    sa.Column("executor_id", sa.String(80), primary_key=True),
+    sa.Column("heartbeat_at", UtcDateTime, nullable=False),
+)

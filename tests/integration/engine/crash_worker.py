@@ -27,7 +27,16 @@ from drs_orchestrator.engine.clock import Clock
 
 def main() -> None:
     database_url, emulator_url, *flags = sys.argv[1:]
-    values = {"database_url": database_url, "regions": ["us-east-1", "us-west-2"]}
+    values: dict[str, Any] = {"database_url": database_url, "regions": ["us-east-1", "us-west-2"]}
+    for flag in flags:  # --dbos=URL,SCHEMA --worker=ID --lease=SECONDS
+        name, _, value = flag.removeprefix("--").partition("=")
+        if name == "dbos":
+            url, schema = value.split(",")
+            values |= {"dbos_database_url": url, "dbos_schema": schema}
+        elif name == "worker":
+            values["worker_id"] = value
+        elif name == "lease":
+            values["worker_lease_seconds"] = float(value)
     if "--die-after-start" in flags:
         start = DrsJobs.start_recovery
 
@@ -46,6 +55,7 @@ def main() -> None:
     engine = services.start_engine(Clock(now, speed=None), poll=False)
     print("ready", flush=True)
     while True:  # stands for time passing: the test decides when this process dies
+        engine.keep_alive()
         engine.poller.poll_now()
         engine.wake_all()
         time.sleep(0.05)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from drs_orchestrator.api.services import Services
 from drs_orchestrator.config import Settings
@@ -25,7 +26,7 @@ from drs_orchestrator.domain.plans import RecoveryPlanSpec
 from drs_orchestrator.emulator import Emulator
 from drs_orchestrator.engine import records
 from drs_orchestrator.engine.core.state import ExecutionState
-from tests.store_backends import drop, fresh_database_url
+from tests.store_backends import POSTGRES_URL, drop, drop_schema, fresh_database_url
 
 pytestmark = pytest.mark.integration
 ROUNDS = 12
@@ -98,16 +99,20 @@ def test_killed_workers_lose_no_execution_and_start_no_job_twice(
     kills = 0
 
     for round_ in range(ROUNDS):
-        due = any(
-            b.state in {"QUEUED", "ADMITTED", "STARTING"} or w.status in {"PENDING", "WAITING"}
+        due = any(  # a StartRecovery is still to come
+            w.status in {"PENDING", "WAITING"} or b.state in {"QUEUED", "ADMITTED", "STARTING"}
             for st in states(services, ids)
             for w in st.waves
             for b in st.batches
-        ) or any(st.status == "PENDING" for st in states(services, ids))
-        if round_ % 3 == 0 and due:  # dies right after DRS accepted a StartRecovery
+        ) or any(not st.batches for st in states(services, ids))
+        if round_ % 3 == 0 and due:  # dies the moment DRS accepts its next StartRecovery
             worker = start_worker(database, endpoint, "--die-after-start")
-            emulator.advance(15)
-            assert worker.wait(timeout=60) == -signal.SIGKILL
+            deadline = time.monotonic() + 60
+            while worker.poll() is None:
+                assert time.monotonic() < deadline, "no StartRecovery came"
+                emulator.advance(30)
+                time.sleep(0.05)
+            assert worker.returncode == -signal.SIGKILL
             kills += 1
             continue
         worker = start_worker(database, endpoint)
@@ -147,3 +152,68 @@ def test_killed_workers_lose_no_execution_and_start_no_job_twice(
     assert set(per_batch) == batches
     assert set(per_batch.values()) == {1}  # exactly one job per wave batch
     services.ctx.engine.dispose()
+
+
+def test_a_surviving_postgresql_worker_takes_over_a_dead_ones_executions(
+    tmp_path: Path,
+    aws_env: None,
+    endpoint: str,
+    emulator: Emulator,
+    make_client: Callable[..., Any],
+) -> None:
+    url = fresh_database_url("postgresql", tmp_path)
+    dbos = f"--dbos={POSTGRES_URL},{url.rsplit('%3D', 1)[1]}_dbos"
+    services = Services.build(Settings.model_validate({"database_url": url}))
+    now = datetime.fromtimestamp(emulator.clock.now(), UTC)
+    ids = []
+    for plan_id in (
+        plan_over(services, "Shop", "us-east-1", ["db", "app", "web"]),
+        plan_over(services, "Reports", "us-west-2", ["db", "app"]),
+    ):
+        state = services.executions.prepare(
+            plan_id, Mode.DRILL, confirm_plan_name=None, cleanup_after_minutes=None,
+            user=("u-chaos", "chaos"), now=now,
+        )  # fmt: skip
+        with services.ctx.write() as conn:
+            records.insert_new(conn, state)
+        ids.append(state.id)
+    first = start_worker(url, endpoint, dbos, "--worker=first", "--lease=3")
+    second = None
+    try:
+        deadline = time.monotonic() + 60
+        while not all(s.batches for s in states(services, ids)):  # the first took them on
+            assert time.monotonic() < deadline
+            emulator.advance(15)
+            time.sleep(0.05)
+        second = start_worker(url, endpoint, dbos, "--worker=second", "--lease=3")
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        deadline = time.monotonic() + 120
+        while any(s.status.active for s in states(services, ids)):
+            assert time.monotonic() < deadline, [s.status for s in states(services, ids)]
+            emulator.advance(60)
+            time.sleep(0.1)
+    finally:
+        for worker in (first, second):
+            if worker is not None and worker.poll() is None:
+                worker.send_signal(signal.SIGKILL)
+                worker.wait()
+
+    finished = states(services, ids)
+    assert [s.status for s in finished] == ["COMPLETED", "COMPLETED"]
+    jobs = [
+        j
+        for region in ("us-east-1", "us-west-2")
+        for page in make_client(region).get_paginator("describe_jobs").paginate(filters={})
+        for j in page["items"]
+        if j["type"] == "LAUNCH"
+    ]
+    per_batch = Counter((j["tags"]["DRS:ExecutionId"], j["tags"]["DRS:Batch"]) for j in jobs)
+    assert set(per_batch) == {(s.id, b.key) for s in finished for b in s.batches}
+    assert set(per_batch.values()) == {1}
+    with services.ctx.read() as conn:
+        alive = conn.execute(sa.text("SELECT executor_id FROM workers")).scalars().all()
+    assert alive == ["second"]  # the first was declared dead and its work claimed
+    services.ctx.engine.dispose()
+    drop(url)
+    drop_schema(f"{url.rsplit('%3D', 1)[1]}_dbos")
