@@ -47,6 +47,7 @@ test: lint typecheck imports
 bench: install
 	$(BIN)/python bench/bench_emulator.py
 	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_engine.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -16,18 +16,11 @@ if TYPE_CHECKING:
     from drs_orchestrator.engine.runner import Engine
 
 
-def admit_for(engine: Engine, state: ExecutionState) -> tuple[list[str], set[str]]:
-    """Admit what fits in the places where this execution queues: (its admitted batch keys,
-    every execution that had a batch admitted)."""
+def admit_for(engine: Engine, state: ExecutionState) -> set[str]:
+    """Admit what fits in the places where this execution queues; every execution that had
+    a batch admitted (each learns of it in its own next turn)."""
     places = {(b.account_id, b.region) for b in state.batches if b.state == "QUEUED"}
-    mine: list[str] = []
-    everyone: set[str] = set()
-    for place in sorted(places):
-        for request in admit_place(engine, place):
-            everyone.add(request.execution_id)
-            if request.execution_id == state.id:
-                mine.append(request.batch_key)
-    return mine, everyone
+    return {r.execution_id for place in sorted(places) for r in admit_place(engine, place)}
 
 
 def admit_place(engine: Engine, place: tuple[str, str]) -> list[Request]:

@@ -375,7 +375,10 @@ def take_turn(execution_id: str) -> dict[str, Any]:
     with engine.db.begin() as conn:
         for job_id, seq in taken:
             jobs.applied(conn, job_id, seq)
-    mine, others = admission_control.admit_for(engine, step.state)
+    others = admission_control.admit_for(engine, step.state)
+    with engine.db.connect() as conn:  # admitted now, or earlier in another's turn
+        granted = {b.batch_key for b in jobs.batches_of(conn, execution_id, "ADMITTED")}
+    mine = [b.key for b in step.state.batches if b.state == "QUEUED" and b.key in granted]
     if mine:
         step = engine.apply(
             execution_id, lambda s, now: machine.admitted(s, mine, now), reserve_again=False

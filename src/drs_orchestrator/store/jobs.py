@@ -129,6 +129,11 @@ def in_place(
     return [_batch(r) for r in rows]
 
 
+def batches_of(conn: sa.Connection, execution_id: str, state: str) -> list[BatchRow]:
+    rows = conn.execute(sa.select(B).where(B.c.execution_id == execution_id, B.c.state == state))
+    return [_batch(r) for r in rows]
+
+
 def set_batch(conn: sa.Connection, execution_id: str, batch_key: str, **values: Any) -> None:
     conn.execute(
         B.update()
