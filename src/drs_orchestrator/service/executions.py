@@ -46,6 +46,7 @@ class ExecutionService:
         user: tuple[str, str],
     ) -> ExecutionState:
         """Freeze the plan's current version and hand it to the engine."""
+        self.plans.get(plan_id)  # an unknown plan is a 404 whether or not the engine runs
         engine = self.running()
         state = self.prepare(
             plan_id,

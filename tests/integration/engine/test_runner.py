@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from drs_orchestrator.domain.executions import ExecutionStatus, ServerStatus, WaveStatus
+from drs_orchestrator.domain.executions import ExecutionStatus, Mode, ServerStatus, WaveStatus
 from drs_orchestrator.domain.roles import Role
 from drs_orchestrator.emulator import Emulator
+from drs_orchestrator.emulator.scenario import parse_faults
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.runner import Engine
@@ -89,3 +90,69 @@ def test_an_approval_gate_holds_the_wave_until_approved(
     state = drive.until(execution.id, ended)
     assert state.status == ExecutionStatus.COMPLETED
     assert state.wave("App").hooks[0].approved_by == "olivia"
+
+
+def test_a_recovery_waits_for_post_launch_actions_and_fails_on_theirs(
+    shop: Callable[..., str],
+    run: Callable[..., ExecutionState],
+    drive: Drive,
+    emulator: Emulator,
+) -> None:
+    emulator.set_faults(
+        parse_faults(
+            {
+                "faults": [
+                    {
+                        "kind": "failServer",
+                        "hostname": "shop-app-02",
+                        "phase": "POST_LAUNCH",
+                        "rawError": "health check: orders API answered 503",
+                    }
+                ]
+            }
+        )
+    )
+    execution = run(shop(App={"nonCriticalServerIds": []}), Mode.RECOVERY, confirm="Shop")
+
+    seen_post_launch = drive.until(
+        execution.id, lambda s: any(x.status == "POST_LAUNCH" for x in s.servers.values())
+    )
+    final = drive.until(execution.id, ended)
+
+    app = {x.hostname: x for x in final.servers_of("App")}
+    assert {h for h, x in app.items() if x.expects_post_launch} == set(app)  # the app tier
+    assert seen_post_launch.wave("App").status == WaveStatus.VERIFYING
+    assert app["shop-app-01"].status == ServerStatus.READY
+    assert app["shop-app-01"].post_launch == "SUCCEEDED"
+    assert app["shop-app-02"].status == ServerStatus.FAILED
+    assert "orders API answered 503" in (app["shop-app-02"].failure or "")
+    assert final.wave("App").status == WaveStatus.FAILED
+    assert final.status == ExecutionStatus.FAILED
+    db = final.servers_of("DB")
+    assert all(x.status == ServerStatus.READY and not x.expects_post_launch for x in db)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # botocore's own backoff makes it slow
+def test_executions_complete_through_a_throttling_storm(
+    shop: Callable[..., str],
+    run: Callable[..., ExecutionState],
+    drive: Drive,
+    emulator: Emulator,
+) -> None:
+    storm = [
+        {"kind": "throttle", "operation": op, "fraction": 0.3, "retryAfterSeconds": 1}
+        for op in ("StartRecovery", "DescribeJobs", "DescribeJobLogItems",
+                   "DescribeRecoveryInstances", "DescribeSourceServers")
+    ]  # fmt: skip
+    execution = run(shop())
+    emulator.set_faults(parse_faults({"faults": storm}))
+
+    final = drive.until(execution.id, ended)
+
+    assert final.status == ExecutionStatus.COMPLETED
+    assert sum(v for k, v in emulator.error_counts.items() if "Throttling" in k) > 0
+    assert (
+        emulator.counts["StartRecovery"]
+        - emulator.error_counts.get("StartRecovery:ThrottlingException", 0)
+        == 3
+    )  # throttled tries are refused; exactly one accepted per wave
