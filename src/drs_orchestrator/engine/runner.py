@@ -87,6 +87,7 @@ class Engine:
         self._busy: set[str] = set()
         self._pending: Counter[str] = Counter()
         self._finished: set[str] = set()
+        self._started: dict[str, str] = {}  # execution -> workflow, started by this worker
         self._listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self.admission_lock = threading.Lock()
         self.poller = Poller(self)
@@ -123,10 +124,13 @@ class Engine:
         self.poller.stop()
         with self.db.connect() as conn:
             ids = executions.active_ids(conn)
-            workflows = [r.workflow_id for i in ids if (r := executions.get(conn, i))]
+            workflows = {r.workflow_id for i in ids if (r := executions.get(conn, i))}
+        with self._changed:  # and those of ended executions still waiting (timed clean-up)
+            workflows |= set(self._started.values())
         for workflow_id in workflows:
             if workflow_id is not None:
                 DBOS.cancel_workflow(workflow_id)
+                DBOS.send(workflow_id, 0, topic=WAKE)  # out of recv, into the cancellation
         with self.db.begin() as conn:  # a clean exit is not a death: nobody takes over
             workers.leave(conn, self.options.executor_id)
         DBOS.destroy(workflow_completion_timeout_sec=5, destroy_registry=False)
@@ -173,6 +177,7 @@ class Engine:
         with self._changed:
             self._busy.add(execution_id)
             self._finished.discard(execution_id)
+            self._started[execution_id] = workflow_id
         with SetWorkflowID(workflow_id):
             DBOS.start_workflow(run_execution, execution_id)
 
@@ -267,6 +272,7 @@ class Engine:
             if finished:  # wake-ups sent as it finished will never be read
                 self._pending.pop(execution_id, None)
                 self._finished.add(execution_id)
+                self._started.pop(execution_id, None)
             self._changed.notify_all()
 
     def woke(self, execution_id: str, message: object) -> None:
@@ -299,6 +305,20 @@ class Engine:
     def unlisten(self, event: asyncio.Event) -> None:
         with self._changed:
             self._listeners = {(lp, ev) for lp, ev in self._listeners if ev is not event}
+
+    def wait_for_any_execution(self, timeout: float = 30.0) -> str:
+        """The ID of the newest execution once there is one (for callers that did not start
+        it themselves, such as a CLI running in another thread)."""
+        with self._changed:
+            ok = self._changed.wait_for(lambda: bool(self._newest()), timeout)
+        if not ok:
+            raise TimeoutError("no execution was started")
+        return self._newest()
+
+    def _newest(self) -> str:
+        with self.db.connect() as conn:
+            found = executions.page(conn, executions.Filters(), 1, None).items
+        return found[0].id if found else ""
 
     def wait_for(
         self,

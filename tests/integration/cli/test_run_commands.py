@@ -1,0 +1,120 @@
+"""`run`, `executions ...` and `report` as an operator types them, with the engine running
+against the emulator on its manual clock (the test moves time)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from drs_orchestrator.api.services import Services
+from drs_orchestrator.cli.main import app
+from drs_orchestrator.emulator import Emulator
+from drs_orchestrator.engine.clock import Clock
+from tests.integration.conftest import ADMIN_PASSWORD, build_services
+from tests.integration.engine.conftest import Drive
+
+pytestmark = pytest.mark.integration
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+def services(_api: tuple[object, str], emulator: Emulator, tmp_path: Path) -> Iterator[Services]:
+    svc = build_services(f"sqlite:///{tmp_path / 'drso.db'}")
+    svc.users.bootstrap_admin()
+    svc.start_engine(
+        Clock(lambda: datetime.fromtimestamp(emulator.clock.now(), UTC), speed=None), poll=False
+    )
+    _api[0].state.services = svc  # type: ignore[attr-defined]
+    yield svc
+    svc.stop_engine()
+    svc.ctx.engine.dispose()
+
+
+@pytest.fixture
+def drive(services: Services, emulator: Emulator) -> Drive:
+    assert services.engine is not None
+    return Drive(emulator, services.engine)
+
+
+@pytest.fixture
+def cli(api_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+    monkeypatch.setenv("DRSO_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.delenv("DRSO_TOKEN", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(app, list(args), input=input)
+
+    signed = invoke("login", "--username", "admin", "--password", ADMIN_PASSWORD, "--api", api_url)
+    assert signed.exit_code == 0, signed.output
+    shop = tmp_path / "shop.yaml"
+    shop.write_text(resources.files("drs_orchestrator.cli").joinpath("shop-plan.yaml").read_text())
+    applied = invoke("plan", "apply", "-f", str(shop), "--yes")
+    assert applied.exit_code == 0, applied.output
+    return invoke
+
+
+def test_run_approve_and_report_a_drill(cli: Run, drive: Drive, tmp_path: Path) -> None:
+    started = cli("run", "Shop", "--json")
+    assert started.exit_code == 0, started.output
+    execution_id = json.loads(started.stdout)["id"]
+
+    drive.until(execution_id, lambda s: s.wave("Application").status == "AWAITING_APPROVAL")
+    shown = cli("executions", "show", execution_id)
+    assert "awaits operator: Databases are up and consistent?" in shown.stdout
+    approved = cli("executions", "approve", execution_id, "--wave", "Application")
+    assert approved.exit_code == 0, approved.output
+    drive.until(execution_id, lambda s: not s.status.active)
+
+    listed = json.loads(cli("executions", "list", "--json").stdout)
+    assert [(e["id"], e["status"]) for e in listed] == [(execution_id, "COMPLETED")]
+    page = tmp_path / "report.html"
+    written = cli("report", execution_id, "-o", str(page))
+    assert written.exit_code == 0, written.output
+    assert "Drill of “Shop”" in page.read_text()
+    assert "approved by admin" in page.read_text()
+
+
+def test_run_wait_follows_live_and_exits_by_the_outcome(cli: Run, drive: Drive) -> None:
+    result: list[Result] = []
+    follower = threading.Thread(
+        target=lambda: result.append(cli("run", "Shop", "--wait", "--cleanup-after", "30"))
+    )
+    follower.start()
+    execution_id = drive.engine.wait_for_any_execution(timeout=30)
+    drive.until(execution_id, lambda s: s.wave("Application").status == "AWAITING_APPROVAL")
+    cli("executions", "approve", execution_id, "--wave", "Application")
+    drive.until(execution_id, lambda s: not s.status.active)
+    follower.join(timeout=30)
+
+    assert not follower.is_alive()
+    (done,) = result
+    assert done.exit_code == 0, done.output
+    assert "COMPLETED" in done.stdout
+
+
+def test_steering_errors_are_reported_with_their_code(cli: Run, drive: Drive) -> None:
+    execution_id = json.loads(cli("run", "Shop", "--json").stdout)["id"]
+    drive.settle()
+
+    wrong = cli("executions", "approve", execution_id, "--wave", "Web")
+    recovery = cli("run", "Shop", "--mode", "recovery")
+
+    assert wrong.exit_code == 1
+    assert "EXECUTION_STATE_CONFLICT (409)" in wrong.stderr
+    assert recovery.exit_code == 1
+    assert "RECOVERY_NOT_CONFIRMED (400)" in recovery.stderr
+    assert cli("run", "Shop", "--mode", "sideways").exit_code == 2
