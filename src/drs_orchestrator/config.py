@@ -59,6 +59,10 @@ class Settings(BaseSettings):
         le=3600,
         description="A worker silent this long is dead; another takes its executions over.",
     )
+    drs_calls_per_second: float = Field(
+        default=10.0, gt=0, le=1000, description="Calls a second to DRS per account and region."
+    )
+    drs_burst: int = Field(default=20, ge=1, le=1000, description="Calls allowed at once.")
     tag_jobs: bool = Field(
         default=True, description="Tag every DRS job with the execution, plan and wave."
     )

@@ -13,6 +13,7 @@ from drs_orchestrator.drs.credentials import AccountSessions
 from drs_orchestrator.drs.gateway import DrsGateway
 from drs_orchestrator.drs.hooks import AwsHooks
 from drs_orchestrator.drs.jobs import DrsJobs
+from drs_orchestrator.drs.limits import Limiter
 from drs_orchestrator.engine.clock import Clock, system_clock
 from drs_orchestrator.engine.runner import Engine, Options
 from drs_orchestrator.service.context import Context
@@ -77,7 +78,8 @@ class Services:
         gateway = DrsGateway(
             AccountSessions(
                 settings.account_id, settings.account_roles, settings.account_role_external_id
-            )
+            ),
+            lambda: Limiter(settings.drs_calls_per_second, settings.drs_burst),
         )
         ctx = Context(engine, gateway, settings)
         issuer = LocalIssuer(ctx)

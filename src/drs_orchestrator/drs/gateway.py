@@ -20,6 +20,7 @@ from drs_orchestrator.domain.errors import (
 )
 from drs_orchestrator.domain.servers import ServerFacts
 from drs_orchestrator.drs.client import drs_client
+from drs_orchestrator.drs.limits import Limiter, throttle_listener
 from drs_orchestrator.drs.mapping import server_facts
 
 if TYPE_CHECKING:
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
         DescribeSourceServersRequestFiltersTypeDef,
     )
 
+# Calls a second to DRS per account and region, and the burst allowed (no rate is published).
+DEFAULT_RATE = 10.0
+DEFAULT_BURST = 20
 # DescribeSourceServers accepts at most 200 IDs in its filter.
 _ID_FILTER_MAX = 200
 
@@ -47,10 +51,16 @@ class DrsGateway:
     `AccountSessions`); None means the account is not one this deployment can reach.
     """
 
-    def __init__(self, sessions: Callable[[str], boto3.session.Session | None]) -> None:
+    def __init__(
+        self,
+        sessions: Callable[[str], boto3.session.Session | None],
+        limiter: Callable[[], Limiter] | None = None,
+    ) -> None:
         self._sessions = sessions
         self._clients: dict[tuple[str, str], DrsClient] = {}
         self._lock = Lock()
+        self._new_limiter = limiter or (lambda: Limiter(DEFAULT_RATE, DEFAULT_BURST))
+        self.limiters: dict[tuple[str, str], Limiter] = {}
 
     def session(self, account_id: str) -> boto3.session.Session | None:
         """The session reaching `account_id` (other AWS calls there use it too)."""
@@ -73,7 +83,11 @@ class DrsGateway:
                         ],
                         code="ACCOUNT_NOT_CONFIGURED",
                     )
-                self._clients[key] = drs_client(region, session)
+                client = drs_client(region, session)
+                limiter = self.limiters.setdefault(key, self._new_limiter())
+                client.meta.events.register("before-send.drs", lambda **_: limiter.acquire())
+                client.meta.events.register("needs-retry.drs", throttle_listener(limiter))
+                self._clients[key] = client
             return self._clients[key]
 
     @contextmanager

@@ -15,6 +15,7 @@ from moto.server import ThreadedMotoServer
 from drs_orchestrator.domain.errors import DrsUnavailable, InvalidInput
 from drs_orchestrator.drs.credentials import SESSION_NAME, AccountSessions
 from drs_orchestrator.drs.gateway import DrsGateway
+from drs_orchestrator.drs.limits import Limiter
 
 pytestmark = pytest.mark.integration
 OWN, OTHER = "111111111111", "222222222222"
@@ -104,3 +105,18 @@ def test_sts_out_of_reach_fails_closed(aws: None, monkeypatch: pytest.MonkeyPatc
 
     assert failed.value.extra["accountId"] == OTHER
     assert "Could not connect" in failed.value.message
+
+
+def test_every_drs_call_in_a_place_goes_through_its_limiter(aws: None) -> None:
+    waits: list[float] = []
+    gateway = DrsGateway(  # time stands still here, so each call owes more
+        AccountSessions(OWN, {}),
+        lambda: Limiter(rate=2, burst=1, clock=lambda: 0.0, sleep=waits.append),
+    )
+
+    for _ in range(5):
+        gateway.source_servers_page(OWN, "us-east-1", 10, None)
+    gateway.source_servers_page(OWN, "us-west-2", 10, None)  # another place, its own bucket
+
+    assert set(gateway.limiters) == {(OWN, "us-east-1"), (OWN, "us-west-2")}
+    assert waits == [0.5, 1.0, 1.5, 2.0]  # the burst, then one call per half second
