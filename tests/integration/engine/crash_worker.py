@@ -28,7 +28,7 @@ from drs_orchestrator.engine.clock import Clock
 def main() -> None:
     database_url, emulator_url, *flags = sys.argv[1:]
     values: dict[str, Any] = {"database_url": database_url, "regions": ["us-east-1", "us-west-2"]}
-    for flag in flags:  # --dbos=URL,SCHEMA --worker=ID --lease=SECONDS
+    for flag in flags:  # --dbos=URL,SCHEMA --worker=ID --lease=SECONDS --no-tags
         name, _, value = flag.removeprefix("--").partition("=")
         if name == "dbos":
             url, schema = value.split(",")
@@ -37,6 +37,8 @@ def main() -> None:
             values["worker_id"] = value
         elif name == "lease":
             values["worker_lease_seconds"] = float(value)
+        elif name == "no-tags":
+            values["tag_jobs"] = False
     if "--die-after-start" in flags:
         start = DrsJobs.start_recovery
 

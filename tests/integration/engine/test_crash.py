@@ -217,3 +217,36 @@ def test_a_surviving_postgresql_worker_takes_over_a_dead_ones_executions(
     services.ctx.engine.dispose()
     drop(url)
     drop_schema(f"{url.rsplit('%3D', 1)[1]}_dbos")
+
+
+def test_without_tags_a_started_job_is_found_by_its_servers(
+    database: str, endpoint: str, emulator: Emulator, make_client: Callable[..., Any]
+) -> None:
+    services = Services.build(Settings.model_validate({"database_url": database}))
+    state = services.executions.prepare(
+        plan_over(services, "Shop", "us-east-1", ["db", "app", "web"]),
+        Mode.DRILL, confirm_plan_name=None, cleanup_after_minutes=None,
+        user=("u-chaos", "chaos"), now=datetime.fromtimestamp(emulator.clock.now(), UTC),
+    )  # fmt: skip
+    with services.ctx.write() as conn:
+        records.insert_new(conn, state)
+    dying = start_worker(database, endpoint, "--no-tags", "--die-after-start")
+    assert dying.wait(timeout=60) == -signal.SIGKILL  # DRS took the job; nothing was recorded
+    worker = start_worker(database, endpoint, "--no-tags")
+    try:
+        deadline = time.monotonic() + 120
+        while states(services, [state.id])[0].status.active:
+            assert time.monotonic() < deadline
+            emulator.advance(120)
+            time.sleep(0.1)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+
+    (final,) = states(services, [state.id])
+    assert final.status == "COMPLETED"
+    jobs = [j for p in make_client().get_paginator("describe_jobs").paginate(filters={})
+            for j in p["items"]]  # fmt: skip
+    assert len(jobs) == len(final.batches) == 3
+    assert all(not j.get("tags") for j in jobs)
+    services.ctx.engine.dispose()

@@ -82,3 +82,43 @@ def test_executions_beyond_twenty_concurrent_jobs_wait_their_turn(
         running += step
         peak = max(peak, running)
     assert peak == 20
+
+
+def test_never_more_than_500_servers_in_flight(
+    load: Callable[[dict[str, Any]], Emulator], services: Services, drive: Drive, drs: Any
+) -> None:
+    load(estate(*({"count": 100, "hostnamePrefix": f"g{i}-", "tags": {"G": str(i)}}
+                  for i in range(6))))  # fmt: skip
+    groups = [
+        services.groups.create(
+            ProtectionGroupSpec.model_validate(
+                {"name": f"G{i}", "region": "us-east-1", "serverSelector": {"tags": {"G": str(i)}}}
+            ),
+            "alice",
+        )[0].id
+        for i in range(6)
+    ]
+    waves = [
+        {"name": f"W{i}", "protectionGroupIds": [g], "dependsOn": []} for i, g in enumerate(groups)
+    ]
+    plan = services.plans.create(
+        RecoveryPlanSpec.model_validate({"name": "Wide", "waves": waves}), "a"
+    )
+    execution = start(services, plan.id)
+    drive.settle()
+
+    assert sum(1 for b in drive.engine.state(execution.id).batches if b.job_id) == 5
+    final = drive.until(execution.id, lambda s: not s.status.active)
+
+    assert final.status == "COMPLETED"
+    jobs = [j for p in drs.get_paginator("describe_jobs").paginate(filters={}) for j in p["items"]]
+    moments = sorted(
+        [(j["creationDateTime"], len(j["participatingServers"])) for j in jobs]
+        + [(j["endDateTime"], -len(j["participatingServers"])) for j in jobs]
+    )
+    flying = peak = 0
+    for _, change in moments:
+        flying += change
+        peak = max(peak, flying)
+    assert peak == 500
+    assert len(jobs) == 6

@@ -156,3 +156,64 @@ def test_executions_complete_through_a_throttling_storm(
         - emulator.error_counts.get("StartRecovery:ThrottlingException", 0)
         == 3
     )  # throttled tries are refused; exactly one accepted per wave
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_independent_waves_launch_together(
+    shop: Callable[..., str], run: Callable[..., ExecutionState], drive: Drive, drs: Any
+) -> None:
+    execution = run(shop(App={"dependsOn": ["DB"]}, Web={"dependsOn": ["DB"]}))
+
+    final = drive.until(execution.id, ended)
+
+    assert final.status == ExecutionStatus.COMPLETED
+    jobs = {j["tags"]["DRS:WaveName"]: j for j in drs.describe_jobs(filters={})["items"]}
+    assert jobs["App"]["creationDateTime"] == jobs["Web"]["creationDateTime"]  # one turn
+    assert jobs["App"]["creationDateTime"] >= jobs["DB"]["endDateTime"]
+    assert jobs["Web"]["creationDateTime"] < jobs["App"]["endDateTime"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_wave_past_its_timeout_asks_drs_then_times_out(
+    shop: Callable[..., str], run: Callable[..., ExecutionState], drive: Drive, emulator: Emulator
+) -> None:
+    execution = run(shop(DB={"timeoutMinutes": 5}))
+    drive.settle()
+    polls_before = emulator.counts["DescribeJobs"]
+
+    final = drive.until(execution.id, ended, step=60)
+
+    assert final.status == ExecutionStatus.TIMED_OUT
+    assert final.wave("DB").status == WaveStatus.TIMED_OUT
+    assert final.wave("DB").failure == "not complete within 5 min"
+    assert final.wave("DB").truth_asked_at is not None  # DRS was asked before declaring it
+    assert emulator.counts["DescribeJobs"] > polls_before
+    assert {s.status for s in final.servers_of("DB")} == {ServerStatus.FAILED}
+    assert [w.status for w in final.waves[1:]] == [WaveStatus.CANCELLED] * 2
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_servers_busy_in_another_job_are_retried_until_drs_frees_them(
+    shop: Callable[..., str],
+    run: Callable[..., ExecutionState],
+    drive: Drive,
+    drs: Any,
+    emulator: Emulator,
+) -> None:
+    db = [s["sourceServerID"] for s in drs.describe_source_servers(filters={})["items"]
+          if s["tags"].get("Tier") == "db" and s["tags"].get("App") == "shop"]  # fmt: skip
+    outside = drs.start_recovery(sourceServers=[{"sourceServerID": db[0]}], isDrill=True)
+    execution = run(shop())
+    drive.settle()
+
+    waiting = drive.engine.state(execution.id).batches[0]
+    assert waiting.job_id is None
+    assert "ConflictException" in (waiting.error or "")
+    final = drive.until(execution.id, ended)
+
+    assert final.status == ExecutionStatus.COMPLETED
+    ours = [
+        j for j in drs.describe_jobs(filters={})["items"] if j["jobID"] != outside["job"]["jobID"]
+    ]
+    assert len(ours) == 3
+    assert emulator.error_counts["StartRecovery:ConflictException"] >= 1
