@@ -36,12 +36,13 @@ def progress(execution: dict[str, Any]) -> Table:
         f"[bold]{execution['status']}[/]",
         title_justify="left",
     )
-    for column in ("wave", "status", "servers", "jobs", "note"):
+    for column in ("wave", "status", "servers", "DRS phase", "jobs", "note"):
         t.add_column(column)
     for wave in execution["waves"]:
         servers = [s for s in execution["servers"].values() if s["wave"] == wave["name"]]
         counts = Counter(s["status"] for s in servers)
         jobs = sorted({s["jobId"] for s in servers if s["jobId"]})
+        phase = latest_phase(servers)
         note = wave.get("failure") or ""
         for approval in execution["pendingApprovals"]:
             if approval["wave"] == wave["name"]:
@@ -50,10 +51,18 @@ def progress(execution: dict[str, Any]) -> Table:
             wave["name"],
             wave["status"],
             ", ".join(f"{n} {k}" for k, n in sorted(counts.items())),
+            phase,
             ", ".join(jobs),
             note,
         )
     return t
+
+
+def latest_phase(servers: list[dict[str, Any]]) -> str:
+    """The newest job-log phase among a wave's servers still launching (SNAPSHOT_START ...)."""
+    moving = [s for s in servers if s["status"] in {"PENDING", "IN_PROGRESS"}]
+    seen = [(at, name) for s in moving for name, at in (s.get("phases") or {}).items()]
+    return max(seen)[1] if seen else ""
 
 
 def follow(client: Api, execution_id: str, interval: float = 1.0) -> dict[str, Any]:
