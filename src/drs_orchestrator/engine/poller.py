@@ -58,7 +58,8 @@ class Poller:
             except Exception:  # a poller must outlive any one bad pass
                 log.exception("poll pass failed")
                 wait = MAX_WALL_INTERVAL
-            self._news.wait(wait)
+            # the heartbeat must beat well within the lease others judge it by
+            self._news.wait(min(wait, self.engine.options.worker_lease_seconds / 3))
             self._news.clear()
 
     def poll_now(self) -> float:

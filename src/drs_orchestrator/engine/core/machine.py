@@ -582,8 +582,8 @@ def job_deferred(state: ExecutionState, key: str, reason: str, now: datetime) ->
     quota): it stays due and is tried again until the wave's deadline."""
     run = _Run(state, now)
     batch = run.s.batch(key)
-    if batch.state in {"ADMITTED", "STARTING"}:
-        batch.error = reason
+    if batch.state in {"ADMITTED", "STARTING"} and batch.error != reason:
+        batch.error = reason  # recorded when the answer changes, not at every try
         run.record("batch", key, batch.state, batch.state, deferred=reason)
     return run.step()
 

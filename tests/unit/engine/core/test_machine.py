@@ -479,3 +479,20 @@ def test_a_drill_cleans_itself_up_after_the_plans_delay() -> None:
 
     assert drs.state.cleanup == CleanupStatus.RUNNING
     assert step.actions == [Terminate(ACCOUNT, REGION, (f"i-{sid(0)[2:]}",))]
+
+
+def test_a_deferred_start_is_recorded_when_drs_answer_changes_not_at_every_try() -> None:
+    drs = Drs(new(plan(wave("DB", "db")), [group("db", 0, 1)]))
+    key = drs.state.batches[0].key
+    drs.apply(machine.admitted(drs.state, [key], drs.now))
+
+    tries = [
+        machine.job_deferred(drs.state, key, "ConflictException: busy", drs.now),
+    ]
+    drs.apply(tries[0])
+    tries.append(machine.job_deferred(drs.state, key, "ConflictException: busy", drs.now))
+    drs.apply(tries[1])
+    tries.append(machine.job_deferred(drs.state, key, "ThrottlingException: slow down", drs.now))
+
+    assert [len(t.events) for t in tries] == [1, 0, 1]
+    assert tries[-1].state.batch(key).state == "STARTING"  # still due: tried again later
