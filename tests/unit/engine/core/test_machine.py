@@ -496,3 +496,17 @@ def test_a_deferred_start_is_recorded_when_drs_answer_changes_not_at_every_try()
 
     assert [len(t.events) for t in tries] == [1, 0, 1]
     assert tries[-1].state.batch(key).state == "STARTING"  # still due: tried again later
+
+
+def test_a_wave_that_drs_never_accepted_times_out_with_drs_answer() -> None:
+    drs = Drs(new(plan(wave("DB", "db", timeoutMinutes=10)), [group("db", 0, 1)]))
+    key = drs.state.batches[0].key
+    drs.apply(machine.admitted(drs.state, [key], drs.now))
+    drs.apply(machine.job_deferred(drs.state, key, "ConflictException: s-0 is busy", drs.now))
+
+    drs.later(minutes=10)
+
+    assert drs.state.status == ExecutionStatus.TIMED_OUT
+    assert drs.state.wave("DB").failure == (
+        "not complete within 10 min (DRS kept answering: ConflictException: s-0 is busy)"
+    )
