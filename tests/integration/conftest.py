@@ -17,6 +17,7 @@ from drs_orchestrator.api.services import Services
 from drs_orchestrator.config import Settings
 from drs_orchestrator.emulator import Emulator
 from drs_orchestrator.emulator.server import ServerThread
+from tests.integration.drive import Drive, manual_clock
 from tests.store_backends import drop, fresh_database_url
 
 ADMIN_PASSWORD = "admin-password-1"
@@ -117,3 +118,24 @@ def server_ids(admin: httpx.Client) -> Callable[[str, str], list[str]]:
         return sorted(s["sourceServerId"] for s in items if s["tags"].get("Tier") == tier)
 
     return ids
+
+
+@pytest.fixture
+def engine_services(
+    _api: tuple[object, str], emulator: Emulator, tmp_path: Path
+) -> Iterator[Services]:
+    """The API's services with the engine running on the emulator's manual clock (SQLite);
+    modules that steer executions return it as their `services`."""
+    svc = build_services(f"sqlite:///{tmp_path / 'drso.db'}")
+    svc.users.bootstrap_admin()
+    svc.start_engine(manual_clock(emulator), poll=False)
+    _api[0].state.services = svc  # type: ignore[attr-defined]
+    yield svc
+    svc.stop_engine()
+    svc.ctx.engine.dispose()
+
+
+@pytest.fixture
+def drive(services: Services, emulator: Emulator) -> Drive:
+    assert services.engine is not None, "this module's services run no engine"
+    return Drive(emulator, services.engine)

@@ -33,7 +33,6 @@ class Poller:
         self._news = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.calls = 0  # DescribeJobs calls made (benchmarks read it)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="drs-poller", daemon=True)
@@ -92,7 +91,6 @@ class Poller:
         if not followed:
             return None
         known = {j.job_id: j for j in followed}
-        self.calls += 1
         answers = engine.drs.describe(place, sorted(known))
         woken: set[str] = set()
         freed = False

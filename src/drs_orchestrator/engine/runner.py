@@ -158,16 +158,17 @@ class Engine:
         self.ensure_running(state.id)
         return state
 
-    def ensure_running(self, execution_id: str) -> None:
-        """Start a workflow for the execution unless one is running for it already."""
+    def ensure_running(self, execution_id: str) -> bool:
+        """Start a workflow for the execution unless one is running for it already; True
+        when this started one (it begins with a turn: no need to wake it)."""
         with self.db.connect() as conn:
             record = executions.get(conn, execution_id)
         if record is None:
-            return
+            return False
         if record.workflow_id is not None:
             status = DBOS.get_workflow_status(record.workflow_id)
             if status is not None and status.status in {"PENDING", "ENQUEUED"}:
-                return
+                return False
         # Deterministic: two workers resuming the same execution start one workflow (DBOS
         # runs a workflow ID once).
         generation = int(record.workflow_id.rsplit("/", 1)[1]) + 1 if record.workflow_id else 1
@@ -180,6 +181,7 @@ class Engine:
             self._started[execution_id] = workflow_id
         with SetWorkflowID(workflow_id):
             DBOS.start_workflow(run_execution, execution_id)
+        return True
 
     def keep_alive(self) -> None:
         """Beat our heart; take over the workflows of workers whose heart stopped."""
@@ -225,8 +227,8 @@ class Engine:
         """An operator's command, applied at once (domain errors raise before anything is
         stored); the workflow is woken, or started again if the execution had ended."""
         state = self.apply(execution_id, change).state
-        if state.status.active or state.cleanup.value in {"REQUESTED", "RUNNING"}:
-            self.ensure_running(execution_id)
+        busy = state.status.active or state.cleanup.value in {"REQUESTED", "RUNNING"}
+        if busy and not self.ensure_running(execution_id):
             self.wake(execution_id)
         return state
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,9 +14,7 @@ import pytest
 from drs_orchestrator.api.services import Services
 from drs_orchestrator.emulator import Emulator
 from drs_orchestrator.emulator.scenario import parse_faults
-from drs_orchestrator.engine.clock import Clock
-from tests.integration.conftest import build_services
-from tests.integration.engine.conftest import Drive
+from tests.integration.drive import Drive
 
 pytestmark = pytest.mark.integration
 
@@ -29,23 +25,8 @@ def backend() -> str:
 
 
 @pytest.fixture
-def services(_api: tuple[object, str], emulator: Emulator, tmp_path: Path) -> Iterator[Services]:
-    """The API's services with the engine running, on the emulator's manual clock."""
-    svc = build_services(f"sqlite:///{tmp_path / 'drso.db'}")
-    svc.users.bootstrap_admin()
-    svc.start_engine(
-        Clock(lambda: datetime.fromtimestamp(emulator.clock.now(), UTC), speed=None), poll=False
-    )
-    _api[0].state.services = svc  # type: ignore[attr-defined]
-    yield svc
-    svc.stop_engine()
-    svc.ctx.engine.dispose()
-
-
-@pytest.fixture
-def drive(services: Services, emulator: Emulator) -> Drive:
-    assert services.engine is not None
-    return Drive(emulator, services.engine)
+def services(engine_services: Services) -> Services:
+    return engine_services
 
 
 @pytest.fixture
@@ -307,7 +288,7 @@ def test_the_report_holds_the_evidence_in_json_and_html(
     shop = plan(App={"preHooks": [gate]})
     admin.put(
         f"/recovery-plans/{shop['id']}",
-        json={**{k: shop[k] for k in ("waves",)}, "name": "Shop", "rtoTargetMinutes": 240},
+        json={"name": "Shop", "waves": shop["waves"], "rtoTargetMinutes": 240},
         headers={"If-Match": f'"{shop["version"]}"'},
     ).raise_for_status()
     execution_id = start(admin, shop["id"]).json()["id"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -15,10 +14,8 @@ from typer.testing import CliRunner, Result
 
 from drs_orchestrator.api.services import Services
 from drs_orchestrator.cli.main import app
-from drs_orchestrator.emulator import Emulator
-from drs_orchestrator.engine.clock import Clock
-from tests.integration.conftest import ADMIN_PASSWORD, build_services
-from tests.integration.engine.conftest import Drive
+from tests.integration.conftest import ADMIN_PASSWORD
+from tests.integration.drive import Drive
 
 pytestmark = pytest.mark.integration
 Run = Callable[..., Result]
@@ -30,22 +27,8 @@ def backend() -> str:
 
 
 @pytest.fixture
-def services(_api: tuple[object, str], emulator: Emulator, tmp_path: Path) -> Iterator[Services]:
-    svc = build_services(f"sqlite:///{tmp_path / 'drso.db'}")
-    svc.users.bootstrap_admin()
-    svc.start_engine(
-        Clock(lambda: datetime.fromtimestamp(emulator.clock.now(), UTC), speed=None), poll=False
-    )
-    _api[0].state.services = svc  # type: ignore[attr-defined]
-    yield svc
-    svc.stop_engine()
-    svc.ctx.engine.dispose()
-
-
-@pytest.fixture
-def drive(services: Services, emulator: Emulator) -> Drive:
-    assert services.engine is not None
-    return Drive(emulator, services.engine)
+def services(engine_services: Services) -> Services:
+    return engine_services
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ engine's clock being the emulator's manual clock (tests move time; nothing sleep
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,9 @@ from drs_orchestrator.domain.executions import Mode
 from drs_orchestrator.domain.groups import ProtectionGroupSpec
 from drs_orchestrator.domain.plans import RecoveryPlanSpec
 from drs_orchestrator.emulator import Emulator
-from drs_orchestrator.engine.clock import Clock
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.runner import Engine
+from tests.integration.drive import manual_clock
 from tests.store_backends import POSTGRES_URL, drop, drop_schema, fresh_database_url
 
 
@@ -43,8 +42,7 @@ def services(aws: None, emulator: Emulator, tmp_path: Path, backend: str) -> Ite
         schema = url.rsplit("%3D", 1)[1]
         values |= {"dbos_database_url": POSTGRES_URL, "dbos_schema": f"{schema}_dbos"}
     svc = Services.build(Settings.model_validate(values))
-    clock = Clock(lambda: datetime.fromtimestamp(emulator.clock.now(), UTC), speed=None)
-    svc.start_engine(clock, poll=False)
+    svc.start_engine(manual_clock(emulator), poll=False)
     yield svc
     svc.stop_engine()
     svc.ctx.engine.dispose()
@@ -102,38 +100,3 @@ def run(services: Services) -> Callable[..., ExecutionState]:
         )
 
     return start
-
-
-class Drive:
-    """Moves emulated time and lets the engine see it: poll DRS, wake every workflow."""
-
-    def __init__(self, emulator: Emulator, engine: Engine) -> None:
-        self.emulator = emulator
-        self.engine = engine
-
-    def settle(self) -> None:
-        """Let every workflow finish what it can do at this moment."""
-        self.engine.settle()
-
-    def advance(self, seconds: float) -> None:
-        self.emulator.advance(seconds)
-        self.engine.poller.poll_now()
-        self.engine.wake_all()
-        self.engine.settle()
-
-    def until(
-        self, execution_id: str, done: Callable[[ExecutionState], bool], step: float = 120
-    ) -> ExecutionState:
-        """Advance emulated time in steps until `done` holds (at most 6 emulated hours)."""
-        self.engine.settle()
-        for _ in range(int(6 * 3600 / step)):
-            state = self.engine.state(execution_id)
-            if done(state):
-                return state
-            self.advance(step)
-        raise AssertionError(f"never reached: {self.engine.state(execution_id).status}")
-
-
-@pytest.fixture
-def drive(emulator: Emulator, engine: Engine) -> Drive:
-    return Drive(emulator, engine)

@@ -45,18 +45,48 @@ def plan_over(services: Services, name: str, region: str, tiers: list[str]) -> s
 
 
 @pytest.fixture
-def database(tmp_path: Path, aws_env: None) -> Iterator[str]:
+def database(tmp_path: Path, aws: None) -> Iterator[str]:
     url = fresh_database_url("sqlite", tmp_path)
     yield url
     drop(url)
 
 
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DRS", endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "111111111111")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "emulator")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def waiting_executions(services: Services, emulator: Emulator, plans: list[str]) -> list[str]:
+    """Drills of `plans`, stored for a worker to pick up when it starts (none runs here)."""
+    now = datetime.fromtimestamp(emulator.clock.now(), UTC)
+    ids = []
+    for plan_id in plans:
+        state = services.executions.prepare(
+            plan_id, Mode.DRILL, confirm_plan_name=None, cleanup_after_minutes=None,
+            user=("u-chaos", "chaos"), now=now,
+        )  # fmt: skip
+        with services.ctx.write() as conn:
+            records.insert_new(conn, state)
+        ids.append(state.id)
+    return ids
+
+
+def shop_and_reports(services: Services) -> list[str]:
+    return [
+        plan_over(services, "Shop", "us-east-1", ["db", "app", "web"]),
+        plan_over(services, "Reports", "us-west-2", ["db", "app"]),
+    ]
+
+
+def launch_jobs(make_client: Callable[..., Any], regions: tuple[str, ...]) -> list[Any]:
+    return [
+        j
+        for region in regions
+        for page in make_client(region).get_paginator("describe_jobs").paginate(filters={})
+        for j in page["items"]
+        if j["type"] == "LAUNCH"
+    ]
+
+
+def assert_one_job_per_batch(jobs: list[Any], finished: list[ExecutionState]) -> None:
+    per_batch = Counter((j["tags"]["DRS:ExecutionId"], j["tags"]["DRS:Batch"]) for j in jobs)
+    assert set(per_batch) == {(s.id, b.key) for s in finished for b in s.batches}
+    assert set(per_batch.values()) == {1}  # exactly one job per wave batch
 
 
 def start_worker(database: str, endpoint: str, *flags: str) -> subprocess.Popen[str]:
@@ -81,20 +111,7 @@ def test_killed_workers_lose_no_execution_and_start_no_job_twice(
     database: str, endpoint: str, emulator: Emulator, make_client: Callable[..., Any]
 ) -> None:
     services = Services.build(Settings.model_validate({"database_url": database}))
-    now = datetime.fromtimestamp(emulator.clock.now(), UTC)
-    plans = [
-        plan_over(services, "Shop", "us-east-1", ["db", "app", "web"]),
-        plan_over(services, "Reports", "us-west-2", ["db", "app"]),
-    ]
-    ids = []
-    for plan_id in plans:
-        state = services.executions.prepare(
-            plan_id, Mode.DRILL, confirm_plan_name=None, cleanup_after_minutes=None,
-            user=("u-chaos", "chaos"), now=now,
-        )  # fmt: skip
-        with services.ctx.write() as conn:
-            records.insert_new(conn, state)
-        ids.append(state.id)
+    ids = waiting_executions(services, emulator, shop_and_reports(services))
     rng = random.Random(20261122)
     kills = 0
 
@@ -140,23 +157,13 @@ def test_killed_workers_lose_no_execution_and_start_no_job_twice(
         [(w.name, w.status, w.failure) for w in s.waves] for s in finished
     ]
     assert kills >= 3
-    jobs = [
-        j
-        for region in ("us-east-1", "us-west-2")
-        for page in make_client(region).get_paginator("describe_jobs").paginate(filters={})
-        for j in page["items"]
-        if j["type"] == "LAUNCH"
-    ]
-    per_batch = Counter((j["tags"]["DRS:ExecutionId"], j["tags"]["DRS:Batch"]) for j in jobs)
-    batches = {(s.id, b.key) for s in finished for b in s.batches}
-    assert set(per_batch) == batches
-    assert set(per_batch.values()) == {1}  # exactly one job per wave batch
+    assert_one_job_per_batch(launch_jobs(make_client, ("us-east-1", "us-west-2")), finished)
     services.ctx.engine.dispose()
 
 
 def test_a_surviving_postgresql_worker_takes_over_a_dead_ones_executions(
     tmp_path: Path,
-    aws_env: None,
+    aws: None,
     endpoint: str,
     emulator: Emulator,
     make_client: Callable[..., Any],
@@ -164,19 +171,7 @@ def test_a_surviving_postgresql_worker_takes_over_a_dead_ones_executions(
     url = fresh_database_url("postgresql", tmp_path)
     dbos = f"--dbos={POSTGRES_URL},{url.rsplit('%3D', 1)[1]}_dbos"
     services = Services.build(Settings.model_validate({"database_url": url}))
-    now = datetime.fromtimestamp(emulator.clock.now(), UTC)
-    ids = []
-    for plan_id in (
-        plan_over(services, "Shop", "us-east-1", ["db", "app", "web"]),
-        plan_over(services, "Reports", "us-west-2", ["db", "app"]),
-    ):
-        state = services.executions.prepare(
-            plan_id, Mode.DRILL, confirm_plan_name=None, cleanup_after_minutes=None,
-            user=("u-chaos", "chaos"), now=now,
-        )  # fmt: skip
-        with services.ctx.write() as conn:
-            records.insert_new(conn, state)
-        ids.append(state.id)
+    ids = waiting_executions(services, emulator, shop_and_reports(services))
     first = start_worker(url, endpoint, dbos, "--worker=first", "--lease=3")
     second = None
     try:
@@ -201,16 +196,7 @@ def test_a_surviving_postgresql_worker_takes_over_a_dead_ones_executions(
 
     finished = states(services, ids)
     assert [s.status for s in finished] == ["COMPLETED", "COMPLETED"]
-    jobs = [
-        j
-        for region in ("us-east-1", "us-west-2")
-        for page in make_client(region).get_paginator("describe_jobs").paginate(filters={})
-        for j in page["items"]
-        if j["type"] == "LAUNCH"
-    ]
-    per_batch = Counter((j["tags"]["DRS:ExecutionId"], j["tags"]["DRS:Batch"]) for j in jobs)
-    assert set(per_batch) == {(s.id, b.key) for s in finished for b in s.batches}
-    assert set(per_batch.values()) == {1}
+    assert_one_job_per_batch(launch_jobs(make_client, ("us-east-1", "us-west-2")), finished)
     with services.ctx.read() as conn:
         alive = conn.execute(sa.text("SELECT executor_id FROM workers")).scalars().all()
     assert alive == ["second"]  # the first was declared dead and its work claimed
@@ -223,19 +209,15 @@ def test_without_tags_a_started_job_is_found_by_its_servers(
     database: str, endpoint: str, emulator: Emulator, make_client: Callable[..., Any]
 ) -> None:
     services = Services.build(Settings.model_validate({"database_url": database}))
-    state = services.executions.prepare(
-        plan_over(services, "Shop", "us-east-1", ["db", "app", "web"]),
-        Mode.DRILL, confirm_plan_name=None, cleanup_after_minutes=None,
-        user=("u-chaos", "chaos"), now=datetime.fromtimestamp(emulator.clock.now(), UTC),
-    )  # fmt: skip
-    with services.ctx.write() as conn:
-        records.insert_new(conn, state)
+    (execution_id,) = waiting_executions(
+        services, emulator, [plan_over(services, "Shop", "us-east-1", ["db", "app", "web"])]
+    )
     dying = start_worker(database, endpoint, "--no-tags", "--die-after-start")
     assert dying.wait(timeout=60) == -signal.SIGKILL  # DRS took the job; nothing was recorded
     worker = start_worker(database, endpoint, "--no-tags")
     try:
         deadline = time.monotonic() + 120
-        while states(services, [state.id])[0].status.active:
+        while states(services, [execution_id])[0].status.active:
             assert time.monotonic() < deadline
             emulator.advance(120)
             time.sleep(0.1)
@@ -243,10 +225,9 @@ def test_without_tags_a_started_job_is_found_by_its_servers(
         worker.send_signal(signal.SIGKILL)
         worker.wait()
 
-    (final,) = states(services, [state.id])
+    (final,) = states(services, [execution_id])
     assert final.status == "COMPLETED"
-    jobs = [j for p in make_client().get_paginator("describe_jobs").paginate(filters={})
-            for j in p["items"]]  # fmt: skip
+    jobs = launch_jobs(make_client, ("us-east-1",))
     assert len(jobs) == len(final.batches) == 3
     assert all(not j.get("tags") for j in jobs)
     services.ctx.engine.dispose()

@@ -22,7 +22,7 @@ from moto.server import ThreadedMotoServer
 from drs_orchestrator.domain.executions import WaveStatus
 from drs_orchestrator.drs.hooks import AwsHooks
 from drs_orchestrator.engine.core.state import ExecutionState
-from tests.integration.engine.conftest import Drive
+from tests.integration.drive import Drive
 
 pytestmark = pytest.mark.integration
 PLACE = ("111111111111", "us-east-1")

@@ -14,7 +14,7 @@ from drs_orchestrator.domain.groups import ProtectionGroupSpec
 from drs_orchestrator.domain.plans import RecoveryPlanSpec
 from drs_orchestrator.emulator import Emulator
 from drs_orchestrator.engine.core.state import ExecutionState
-from tests.integration.engine.conftest import Drive
+from tests.integration.drive import Drive
 
 pytestmark = pytest.mark.integration
 

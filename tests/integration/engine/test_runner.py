@@ -15,7 +15,7 @@ from drs_orchestrator.emulator.scenario import parse_faults
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.runner import Engine
-from tests.integration.engine.conftest import Drive
+from tests.integration.drive import Drive
 
 pytestmark = pytest.mark.integration
 

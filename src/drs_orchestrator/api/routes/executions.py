@@ -6,7 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
@@ -26,7 +26,7 @@ from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.core.step import Step
 from drs_orchestrator.reports import html
-from drs_orchestrator.reports.evidence import Report
+from drs_orchestrator.reports.evidence import Report, Transition
 from drs_orchestrator.service.users import Identity
 from drs_orchestrator.store.executions import EventRow, Filters
 
@@ -327,18 +327,8 @@ KEEPALIVE_SECONDS = 15.0
 POLL_SECONDS = 1.0
 
 
-class EventOut(ApiModel):
-    seq: int
-    at: datetime
-    kind: str
-    subject: str
-    old: str | None
-    new: str | None
-    detail: dict[str, Any]
-
-
 def _sse(row: EventRow) -> bytes:
-    body = EventOut.model_validate(row.__dict__).model_dump_json(by_alias=True)
+    body = Transition.model_validate(row.__dict__).model_dump_json(by_alias=True)
     return format_sse_event(data_str=body, event=row.kind, id=str(row.seq))
 
 

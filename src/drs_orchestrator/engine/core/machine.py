@@ -94,8 +94,9 @@ class _Run:
 
     def hook(self, wave: WaveRun, hook: HookRun, status: HookStatus, **detail: Any) -> None:
         if hook.status != status:
-            subject = f"{wave.name}/{hook.phase}/{hook.index}"
-            self.record("hook", subject, hook.status, status, type=hook.hook.type, **detail)
+            self.record(
+                "hook", _subject(wave, hook), hook.status, status, type=hook.hook.type, **detail
+            )
             hook.status = status
             if status == HookStatus.RUNNING:
                 hook.started_at = self.now
@@ -696,22 +697,33 @@ def drs_asked(state: ExecutionState, wave: str, now: datetime) -> Step:
     return _advance(run)
 
 
+def _running_hook(run: _Run, wave: str, index: int) -> tuple[WaveRun, HookRun] | None:
+    """The hook a report is about, if it is still running (late reports change nothing)."""
+    w = run.s.wave(wave)
+    hook = w.hooks[index]
+    return (w, hook) if hook.status == HookStatus.RUNNING else None
+
+
+def _subject(wave: WaveRun, hook: HookRun) -> str:
+    return f"{wave.name}/{hook.phase}/{hook.index}"
+
+
 def hook_finished(
     state: ExecutionState, wave: str, index: int, *, ok: bool, detail: str, now: datetime
 ) -> Step:
     """One try of a hook ended; a failed httpCheck tries again after its interval."""
     run = _Run(state, now)
-    w = run.s.wave(wave)
-    hook = w.hooks[index]
-    if hook.status != HookStatus.RUNNING:
+    if (found := _running_hook(run, wave, index)) is None:
         return run.step()
+    w, hook = found
     hook.detail = detail
     hook.attempts += 1
     spec = hook.hook
     if not ok and isinstance(spec, HttpCheck) and hook.attempts <= spec.retries:
         hook.next_attempt_at = now + timedelta(seconds=spec.interval_seconds)
-        subject = f"{w.name}/{hook.phase}/{hook.index}"
-        run.record("hook", subject, "RUNNING", "RUNNING", attempt=hook.attempts, detail=detail)
+        run.record(
+            "hook", _subject(w, hook), "RUNNING", "RUNNING", attempt=hook.attempts, detail=detail
+        )
     else:
         hook.next_attempt_at = None
         run.hook(w, hook, HookStatus.PASSED if ok else HookStatus.FAILED, detail=detail)
@@ -723,13 +735,12 @@ def hook_pending(
 ) -> Step:
     """A hook AWS runs for a while (SSM): started as `handle`, to be checked again later."""
     run = _Run(state, now)
-    w = run.s.wave(wave)
-    hook = w.hooks[index]
-    if hook.status != HookStatus.RUNNING:
+    if (found := _running_hook(run, wave, index)) is None:
         return run.step()
+    w, hook = found
     if hook.handle != handle:
         hook.handle = handle
-        run.record("hook", f"{w.name}/{hook.phase}/{hook.index}", None, None, started=handle)
+        run.record("hook", _subject(w, hook), None, None, started=handle)
     hook.next_attempt_at = now + timedelta(seconds=check_in)
     return _advance(run)
 
