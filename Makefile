@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck imports unit contract integration bench emulator clean
+.PHONY: install demo test lint typecheck imports unit contract integration browser web webtest chromium bench emulator clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,33 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-demo: install
+# The console: npm packages, API types generated from the OpenAPI document, a Vite build
+# into the Python package's static directory (served at /).
+WEB_STAMP := web/node_modules/.installed
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+web: install $(WEB_STAMP)
+	$(BIN)/drs-orchestrator openapi -o build/openapi.json
+	cd web && npx --no-install openapi-typescript ../build/openapi.json -o src/api/schema.d.ts --silent
+	cd web && npm run --silent build
+
+webtest: web
+	cd web && npx --no-install vitest run
+
+# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+browser: web chromium
+	$(BIN)/pytest -q tests/browser
+
+demo: install web
 	$(BIN)/drs-orchestrator serve --demo
 
 emulator: install
@@ -41,7 +67,7 @@ contract: install
 integration: install
 	$(BIN)/pytest -q tests/integration
 
-test: lint typecheck imports
+test: lint typecheck imports webtest chromium
 	$(BIN)/pytest -q
 
 bench: install
@@ -50,4 +76,4 @@ bench: install
 	$(BIN)/python bench/bench_engine.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis web/node_modules build

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     cognito_jwks_url: str | None = Field(
         default=None, description="Override of the pool's JWKS address (tests, private links)."
     )
+    cognito_domain: str | None = Field(
+        default=None,
+        pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]+)?$",
+        description="The hosted UI's address (https://NAME.auth.REGION.amazoncognito.com); "
+        "the console then signs in through it.",
+    )
     cognito_group_roles: dict[str, str] = Field(
         default_factory=dict,
         description="Cognito group -> role; groups named like a role map to it by default.",

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import Field
 
 from drs_orchestrator import __version__
-from drs_orchestrator.api import problems
+from drs_orchestrator.api import console, problems
 from drs_orchestrator.api.common import ApiModel
-from drs_orchestrator.api.routes import audit, discovery, executions, groups, identity, plans
+from drs_orchestrator.api.routes import (
+    audit,
+    discovery,
+    executions,
+    groups,
+    identity,
+    plans,
+    readiness,
+)
 from drs_orchestrator.api.services import Services, Svc
 
 PREFIX = "/api/v1"
@@ -40,7 +51,25 @@ def health(svc: Svc) -> Health:
     )
 
 
-def create_app(services: Services) -> FastAPI:
+class ServerClock(ApiModel):
+    now: datetime
+    speed: float | None = Field(
+        description="Engine seconds per wall second (60 in a demo); null: moved by hand."
+    )
+
+
+@health_router.get("/clock", operation_id="serverClock")
+def server_clock(svc: Svc) -> ServerClock:
+    """The engine's time, so that a console ticks running durations as the engine counts
+    them (a demo compresses time); needs no sign-in."""
+    engine = svc.executions.engine
+    speed = engine.clock.speed if engine is not None else 1.0
+    return ServerClock(now=svc.executions.now(), speed=speed)
+
+
+def create_app(services: Services | None, *, console_dir: Path | None = None) -> FastAPI:
+    """The API under /api/v1 and the console at /. Without services the app only describes
+    itself (the OpenAPI document the console's types are generated from)."""
     app = FastAPI(
         title="drs-orchestrator",
         version=__version__,
@@ -58,6 +87,7 @@ def create_app(services: Services) -> FastAPI:
         plans.router,
         discovery.router,
         executions.router,
+        readiness.router,
         audit.router,
     ):
         app.include_router(router, prefix=PREFIX)
@@ -76,4 +106,9 @@ def create_app(services: Services) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    console.mount(app, console_dir or console.STATIC)
     return app
+
+
+def openapi_document() -> dict[str, Any]:
+    return create_app(None).openapi()

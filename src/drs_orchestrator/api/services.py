@@ -23,6 +23,7 @@ from drs_orchestrator.service.groups import GroupService
 from drs_orchestrator.service.identity import CognitoVerifier, LocalIssuer
 from drs_orchestrator.service.lint import LintService
 from drs_orchestrator.service.plans import PlanService
+from drs_orchestrator.service.readiness import ReadinessService
 from drs_orchestrator.service.rto import RtoService
 from drs_orchestrator.service.users import UserService
 from drs_orchestrator.store.db import create_engine, migrate
@@ -40,6 +41,7 @@ class Services:
     verifier: LocalIssuer | CognitoVerifier
     executions: ExecutionService
     rto: RtoService
+    readiness: ReadinessService
     engine: Engine | None = None
 
     def start_engine(self, clock: Clock | None = None, *, poll: bool = True) -> Engine:
@@ -87,17 +89,20 @@ class Services:
         verifier = CognitoVerifier(ctx) if settings.cognito_enabled else issuer
         plans, groups = PlanService(ctx), GroupService(ctx)
         rto = RtoService(ctx)
+        lint = LintService(ctx, plans, rto)
+        executions = ExecutionService(ctx, plans)
         return cls(
             ctx,
             groups,
             plans,
-            LintService(ctx, plans, rto),
+            lint,
             DiscoveryService(ctx, groups),
             UserService(ctx),
             issuer,
             verifier,
-            ExecutionService(ctx, plans),
+            executions,
             rto,
+            ReadinessService(ctx, plans, lint, executions, executions.now),
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .emulator_cmd import emulator
+from .openapi_cmd import openapi
 from .pg_cmd import app as pg_app
 from .plan_cmd import app as plan_app
 from .run_cmd import app as executions_app
@@ -24,6 +25,7 @@ app.command()(login)
 app.command()(servers)
 app.command()(run)
 app.command()(report)
+app.command()(openapi)
 app.add_typer(pg_app, name="pg")
 app.add_typer(plan_app, name="plan")
 app.add_typer(users_app, name="users")

@@ -12,6 +12,7 @@ import uvicorn
 from rich.console import Console
 
 from drs_orchestrator.api.app import create_app
+from drs_orchestrator.api.console import STATIC
 from drs_orchestrator.api.services import Services
 from drs_orchestrator.cli import plan_file
 from drs_orchestrator.config import Settings
@@ -93,7 +94,10 @@ def serve(
             services.stop_engine()
             raise typer.Exit(1) from None
     url = endpoint_of(sock)
-    console.print(f"drs-orchestrator API: [bold]{url}/api/v1[/] (docs at {url}/api/v1/docs)")
+    console.print(f"drs-orchestrator console: [bold]{url}/[/]")
+    console.print(f"API: {url}/api/v1 (docs at {url}/api/v1/docs)")
+    if not (STATIC / "index.html").is_file():
+        console.print("[yellow]The console is not built: run `make web` to build it.[/]")
     if password:
         console.print(f"First start: user [bold]admin[/], one-time password [bold]{password}[/]")
         console.print("It is shown only now; sign in and create your own users.")

@@ -27,6 +27,10 @@ class ExecutionService:
         self.plans = plans
         self.engine = engine
 
+    def now(self) -> datetime:
+        """The engine's time where it runs (compressed in a demo), else the wall clock's."""
+        return self.engine.clock.now() if self.engine is not None else self.ctx.now()
+
     def running(self) -> Engine:
         if self.engine is None:
             raise Unavailable(

@@ -19,7 +19,13 @@ from drs_orchestrator.api.common import ApiModel, Cursor, Limit, Page
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Svc
 from drs_orchestrator.domain.errors import Forbidden
-from drs_orchestrator.domain.executions import ExecutionStatus, HookStatus, Mode
+from drs_orchestrator.domain.executions import (
+    CleanupStatus,
+    ExecutionStatus,
+    HookStatus,
+    Mode,
+    WaveStatus,
+)
 from drs_orchestrator.domain.hooks import ManualApproval
 from drs_orchestrator.domain.roles import Permission, Role, permissions_of
 from drs_orchestrator.engine.core import machine
@@ -57,7 +63,8 @@ class ExecutionAccepted(ApiModel):
 
 class WaveProgress(ApiModel):
     name: str
-    status: str
+    status: WaveStatus
+    ended: bool
 
 
 class ExecutionSummary(ApiModel):
@@ -67,12 +74,14 @@ class ExecutionSummary(ApiModel):
     plan_version: int
     mode: Mode
     status: ExecutionStatus
+    active: bool
+    waves_done: int = Field(description="Waves that ended, whichever way.")
     initiated_by: str
     created_at: datetime
     started_at: datetime | None
     ended_at: datetime | None
     waves: list[WaveProgress]
-    cleanup: str
+    cleanup: CleanupStatus
 
 
 class PendingApproval(ApiModel):
@@ -84,6 +93,8 @@ class PendingApproval(ApiModel):
 
 
 class ExecutionOut(ExecutionState):
+    active: bool
+    waves_done: int = Field(description="Waves that ended, whichever way.")
     pending_approvals: list[PendingApproval]
 
 
@@ -105,12 +116,16 @@ def summary(state: ExecutionState) -> ExecutionSummary:
         plan_version=state.plan_version,
         mode=state.mode,
         status=state.status,
+        active=state.status.active,
+        waves_done=_waves_done(state),
         initiated_by=state.initiated_by,
         created_at=state.created_at,
         started_at=state.started_at,
         ended_at=state.ended_at,
-        waves=[WaveProgress(name=w.name, status=w.status.value) for w in state.waves],
-        cleanup=state.cleanup.value,
+        waves=[
+            WaveProgress(name=w.name, status=w.status, ended=w.status.ended) for w in state.waves
+        ],
+        cleanup=state.cleanup,
     )
 
 
@@ -133,7 +148,18 @@ def detail(state: ExecutionState) -> ExecutionOut:
                         deadline=hook.started_at + timedelta(minutes=spec.timeout_minutes),
                     )
                 )
-    return ExecutionOut.model_validate({**state.model_dump(), "pending_approvals": pending})
+    return ExecutionOut.model_validate(
+        {
+            **state.model_dump(),
+            "active": state.status.active,
+            "waves_done": _waves_done(state),
+            "pending_approvals": pending,
+        }
+    )
+
+
+def _waves_done(state: ExecutionState) -> int:
+    return sum(w.status.ended for w in state.waves)
 
 
 def _may(who: Identity, permission: Permission, what: str) -> None:
@@ -190,6 +216,57 @@ def list_executions(
     )
     found = svc.executions.page(filters, limit, cursor)
     return Page(items=[summary(s) for s in found.items], next_cursor=found.next_cursor)
+
+
+class ActiveExecutions(ApiModel):
+    items: list[ExecutionSummary]
+
+
+ACTIVE_SHOWN = 200
+
+
+@router.get(
+    "/executions/live",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "Active executions, live."},
+        **responses(401, 403),
+    },
+    operation_id="activeExecutionsLive",
+)
+async def active_executions_live(request: Request, svc: Svc, _: Reader) -> EventSourceResponse:
+    """The active executions (an `ActiveExecutions` document) at once, then again whenever
+    one of them starts, changes status or progress, or ends: one stream for a whole list
+    page instead of one per execution."""
+
+    def active() -> str:
+        found = svc.executions.page(Filters(active=True), ACTIVE_SHOWN, None)
+        return ActiveExecutions(items=[summary(s) for s in found.items]).model_dump_json(
+            by_alias=True
+        )
+
+    async def stream() -> AsyncIterator[bytes]:
+        engine = svc.executions.engine
+        changed = engine.listen() if engine is not None else None
+        sent = None
+        idle = 0.0
+        try:
+            while not await request.is_disconnected():
+                body = await run_in_threadpool(active)
+                if body != sent:
+                    yield format_sse_event(data_str=body, event="active")
+                    sent = body
+                    idle = 0.0
+                waited = await _wait(changed, POLL_SECONDS)
+                idle = 0.0 if waited else idle + POLL_SECONDS
+                if idle >= KEEPALIVE_SECONDS:
+                    yield KEEPALIVE_COMMENT
+                    idle = 0.0
+        finally:
+            if engine is not None and changed is not None:
+                engine.unlisten(changed)
+
+    return EventSourceResponse(stream())
 
 
 @router.get(

@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Response, status
+from pydantic import Field
 
 from drs_orchestrator.api.auth import Anyone, UserAdmin
 from drs_orchestrator.api.common import ApiModel, Cursor, IfMatch, Limit, Page, etag
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Svc
 from drs_orchestrator.domain.errors import InvalidInput, Violation
-from drs_orchestrator.domain.roles import Role
+from drs_orchestrator.domain.roles import Permission, Role, covers, permissions_of
 from drs_orchestrator.service.users import TokenSpec, UserSpec, UserUpdate
 from drs_orchestrator.store.users import TokenRecord, UserRecord
 
@@ -33,6 +34,8 @@ class MeOut(ApiModel):
     username: str
     roles: list[Role]
     via: str
+    permissions: list[Permission]
+    acts_as: list[Role] = Field(description="Roles these roles may act as (an approval's role).")
 
 
 class UserOut(ApiModel):
@@ -85,6 +88,29 @@ def token_out(t: TokenRecord) -> dict[str, Any]:
     }
 
 
+class HostedUi(ApiModel):
+    authorize_url: str
+    client_id: str
+
+
+class SignInOptions(ApiModel):
+    local: bool
+    cognito: HostedUi | None
+
+
+@router.get("/auth/options", operation_id="signInOptions")
+def sign_in_options(svc: Svc) -> SignInOptions:
+    """How to sign in here (needs no sign-in): local users, or Cognito's hosted UI."""
+    settings = svc.ctx.settings
+    hosted = None
+    if settings.cognito_enabled and settings.cognito_domain and settings.cognito_client_id:
+        hosted = HostedUi(
+            authorize_url=f"{settings.cognito_domain}/oauth2/authorize",
+            client_id=settings.cognito_client_id,
+        )
+    return SignInOptions(local=not settings.cognito_enabled, cognito=hosted)
+
+
 @router.post("/auth/token", responses=responses(400, 401), operation_id="signIn")
 def sign_in(
     svc: Svc,
@@ -111,7 +137,14 @@ def jwks(svc: Svc) -> dict[str, Any]:
 
 @router.get("/auth/me", responses=responses(401), operation_id="whoAmI")
 def me(who: Anyone) -> MeOut:
-    return MeOut(username=who.username, roles=sorted(who.roles), via=who.via)
+    roles = frozenset(who.roles)
+    return MeOut(
+        username=who.username,
+        roles=sorted(roles),
+        via=who.via,
+        permissions=sorted(permissions_of(roles)),
+        acts_as=[r for r in Role if covers(roles, r)],
+    )
 
 
 @router.get("/users", responses=responses(400, 401, 403), operation_id="listUsers")

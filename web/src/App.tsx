@@ -1,0 +1,130 @@
+// The shell: top bar with the user menu, side navigation, and one lazily loaded chunk per page.
+import AppLayout from "@cloudscape-design/components/app-layout";
+import SideNavigation from "@cloudscape-design/components/side-navigation";
+import Spinner from "@cloudscape-design/components/spinner";
+import TopNavigation from "@cloudscape-design/components/top-navigation";
+import { Suspense, useState } from "react";
+import {
+  createBrowserRouter,
+  Navigate,
+  Outlet,
+  RouterProvider,
+  useLocation,
+  useNavigate,
+  type RouteObject,
+} from "react-router";
+import { AuthProvider, can, useAuth } from "./auth/AuthContext";
+import { ClockProvider } from "./lib/clock";
+
+function page(load: () => Promise<{ default: React.ComponentType }>): Pick<RouteObject, "lazy"> {
+  return { lazy: async () => ({ Component: (await load()).default }) };
+}
+
+function Shell() {
+  const { me, loading, signOut } = useAuth();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [navigationOpen, setNavigationOpen] = useState(true);
+  if (loading) return <Spinner size="large" />;
+  if (!me) return <Navigate to={`/signin?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  const follow = (event: CustomEvent<{ href?: string; external?: boolean }>) => {
+    const href = event.detail.href;
+    if (href && !event.detail.external && href.startsWith("/")) {
+      event.preventDefault();
+      navigate(href);
+    }
+  };
+  const admin = can(me, "manage-users");
+  return (
+    <>
+      <div id="top-nav" style={{ position: "sticky", top: 0, zIndex: 1002 }}>
+        <TopNavigation
+          identity={{ href: "/", title: "DRS Orchestrator", onFollow: follow }}
+          utilities={[
+            {
+              type: "menu-dropdown",
+              text: me.username,
+              description: `Roles: ${me.roles.join(", ") || "none"}${me.via === "cognito" ? " · signed in with Cognito" : ""}`,
+              iconName: "user-profile",
+              ariaLabel: `User menu for ${me.username}`,
+              items: [{ id: "signout", text: "Sign out" }],
+              onItemClick: ({ detail }) => {
+                if (detail.id === "signout") {
+                  signOut();
+                  navigate("/signin");
+                }
+              },
+            },
+          ]}
+        />
+      </div>
+      <AppLayout
+        headerSelector="#top-nav"
+        toolsHide
+        navigationOpen={navigationOpen}
+        onNavigationChange={({ detail }) => setNavigationOpen(detail.open)}
+        navigation={
+          <SideNavigation
+            activeHref={"/" + (location.pathname.split("/")[1] ?? "")}
+            header={{ href: "/", text: "DRS Orchestrator" }}
+            onFollow={follow}
+            items={[
+              { type: "link", text: "Dashboard", href: "/" },
+              { type: "link", text: "Source servers", href: "/servers" },
+              { type: "link", text: "Protection groups", href: "/protection-groups" },
+              { type: "link", text: "Recovery plans", href: "/recovery-plans" },
+              { type: "link", text: "Executions", href: "/executions" },
+              ...(can(me, "read-audit") || admin
+                ? [
+                    { type: "divider" as const },
+                    ...(can(me, "read-audit") ? [{ type: "link" as const, text: "Audit log", href: "/audit" }] : []),
+                    ...(admin ? [{ type: "link" as const, text: "Users and tokens", href: "/users" }] : []),
+                  ]
+                : []),
+            ]}
+          />
+        }
+        content={
+          <Suspense fallback={<Spinner size="large" />}>
+            <Outlet />
+          </Suspense>
+        }
+      />
+    </>
+  );
+}
+
+const router = createBrowserRouter([
+  { path: "/signin", ...page(() => import("./pages/SignIn")) },
+  {
+    element: <Shell />,
+    hydrateFallbackElement: <Spinner size="large" />,
+    children: [
+      { index: true, ...page(() => import("./pages/Dashboard")) },
+      { path: "servers", ...page(() => import("./pages/Servers")) },
+      { path: "protection-groups", ...page(() => import("./pages/Groups")) },
+      { path: "protection-groups/new", ...page(() => import("./pages/GroupEditor")) },
+      { path: "protection-groups/:id", ...page(() => import("./pages/GroupEditor")) },
+      { path: "recovery-plans", ...page(() => import("./pages/Plans")) },
+      { path: "recovery-plans/new", ...page(() => import("./pages/PlanEditor")) },
+      { path: "recovery-plans/:id/edit", ...page(() => import("./pages/PlanEditor")) },
+      { path: "recovery-plans/:id", ...page(() => import("./pages/PlanDetail")) },
+      { path: "executions", ...page(() => import("./pages/Executions")) },
+      { path: "executions/:id", ...page(() => import("./pages/ExecutionDetail")) },
+      { path: "executions/:id/report", ...page(() => import("./pages/Report")) },
+      { path: "audit", ...page(() => import("./pages/Audit")) },
+      { path: "users", ...page(() => import("./pages/Users")) },
+      { path: "*", ...page(() => import("./pages/NotFound")) },
+    ],
+  },
+]);
+
+export function App() {
+  return (
+    <AuthProvider>
+      <ClockProvider>
+        <RouterProvider router={router} />
+      </ClockProvider>
+    </AuthProvider>
+  );
+}

@@ -1,0 +1,46 @@
+// Names for the generated OpenAPI types: the server defines every shape and status once.
+import type { components } from "./schema";
+
+type S = components["schemas"];
+export type ExecutionStatus = S["ExecutionStatus"];
+export type WaveStatus = S["WaveStatus"];
+export type ServerStatus = S["ServerStatus"];
+export type HookStatus = S["HookStatus"];
+export type CleanupStatus = S["CleanupStatus"];
+export type Mode = S["Mode"];
+export type Role = S["Role"];
+export type Problem = S["Problem"];
+export type FieldError = S["FieldError"];
+export type ExecutionSummary = S["ExecutionSummary"];
+export type ExecutionDetail = S["ExecutionOut"];
+export type WaveRun = S["WaveRun"];
+export type ServerRun = S["ServerRun"];
+export type HookRun = S["HookRun"];
+export type Transition = S["Transition"];
+/** What /executions/live pushes (an event stream, so not in the OpenAPI responses). */
+export interface ActiveExecutions {
+  items: ExecutionSummary[];
+}
+export type Me = S["MeOut"];
+export type SignInOptions = S["SignInOptions"];
+export type DiscoveredServer = S["DiscoveredServerOut"];
+export type Discovery = S["DiscoveryOut"];
+export type ProtectionGroup = S["ProtectionGroupOut"];
+export type ProtectionGroupSpec = S["ProtectionGroupSpec"];
+export type RecoveryPlan = S["RecoveryPlanOut"];
+export type RecoveryPlanSpec = S["RecoveryPlanSpec"];
+export type Wave = S["Wave"];
+export type Hook = Wave["preHooks"] extends (infer H)[] | undefined ? H : never;
+export type Finding = S["FindingOut"];
+export type Lint = S["LintOut"];
+export type PlanVersionSummary = S["PlanVersionSummary"];
+export type PlanVersion = S["PlanVersionOut"];
+export type PlanReadiness = S["PlanReadinessOut"];
+export type ServerReadiness = S["ServerReadinessOut"];
+export type RtoEstimate = S["RtoEstimateOut"];
+export type AuditEntry = S["AuditEntry"];
+export type User = S["UserOut"];
+export type ApiToken = S["ApiTokenOut"];
+export type ApiTokenCreated = S["ApiTokenCreated"];
+export type ServerClock = S["ServerClock"];
+export type Report = S["Report"];

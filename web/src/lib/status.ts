@@ -1,0 +1,90 @@
+// Friendly names and Cloudscape indicators for the server's one vocabulary of statuses.
+// Each map is a Record over the generated union, so a status added server-side fails the
+// build until it is named here.
+import type {
+  CleanupStatus,
+  ExecutionStatus,
+  HookStatus,
+  Mode,
+  ServerStatus,
+  WaveStatus,
+} from "../api/types";
+
+export type Indicator =
+  | "error"
+  | "warning"
+  | "success"
+  | "info"
+  | "stopped"
+  | "pending"
+  | "in-progress"
+  | "loading"
+  | "not-started";
+
+export interface Shown {
+  label: string;
+  type: Indicator;
+}
+
+export const EXECUTION: Record<ExecutionStatus, Shown> = {
+  PENDING: { label: "Starting", type: "pending" },
+  RUNNING: { label: "Running", type: "in-progress" },
+  PAUSED: { label: "Paused", type: "stopped" },
+  CANCELLING: { label: "Cancelling", type: "in-progress" },
+  COMPLETED: { label: "Completed", type: "success" },
+  PARTIAL: { label: "Completed with failures", type: "warning" },
+  FAILED: { label: "Failed", type: "error" },
+  CANCELLED: { label: "Cancelled", type: "stopped" },
+  TIMED_OUT: { label: "Timed out", type: "error" },
+};
+
+export const WAVE: Record<WaveStatus, Shown> = {
+  PENDING: { label: "Not started", type: "not-started" },
+  WAITING: { label: "Waiting", type: "pending" },
+  AWAITING_APPROVAL: { label: "Awaiting approval", type: "warning" },
+  PRE_HOOKS: { label: "Running pre-launch hooks", type: "in-progress" },
+  LAUNCHING: { label: "Launching", type: "in-progress" },
+  VERIFYING: { label: "Verifying", type: "in-progress" },
+  POST_HOOKS: { label: "Running post-launch hooks", type: "in-progress" },
+  COMPLETED: { label: "Completed", type: "success" },
+  FAILED: { label: "Failed", type: "error" },
+  TIMED_OUT: { label: "Timed out", type: "error" },
+  SKIPPED: { label: "Skipped", type: "stopped" },
+  CANCELLED: { label: "Not run", type: "stopped" },
+};
+
+export const SERVER: Record<ServerStatus, Shown> = {
+  WAITING: { label: "Waiting for its wave", type: "not-started" },
+  QUEUED: { label: "Queued for DRS capacity", type: "pending" },
+  STARTING: { label: "Starting recovery", type: "in-progress" },
+  PENDING: { label: "DRS: pending", type: "pending" },
+  IN_PROGRESS: { label: "DRS: launching", type: "in-progress" },
+  LAUNCHED: { label: "Launched", type: "in-progress" },
+  POST_LAUNCH: { label: "Post-launch actions", type: "in-progress" },
+  READY: { label: "Ready", type: "success" },
+  FAILED: { label: "Failed", type: "error" },
+  TERMINATED: { label: "Terminated", type: "stopped" },
+  NOT_RUN: { label: "Not run", type: "stopped" },
+};
+
+export const HOOK: Record<HookStatus, Shown> = {
+  PENDING: { label: "Not started", type: "not-started" },
+  RUNNING: { label: "Running", type: "in-progress" },
+  PASSED: { label: "Passed", type: "success" },
+  FAILED: { label: "Failed", type: "error" },
+};
+
+export const CLEANUP: Record<CleanupStatus, Shown> = {
+  NONE: { label: "Not cleaned up", type: "not-started" },
+  REQUESTED: { label: "Clean-up requested", type: "pending" },
+  RUNNING: { label: "Cleaning up", type: "in-progress" },
+  COMPLETED: { label: "Cleaned up", type: "success" },
+  FAILED: { label: "Clean-up failed", type: "error" },
+};
+
+export const MODE: Record<Mode, string> = { DRILL: "Drill", RECOVERY: "Recovery" };
+
+/** A status the server sends but this build does not know: shown as it is, never hidden. */
+export function shown<K extends string>(map: Record<K, Shown>, status: string): Shown {
+  return (map as Record<string, Shown>)[status] ?? { label: status, type: "info" };
+}

@@ -1,0 +1,80 @@
+import Box from "@cloudscape-design/components/box";
+import Button from "@cloudscape-design/components/button";
+import ContentLayout from "@cloudscape-design/components/content-layout";
+import ExpandableSection from "@cloudscape-design/components/expandable-section";
+import Header from "@cloudscape-design/components/header";
+import Select from "@cloudscape-design/components/select";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import Table from "@cloudscape-design/components/table";
+import { useState } from "react";
+import { api, unwrap } from "../api/client";
+import type { AuditEntry } from "../api/types";
+import { ProblemAlert } from "../components/ProblemAlert";
+import { Time } from "../components/Time";
+import { zoneName } from "../lib/time";
+import { useApi } from "../lib/useApi";
+
+const TYPES = ["protection-group", "recovery-plan", "user", "api-token"];
+
+export default function Audit() {
+  const [type, setType] = useState<string | null>(null);
+  const [older, setOlder] = useState<AuditEntry[]>([]);
+  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
+  const first = useApi(() => unwrap(api.GET("/api/v1/audit", { params: { query: { limit: 100, resourceType: type ?? undefined } } })), [type]);
+  const next = cursor === undefined ? first.data?.nextCursor : cursor;
+  const more = async () => {
+    if (!next) return;
+    const page = await unwrap(api.GET("/api/v1/audit", { params: { query: { limit: 100, cursor: next, resourceType: type ?? undefined } } }));
+    setOlder([...older, ...page.items]);
+    setCursor(page.nextCursor ?? null);
+  };
+  return (
+    <ContentLayout header={<Header variant="h1" description="Every change, who made it and when; kept with the data.">Audit log</Header>}>
+      <SpaceBetween size="l">
+        <ProblemAlert error={first.error} />
+        <Table
+          loading={first.loading}
+          items={[...(first.data?.items ?? []), ...older]}
+          filter={
+            <Select
+              selectedOption={type ? { value: type, label: type } : { value: "", label: "Every resource" }}
+              options={[{ value: "", label: "Every resource" }, ...TYPES.map((t) => ({ value: t, label: t }))]}
+              onChange={({ detail }) => {
+                setOlder([]);
+                setCursor(undefined);
+                setType(detail.selectedOption.value || null);
+              }}
+              ariaLabel="Filter by resource type"
+            />
+          }
+          empty={<Box>No entries.</Box>}
+          footer={
+            next ? (
+              <Box textAlign="center">
+                <Button onClick={() => void more()}>Load older entries</Button>
+              </Box>
+            ) : undefined
+          }
+          columnDefinitions={[
+            { id: "at", header: `Time (${zoneName()})`, cell: (a) => <Time value={a.at} /> },
+            { id: "actor", header: "Who", cell: (a) => a.actor },
+            { id: "action", header: "Action", cell: (a) => a.action },
+            { id: "what", header: "Resource", cell: (a) => `${a.resourceType} ${a.resourceId}` },
+            {
+              id: "change",
+              header: "Change",
+              cell: (a) =>
+                a.before == null && a.after == null ? (
+                  "—"
+                ) : (
+                  <ExpandableSection headerText="Before / after" variant="footer">
+                    <pre style={{ fontSize: 12, maxWidth: 520, overflowX: "auto" }}>{JSON.stringify({ before: a.before, after: a.after }, null, 1)}</pre>
+                  </ExpandableSection>
+                ),
+            },
+          ]}
+        />
+      </SpaceBetween>
+    </ContentLayout>
+  );
+}

@@ -1,0 +1,345 @@
+// One execution, live: the server pushes every transition; the page re-reads the execution
+// once per burst of them. Waves as a graph and a timeline, servers, approvals, commands,
+// the event log and the report.
+import Alert from "@cloudscape-design/components/alert";
+import Box from "@cloudscape-design/components/box";
+import Button from "@cloudscape-design/components/button";
+import ButtonDropdown from "@cloudscape-design/components/button-dropdown";
+import Checkbox from "@cloudscape-design/components/checkbox";
+import Container from "@cloudscape-design/components/container";
+import ContentLayout from "@cloudscape-design/components/content-layout";
+import Header from "@cloudscape-design/components/header";
+import KeyValuePairs from "@cloudscape-design/components/key-value-pairs";
+import Modal from "@cloudscape-design/components/modal";
+import ProgressBar from "@cloudscape-design/components/progress-bar";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import StatusIndicator from "@cloudscape-design/components/status-indicator";
+import Table from "@cloudscape-design/components/table";
+import Tabs from "@cloudscape-design/components/tabs";
+import TextFilter from "@cloudscape-design/components/text-filter";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useNavigate, useParams } from "react-router";
+import { api, unwrap } from "../api/client";
+import type { ExecutionDetail as Execution, ServerRun, Transition } from "../api/types";
+import { actsAs, can, useAuth } from "../auth/AuthContext";
+import { ProblemAlert } from "../components/ProblemAlert";
+import { Status } from "../components/Status";
+import { Duration, Time } from "../components/Time";
+import { Timeline } from "../components/Timeline";
+import { WaveGraph } from "../components/WaveGraph";
+import { useEventStream } from "../lib/live";
+import { CLEANUP, EXECUTION, HOOK, MODE, SERVER, WAVE } from "../lib/status";
+import { zoneName } from "../lib/time";
+import { describe } from "../lib/transition";
+
+type Command = "pause" | "resume" | "cancel" | "cleanup";
+type WaveCommand = "approve" | "retry-wave" | "skip-wave";
+
+const PHASE_ORDER = ["SNAPSHOT", "CONVERSION", "LAUNCH"];
+
+/** The DRS phase a server is in or last finished, from its job-log phases. */
+export function phaseOf(server: ServerRun): string {
+  const phases = server.phases ?? {};
+  let last = "";
+  for (const p of PHASE_ORDER) {
+    if (phases[`${p}_END`]) last = `${p.toLowerCase()} done`;
+    else if (phases[`${p}_START`]) return `${p.toLowerCase()} running`;
+  }
+  return last || "—";
+}
+
+function useExecution(id: string) {
+  const [execution, setExecution] = useState<Execution | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const inFlight = useRef(false);
+  const again = useRef(false);
+  const load = useCallback(async () => {
+    // Transitions come in bursts: one read in flight, one more after it if any arrived.
+    if (inFlight.current) {
+      again.current = true;
+      return;
+    }
+    inFlight.current = true;
+    try {
+      do {
+        again.current = false;
+        const found = await unwrap(api.GET("/api/v1/executions/{execution_id}", { params: { path: { execution_id: id } } }));
+        setExecution(found);
+        setError(null);
+      } while (again.current);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      inFlight.current = false;
+    }
+  }, [id]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  return { execution, error, load, setExecution };
+}
+
+export default function ExecutionDetail() {
+  const { id = "" } = useParams();
+  const navigate = useNavigate();
+  const { me } = useAuth();
+  const { execution: e, error, load, setExecution } = useExecution(id);
+  const [events, setEvents] = useState<Transition[]>([]);
+  const [live, setLive] = useState<"open" | "retrying" | "closed" | "connecting">("connecting");
+  const [commandError, setCommandError] = useState<unknown>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [cancelling, setCancelling] = useState(false);
+  const [terminate, setTerminate] = useState(false);
+  const [filter, setFilter] = useState("");
+
+  useEventStream(
+    `/executions/${id}/events`,
+    (m) => {
+      if (m.event !== "end") {
+        const t = JSON.parse(m.data) as Transition;
+        setEvents((all) => (all.some((x) => x.seq === t.seq) ? all : [...all, t]));
+      }
+      void load();
+    },
+    setLive,
+  );
+
+  const hostnames = useMemo(() => Object.fromEntries(Object.values(e?.servers ?? {}).map((s) => [s.serverId, s.hostname || s.serverId])), [e]);
+  if (!e) return error ? <ProblemAlert error={error} header="Could not load the execution" /> : <Box>Loading…</Box>;
+
+  const steerPermission = e.mode === "RECOVERY" ? "run-recovery" : "run-drill";
+  const mayRun = can(me, steerPermission);
+  const run = async (what: Command | WaveCommand, wave?: string) => {
+    setBusy(wave ? `${what}:${wave}` : what);
+    setCommandError(null);
+    const path = { params: { path: { execution_id: e.id } } };
+    try {
+      let next: Execution;
+      if (what === "approve" || what === "retry-wave" || what === "skip-wave") {
+        next = await unwrap(api.POST(`/api/v1/executions/{execution_id}/${what}`, { ...path, body: { wave: wave! } }));
+      } else if (what === "cancel") {
+        next = await unwrap(api.POST("/api/v1/executions/{execution_id}/cancel", { ...path, body: { terminate } }));
+        setCancelling(false);
+      } else {
+        next = await unwrap(api.POST(`/api/v1/executions/{execution_id}/${what}`, path));
+      }
+      setExecution(next);
+    } catch (failure) {
+      setCommandError(failure);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const servers = Object.values(e.servers);
+  const launched = servers.some((s) => s.recoveryInstanceId);
+  const canClean = mayRun && !e.active && launched && (e.cleanup === "NONE" || e.cleanup === "FAILED") && (e.mode === "DRILL" || can(me, "terminate-instances"));
+  const shownServers = servers.filter((s) => !filter || [s.hostname, s.serverId, s.wave, s.ec2InstanceId ?? ""].join(" ").toLowerCase().includes(filter.toLowerCase()));
+  const waveStatuses = Object.fromEntries(e.waves.map((w) => [w.name, w.status]));
+  const liveLabel = { open: ["success", "Live"], retrying: ["pending", "Reconnecting"], closed: ["stopped", "Ended"], connecting: ["loading", "Connecting"] }[live] as [
+    "success" | "pending" | "stopped" | "loading",
+    string,
+  ];
+
+  return (
+    <ContentLayout
+      header={
+        <Header
+          variant="h1"
+          description={`${MODE[e.mode]} of ${e.planName}, version ${e.planVersion} · execution ${e.id}`}
+          info={
+            <span data-testid="live-state">
+              <StatusIndicator type={liveLabel[0]}>{liveLabel[1]}</StatusIndicator>
+            </span>
+          }
+          actions={
+            <SpaceBetween direction="horizontal" size="xs">
+              <Button onClick={() => navigate(`/executions/${e.id}/report`)}>Report</Button>
+              {mayRun && e.active && !e.pauseRequested && e.status !== "PAUSED" && (
+                <Button loading={busy === "pause"} onClick={() => void run("pause")}>
+                  Pause
+                </Button>
+              )}
+              {mayRun && (e.status === "PAUSED" || e.pauseRequested) && (
+                <Button loading={busy === "resume"} onClick={() => void run("resume")}>
+                  Resume
+                </Button>
+              )}
+              {mayRun && e.active && !e.cancelRequested && <Button onClick={() => setCancelling(true)}>Cancel</Button>}
+              {canClean && (
+                <Button loading={busy === "cleanup"} onClick={() => void run("cleanup")}>
+                  Clean up instances
+                </Button>
+              )}
+            </SpaceBetween>
+          }
+        >
+          <span data-testid="execution-status">
+            {e.planName} <Status map={EXECUTION} status={e.status} />
+          </span>
+        </Header>
+      }
+    >
+      <SpaceBetween size="l">
+        <ProblemAlert error={commandError} header="The command was refused" />
+        {e.pauseRequested && e.status !== "PAUSED" && <Alert type="info">Pausing: waves under way finish first, then the execution holds.</Alert>}
+        {e.pausedReason && e.status === "PAUSED" && <Alert type="info" header="Paused">{e.pausedReason}</Alert>}
+        {e.pendingApprovals.map((a) => (
+          <Alert
+            key={a.wave}
+            type="warning"
+            header={`Wave ${a.wave} is waiting for approval`}
+            action={
+              <Button
+                disabled={!mayRun || !actsAs(me, a.approverRole)}
+                loading={busy === `approve:${a.wave}`}
+                onClick={() => void run("approve", a.wave)}
+                ariaLabel={`Approve wave ${a.wave}`}
+              >
+                Approve
+              </Button>
+            }
+          >
+            {a.message} — needs the {a.approverRole} role; requested <Time value={a.requestedAt} />, expires <Time value={a.deadline} />.
+            {!actsAs(me, a.approverRole) && ` You (${me?.roles.join(", ")}) cannot approve it.`}
+          </Alert>
+        ))}
+        <Container>
+          <KeyValuePairs
+            columns={4}
+            items={[
+              { label: "Status", value: <Status map={EXECUTION} status={e.status} /> },
+              {
+                label: "Progress",
+                value: <ProgressBar value={e.waves.length ? (100 * e.wavesDone) / e.waves.length : 0} additionalInfo={`${e.wavesDone} of ${e.waves.length} waves done`} ariaLabel="Waves done" />,
+              },
+              { label: `Started (${zoneName()})`, value: <Time value={e.startedAt ?? e.createdAt} /> },
+              { label: "Duration", value: <Duration start={e.startedAt} end={e.endedAt} running={e.active} /> },
+              { label: "Started by", value: e.initiatedBy },
+              { label: "Ended", value: <Time value={e.endedAt} /> },
+              { label: "RTO target", value: e.rtoTargetMinutes ? `${e.rtoTargetMinutes} min` : "None" },
+              { label: "Clean-up", value: <Status map={CLEANUP} status={e.cleanup} /> },
+            ]}
+          />
+        </Container>
+        <Tabs
+          tabs={[
+            {
+              id: "waves",
+              label: "Waves",
+              content: (
+                <SpaceBetween size="l">
+                  <Container header={<Header variant="h2">Wave graph</Header>}>
+                    <WaveGraph waves={e.waves.map((w) => ({ name: w.name, dependsOn: w.spec.dependsOn }))} statuses={waveStatuses} />
+                  </Container>
+                  <Container header={<Header variant="h2" description="Each bar runs from the wave's start to its end; the dark mark is its DRS launch.">Timeline</Header>}>
+                    <Timeline waves={e.waves} running={e.active} />
+                  </Container>
+                  <Table
+                    header={<Header variant="h2">Waves</Header>}
+                    items={e.waves}
+                    trackBy="name"
+                    columnDefinitions={[
+                      { id: "name", header: "Wave", cell: (w) => w.name },
+                      { id: "status", header: "Status", cell: (w) => <span data-wave-status={w.name}><Status map={WAVE} status={w.status} /></span> },
+                      { id: "servers", header: "Servers ready", cell: (w) => `${servers.filter((s) => s.wave === w.name && s.status === "READY").length} of ${servers.filter((s) => s.wave === w.name).length}` },
+                      { id: "hooks", header: "Hooks", cell: (w) => (w.hooks?.length ? w.hooks.map((h) => <div key={`${h.phase}${h.index}`}>{`${h.phase} ${h.hook.type}: `}<Status map={HOOK} status={h.status} /></div>) : "—") },
+                      { id: "started", header: "Started", cell: (w) => <Time value={w.startedAt} /> },
+                      { id: "duration", header: "Duration", cell: (w) => <Duration start={w.startedAt} end={w.endedAt} running={e.active && !!w.startedAt} /> },
+                      { id: "failure", header: "Failure", cell: (w) => w.failure ?? "—" },
+                      {
+                        id: "actions",
+                        header: "Actions",
+                        cell: (w) =>
+                          mayRun && (w.status === "FAILED" || w.status === "TIMED_OUT") ? (
+                            <ButtonDropdown
+                              ariaLabel={`Actions for wave ${w.name}`}
+                              variant="inline-icon"
+                              items={[
+                                { id: "retry-wave", text: "Retry failed servers" },
+                                { id: "skip-wave", text: "Skip (dependants run)" },
+                              ]}
+                              onItemClick={({ detail }) => void run(detail.id as WaveCommand, w.name)}
+                            />
+                          ) : (
+                            "—"
+                          ),
+                      },
+                    ]}
+                  />
+                </SpaceBetween>
+              ),
+            },
+            {
+              id: "servers",
+              label: `Servers (${servers.length})`,
+              content: (
+                <Table
+                  items={shownServers}
+                  trackBy="serverId"
+                  filter={<TextFilter filteringText={filter} onChange={({ detail }) => setFilter(detail.filteringText)} filteringPlaceholder="Find a server" filteringAriaLabel="Filter servers" />}
+                  columnDefinitions={[
+                    { id: "host", header: "Hostname", cell: (s) => s.hostname || s.serverId },
+                    { id: "wave", header: "Wave", cell: (s) => s.wave },
+                    { id: "status", header: "Status", cell: (s) => <Status map={SERVER} status={s.status} /> },
+                    { id: "launch", header: "DRS launch status", cell: (s) => s.launchStatus ?? "—" },
+                    { id: "phase", header: "Phase", cell: (s) => phaseOf(s) },
+                    { id: "instance", header: "Instance ID", cell: (s) => (s.ec2InstanceId ? <code data-instance>{s.ec2InstanceId}</code> : "—") },
+                    { id: "state", header: "Instance state", cell: (s) => s.ec2State ?? "—" },
+                    { id: "job", header: "DRS job", cell: (s) => (s.jobId ? <code>{s.jobId}</code> : "—") },
+                    { id: "failure", header: "Failure reason", cell: (s) => s.failure ?? "—" },
+                  ]}
+                />
+              ),
+            },
+            {
+              id: "events",
+              label: `Event log (${events.length})`,
+              content: (
+                <Table
+                  items={[...events].reverse()}
+                  trackBy="seq"
+                  variant="container"
+                  columnDefinitions={[
+                    { id: "seq", header: "#", cell: (t) => t.seq },
+                    { id: "at", header: `Time (${zoneName()})`, cell: (t) => <Time value={t.at} /> },
+                    { id: "what", header: "Event", cell: (t) => describe(t, hostnames) },
+                  ]}
+                />
+              ),
+            },
+          ]}
+        />
+      </SpaceBetween>
+      <span hidden data-testid="last-seq">
+        {events.length ? events[events.length - 1]!.seq : -1}
+      </span>
+      <Modal
+        visible={cancelling}
+        onDismiss={() => setCancelling(false)}
+        header="Cancel the execution"
+        footer={
+          <Box float="right">
+            <SpaceBetween direction="horizontal" size="xs">
+              <Button variant="link" onClick={() => setCancelling(false)}>
+                Keep running
+              </Button>
+              <Button variant="primary" loading={busy === "cancel"} onClick={() => void run("cancel")}>
+                Cancel execution
+              </Button>
+            </SpaceBetween>
+          </Box>
+        }
+      >
+        <SpaceBetween size="s">
+          <Box>No new wave starts. DRS jobs already running finish: DRS cannot stop them.</Box>
+          {(e.mode === "DRILL" || can(me, "terminate-instances")) && (
+            <Checkbox checked={terminate} onChange={({ detail }) => setTerminate(detail.checked)}>
+              Also terminate the instances launched so far
+            </Checkbox>
+          )}
+        </SpaceBetween>
+      </Modal>
+    </ContentLayout>
+  );
+}

@@ -1,0 +1,75 @@
+import Box from "@cloudscape-design/components/box";
+import Button from "@cloudscape-design/components/button";
+import ContentLayout from "@cloudscape-design/components/content-layout";
+import Header from "@cloudscape-design/components/header";
+import Link from "@cloudscape-design/components/link";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import Table from "@cloudscape-design/components/table";
+import { useNavigate } from "react-router";
+import { api, unwrap } from "../api/client";
+import type { ProtectionGroup } from "../api/types";
+import { can, useAuth } from "../auth/AuthContext";
+import { ProblemAlert } from "../components/ProblemAlert";
+import { Time } from "../components/Time";
+import { useFollow } from "../lib/nav";
+import { useApi } from "../lib/useApi";
+
+export async function allPages<T>(page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | null }>): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const found = await page(cursor);
+    out.push(...found.items);
+    cursor = found.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+export function listGroups(): Promise<ProtectionGroup[]> {
+  return allPages((cursor) => unwrap(api.GET("/api/v1/protection-groups", { params: { query: { limit: 100, cursor } } })));
+}
+
+export default function Groups() {
+  const { me } = useAuth();
+  const follow = useFollow();
+  const navigate = useNavigate();
+  const groups = useApi(listGroups, []);
+  return (
+    <ContentLayout
+      header={
+        <Header
+          variant="h1"
+          description="Sets of source servers recovered together, chosen by hand or by tags."
+          actions={
+            can(me, "configure") && (
+              <Button variant="primary" onClick={() => navigate("/protection-groups/new")}>
+                Create protection group
+              </Button>
+            )
+          }
+        >
+          Protection groups
+        </Header>
+      }
+    >
+      <SpaceBetween size="l">
+        <ProblemAlert error={groups.error} />
+        <Table
+          loading={groups.loading}
+          loadingText="Loading protection groups"
+          items={groups.data ?? []}
+          header={<Header counter={groups.data ? `(${groups.data.length})` : undefined}>Groups</Header>}
+          empty={<Box color="text-body-secondary">No protection group yet.</Box>}
+          columnDefinitions={[
+            { id: "name", header: "Name", cell: (g) => <Link href={`/protection-groups/${g.id}`} onFollow={follow}>{g.name}</Link> },
+            { id: "place", header: "Account / region", cell: (g) => `${g.accountId} / ${g.region}` },
+            { id: "how", header: "Selection", cell: (g) => (g.serverSelector ? `Tags: ${Object.entries(g.serverSelector.tags).map(([k, v]) => `${k}=${v}`).join(", ")}` : "Chosen servers") },
+            { id: "servers", header: "Servers", cell: (g) => g.serverIds.length },
+            { id: "updated", header: "Updated", cell: (g) => <Time value={g.updatedAt} /> },
+            { id: "by", header: "By", cell: (g) => g.createdBy },
+          ]}
+        />
+      </SpaceBetween>
+    </ContentLayout>
+  );
+}

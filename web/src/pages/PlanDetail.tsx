@@ -1,0 +1,240 @@
+import Box from "@cloudscape-design/components/box";
+import Button from "@cloudscape-design/components/button";
+import ColumnLayout from "@cloudscape-design/components/column-layout";
+import Container from "@cloudscape-design/components/container";
+import ContentLayout from "@cloudscape-design/components/content-layout";
+import Header from "@cloudscape-design/components/header";
+import KeyValuePairs from "@cloudscape-design/components/key-value-pairs";
+import Link from "@cloudscape-design/components/link";
+import Modal from "@cloudscape-design/components/modal";
+import Select from "@cloudscape-design/components/select";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import StatusIndicator from "@cloudscape-design/components/status-indicator";
+import Table from "@cloudscape-design/components/table";
+import Tabs from "@cloudscape-design/components/tabs";
+import { useEffect, useState } from "react";
+import { useNavigate, useParams } from "react-router";
+import { api, unwrap } from "../api/client";
+import type { Mode, PlanVersion } from "../api/types";
+import { can, useAuth } from "../auth/AuthContext";
+import { ProblemAlert } from "../components/ProblemAlert";
+import { StartExecution } from "../components/StartExecution";
+import { Status } from "../components/Status";
+import { Duration, Time } from "../components/Time";
+import { VersionDiff } from "../components/VersionDiff";
+import { WaveGraph } from "../components/WaveGraph";
+import { useFollow } from "../lib/nav";
+import { toYaml } from "../lib/planYaml";
+import { EXECUTION, MODE } from "../lib/status";
+import { plural } from "../lib/time";
+import { useApi } from "../lib/useApi";
+import { listGroups } from "./Groups";
+
+function Versions({ planId, latest }: { planId: string; latest: number }) {
+  const versions = useApi(() => unwrap(api.GET("/api/v1/recovery-plans/{plan_id}/versions", { params: { path: { plan_id: planId } } })), [planId, latest]);
+  const [from, setFrom] = useState<number>(Math.max(1, latest - 1));
+  const [to, setTo] = useState<number>(latest);
+  const [texts, setTexts] = useState<[string, string] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    const get = (v: number) =>
+      unwrap(api.GET("/api/v1/recovery-plans/{plan_id}/versions/{version}", { params: { path: { plan_id: planId, version: v } } })).then((p: PlanVersion) => toYaml(p.plan));
+    Promise.all([get(from), get(to)]).then((t) => setTexts(t), setError);
+  }, [planId, from, to]);
+  const options = (versions.data?.items ?? []).map((v) => ({ value: String(v.version), label: `Version ${v.version}`, description: `${v.createdBy}` }));
+  return (
+    <SpaceBetween size="l">
+      <Table
+        variant="embedded"
+        loading={versions.loading}
+        items={versions.data?.items ?? []}
+        columnDefinitions={[
+          { id: "v", header: "Version", cell: (v) => v.version },
+          { id: "name", header: "Name", cell: (v) => v.name },
+          { id: "at", header: "Saved", cell: (v) => <Time value={v.createdAt} /> },
+          { id: "by", header: "By", cell: (v) => v.createdBy },
+        ]}
+      />
+      <ColumnLayout columns={2}>
+        <Select selectedOption={{ value: String(from), label: `Version ${from}` }} options={options} onChange={({ detail }) => setFrom(Number(detail.selectedOption.value))} ariaLabel="Compare from version" />
+        <Select selectedOption={{ value: String(to), label: `Version ${to}` }} options={options} onChange={({ detail }) => setTo(Number(detail.selectedOption.value))} ariaLabel="Compare to version" />
+      </ColumnLayout>
+      <ProblemAlert error={error} />
+      {texts && <VersionDiff before={texts[0]} after={texts[1]} />}
+    </SpaceBetween>
+  );
+}
+
+export default function PlanDetail() {
+  const { id = "" } = useParams();
+  const { me } = useAuth();
+  const follow = useFollow();
+  const navigate = useNavigate();
+  const [starting, setStarting] = useState<Mode | null>(null);
+  const [deleting, setDeleting] = useState(false);
+  const [deleteError, setDeleteError] = useState<unknown>(null);
+  const plan = useApi(() => unwrap(api.GET("/api/v1/recovery-plans/{plan_id}", { params: { path: { plan_id: id } } })), [id]);
+  const lint = useApi(() => unwrap(api.GET("/api/v1/recovery-plans/{plan_id}/lint", { params: { path: { plan_id: id } } })), [id]);
+  const rto = useApi(() => unwrap(api.GET("/api/v1/recovery-plans/{plan_id}/rto-estimate", { params: { path: { plan_id: id } } })), [id]);
+  const runs = useApi(() => unwrap(api.GET("/api/v1/executions", { params: { query: { planId: id, limit: 20 } } })), [id]);
+  const groups = useApi(listGroups, []);
+  const p = plan.data;
+  if (!p) return plan.error ? <ProblemAlert error={plan.error} header="Could not load the plan" /> : <Box>Loading…</Box>;
+  const groupName = (g: string) => groups.data?.find((x) => x.id === g)?.name ?? g;
+  const remove = async () => {
+    try {
+      await unwrap(api.DELETE("/api/v1/recovery-plans/{plan_id}", { params: { path: { plan_id: p.id }, header: { "If-Match": `"${p.version}"` } } }));
+      navigate("/recovery-plans");
+    } catch (failure) {
+      setDeleteError(failure);
+    }
+  };
+  return (
+    <ContentLayout
+      header={
+        <Header
+          variant="h1"
+          description={p.description || undefined}
+          actions={
+            <SpaceBetween direction="horizontal" size="xs">
+              {can(me, "configure") && <Button onClick={() => setDeleting(true)}>Delete</Button>}
+              {can(me, "configure") && <Button onClick={() => navigate(`/recovery-plans/${p.id}/edit`)}>Edit</Button>}
+              {can(me, "run-recovery") && <Button onClick={() => setStarting("RECOVERY")}>Start recovery</Button>}
+              {can(me, "run-drill") && (
+                <Button variant="primary" onClick={() => setStarting("DRILL")}>
+                  Start drill
+                </Button>
+              )}
+            </SpaceBetween>
+          }
+        >
+          {p.name}
+        </Header>
+      }
+    >
+      <SpaceBetween size="l">
+        <Container>
+          <KeyValuePairs
+            columns={4}
+            items={[
+              { label: "Version", value: p.version },
+              { label: "RTO target", value: p.rtoTargetMinutes ? `${p.rtoTargetMinutes} min` : "None" },
+              {
+                label: "Estimated RTO",
+                value: rto.data ? (
+                  <StatusIndicator type={rto.data.atRisk ? "warning" : "info"}>
+                    {`${rto.data.p50Minutes} min (${rto.data.lowMinutes}–${rto.data.highMinutes})`}
+                  </StatusIndicator>
+                ) : (
+                  "—"
+                ),
+              },
+              { label: "Updated", value: <Time value={p.updatedAt} /> },
+            ]}
+          />
+        </Container>
+        <Tabs
+          tabs={[
+            {
+              id: "overview",
+              label: "Waves",
+              content: (
+                <SpaceBetween size="l">
+                  <Container header={<Header variant="h2">Dependency graph</Header>}>
+                    <WaveGraph waves={p.waves} />
+                  </Container>
+                  <Table
+                    header={<Header variant="h2">Waves</Header>}
+                    items={p.waves}
+                    columnDefinitions={[
+                      { id: "name", header: "Wave", cell: (w) => w.name },
+                      { id: "groups", header: "Protection groups", cell: (w) => w.protectionGroupIds.map(groupName).join(", ") },
+                      { id: "after", header: "Runs after", cell: (w) => (w.dependsOn?.length ? w.dependsOn.join(", ") : "Starts at once") },
+                      { id: "gates", header: "Gates", cell: (w) => [w.pauseBefore ? "pause" : "", ...(w.preHooks ?? []).map((h) => h.type === "manualApproval" ? `approval (${h.approverRole ?? "operator"})` : h.type)].filter(Boolean).join(", ") || "—" },
+                      { id: "post", header: "Post hooks", cell: (w) => (w.postHooks ?? []).map((h) => h.type).join(", ") || "—" },
+                      { id: "failure", header: "On failure", cell: (w) => w.onFailure ?? "stop" },
+                      { id: "timeout", header: "Timeout", cell: (w) => `${w.timeoutMinutes ?? 90} min` },
+                    ]}
+                  />
+                </SpaceBetween>
+              ),
+            },
+            {
+              id: "lint",
+              label: `Lint${lint.data ? ` (${plural(lint.data.errors, "error")}, ${plural(lint.data.warnings, "warning")})` : ""}`,
+              content: (
+                <SpaceBetween size="s">
+                  <ProblemAlert error={lint.error} header="Lint could not run" />
+                  <Table
+                    items={lint.data?.findings ?? []}
+                    loading={lint.loading}
+                    empty={<Box color="text-status-success">No findings.</Box>}
+                    columnDefinitions={[
+                      { id: "sev", header: "Severity", cell: (f) => <StatusIndicator type={f.severity === "error" ? "error" : f.severity === "warning" ? "warning" : "info"}>{f.severity}</StatusIndicator> },
+                      { id: "wave", header: "Wave", cell: (f) => f.wave ?? "—" },
+                      { id: "msg", header: "Finding", cell: (f) => f.message },
+                      { id: "fix", header: "Fix", cell: (f) => f.fix },
+                    ]}
+                  />
+                </SpaceBetween>
+              ),
+            },
+            {
+              id: "yaml",
+              label: "YAML",
+              content: (
+                <Container>
+                  <pre aria-label="Plan YAML" style={{ margin: 0, fontSize: 13 }}>
+                    {toYaml(p)}
+                  </pre>
+                </Container>
+              ),
+            },
+            { id: "versions", label: "Versions", content: <Versions planId={p.id} latest={p.version} /> },
+            {
+              id: "executions",
+              label: "Executions",
+              content: (
+                <Table
+                  items={runs.data?.items ?? []}
+                  loading={runs.loading}
+                  empty={<Box>Never run.</Box>}
+                  columnDefinitions={[
+                    { id: "when", header: "Started", cell: (e) => <Link href={`/executions/${e.id}`} onFollow={follow}><Time value={e.createdAt} /></Link> },
+                    { id: "mode", header: "Mode", cell: (e) => MODE[e.mode] },
+                    { id: "status", header: "Status", cell: (e) => <Status map={EXECUTION} status={e.status} /> },
+                    { id: "duration", header: "Duration", cell: (e) => <Duration start={e.startedAt} end={e.endedAt} running={e.active} /> },
+                    { id: "by", header: "By", cell: (e) => e.initiatedBy },
+                  ]}
+                />
+              ),
+            },
+          ]}
+        />
+      </SpaceBetween>
+      {starting && <StartExecution plan={p} mode={starting} onClose={() => setStarting(null)} />}
+      <Modal
+        visible={deleting}
+        onDismiss={() => setDeleting(false)}
+        header={`Delete ${p.name}`}
+        footer={
+          <Box float="right">
+            <SpaceBetween direction="horizontal" size="xs">
+              <Button variant="link" onClick={() => setDeleting(false)}>
+                Cancel
+              </Button>
+              <Button variant="primary" onClick={() => void remove()}>
+                Delete
+              </Button>
+            </SpaceBetween>
+          </Box>
+        }
+      >
+        <SpaceBetween size="s">
+          <Box>The plan and its versions are deleted; past executions and their reports stay.</Box>
+          <ProblemAlert error={deleteError} header="The plan was not deleted" />
+        </SpaceBetween>
+      </Modal>
+    </ContentLayout>
+  );
+}
