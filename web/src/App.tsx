@@ -3,7 +3,7 @@ import AppLayout from "@cloudscape-design/components/app-layout";
 import SideNavigation from "@cloudscape-design/components/side-navigation";
 import Spinner from "@cloudscape-design/components/spinner";
 import TopNavigation from "@cloudscape-design/components/top-navigation";
-import { Suspense, useState } from "react";
+import { Suspense, useCallback, useEffect, useRef, useState } from "react";
 import {
   createBrowserRouter,
   Navigate,
@@ -20,11 +20,39 @@ function page(load: () => Promise<{ default: React.ComponentType }>): Pick<Route
   return { lazy: async () => ({ Component: (await load()).default }) };
 }
 
+// Cloudscape's layout closes the side navigation by itself when a page's content is wide
+// (a wide table, the report), and then it stays closed on every page after. On a desktop
+// screen only the person's own click on its close button closes it here.
+const MOBILE_MAX = 688;
+
+function useNavigationOpen(): [boolean, (open: boolean) => void] {
+  const [open, setOpen] = useState(() => window.innerWidth > MOBILE_MAX);
+  const closeClickedAt = useRef(0);
+  useEffect(() => {
+    const mark = (event: Event) => {
+      if (event.target instanceof Element && event.target.closest('[aria-label="Close navigation"]')) {
+        closeClickedAt.current = Date.now();
+      }
+    };
+    document.addEventListener("pointerdown", mark, true);
+    document.addEventListener("keydown", mark, true);
+    return () => {
+      document.removeEventListener("pointerdown", mark, true);
+      document.removeEventListener("keydown", mark, true);
+    };
+  }, []);
+  const change = useCallback((next: boolean) => {
+    const byPerson = Date.now() - closeClickedAt.current < 1000;
+    if (next || byPerson || window.innerWidth <= MOBILE_MAX) setOpen(next);
+  }, []);
+  return [open, change];
+}
+
 function Shell() {
   const { me, loading, signOut } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();
-  const [navigationOpen, setNavigationOpen] = useState(true);
+  const [navigationOpen, setNavigationOpen] = useNavigationOpen();
   if (loading) return <Spinner size="large" />;
   if (!me) return <Navigate to={`/signin?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   const follow = (event: CustomEvent<{ href?: string; external?: boolean }>) => {
@@ -61,6 +89,7 @@ function Shell() {
       <AppLayout
         headerSelector="#top-nav"
         toolsHide
+        ariaLabels={{ navigationClose: "Close navigation", navigationToggle: "Open navigation", navigation: "Side navigation" }}
         navigationOpen={navigationOpen}
         onNavigationChange={({ detail }) => setNavigationOpen(detail.open)}
         navigation={

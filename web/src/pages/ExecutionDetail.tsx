@@ -20,14 +20,16 @@ import TextFilter from "@cloudscape-design/components/text-filter";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { api, unwrap } from "../api/client";
-import type { ExecutionDetail as Execution, ServerRun, Transition } from "../api/types";
+import type { ExecutionDetail as Execution, Transition } from "../api/types";
 import { actsAs, can, useAuth } from "../auth/AuthContext";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { Status } from "../components/Status";
 import { Duration, Time } from "../components/Time";
 import { Timeline } from "../components/Timeline";
 import { WaveGraph } from "../components/WaveGraph";
+import { useResync } from "../lib/clock";
 import { useEventStream } from "../lib/live";
+import { phaseOf } from "../lib/phase";
 import { CLEANUP, EXECUTION, HOOK, MODE, SERVER, WAVE } from "../lib/status";
 import { zoneName } from "../lib/time";
 import { describe } from "../lib/transition";
@@ -35,22 +37,10 @@ import { describe } from "../lib/transition";
 type Command = "pause" | "resume" | "cancel" | "cleanup";
 type WaveCommand = "approve" | "retry-wave" | "skip-wave";
 
-const PHASE_ORDER = ["SNAPSHOT", "CONVERSION", "LAUNCH"];
-
-/** The DRS phase a server is in or last finished, from its job-log phases. */
-export function phaseOf(server: ServerRun): string {
-  const phases = server.phases ?? {};
-  let last = "";
-  for (const p of PHASE_ORDER) {
-    if (phases[`${p}_END`]) last = `${p.toLowerCase()} done`;
-    else if (phases[`${p}_START`]) return `${p.toLowerCase()} running`;
-  }
-  return last || "—";
-}
-
 function useExecution(id: string) {
   const [execution, setExecution] = useState<Execution | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const resync = useResync();
   const inFlight = useRef(false);
   const again = useRef(false);
   const load = useCallback(async () => {
@@ -66,13 +56,14 @@ function useExecution(id: string) {
         const found = await unwrap(api.GET("/api/v1/executions/{execution_id}", { params: { path: { execution_id: id } } }));
         setExecution(found);
         setError(null);
+        resync();
       } while (again.current);
     } catch (failure) {
       setError(failure);
     } finally {
       inFlight.current = false;
     }
-  }, [id]);
+  }, [id, resync]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -92,11 +83,16 @@ export default function ExecutionDetail() {
   const [terminate, setTerminate] = useState(false);
   const [filter, setFilter] = useState("");
 
+  // The stream ends with the execution; a later command (clean-up, retry) opens it again
+  // from the last event seen.
+  const [round, setRound] = useState(0);
+  const lastSeq = useRef(-1);
   useEventStream(
-    `/executions/${id}/events`,
+    `/executions/${id}/events${round ? `?after=${lastSeq.current}` : ""}`,
     (m) => {
       if (m.event !== "end") {
         const t = JSON.parse(m.data) as Transition;
+        lastSeq.current = Math.max(lastSeq.current, t.seq);
         setEvents((all) => (all.some((x) => x.seq === t.seq) ? all : [...all, t]));
       }
       void load();
@@ -124,6 +120,7 @@ export default function ExecutionDetail() {
         next = await unwrap(api.POST(`/api/v1/executions/{execution_id}/${what}`, path));
       }
       setExecution(next);
+      if (live === "closed") setRound((r) => r + 1);
     } catch (failure) {
       setCommandError(failure);
     } finally {
@@ -214,7 +211,14 @@ export default function ExecutionDetail() {
                 value: <ProgressBar value={e.waves.length ? (100 * e.wavesDone) / e.waves.length : 0} additionalInfo={`${e.wavesDone} of ${e.waves.length} waves done`} ariaLabel="Waves done" />,
               },
               { label: `Started (${zoneName()})`, value: <Time value={e.startedAt ?? e.createdAt} /> },
-              { label: "Duration", value: <Duration start={e.startedAt} end={e.endedAt} running={e.active} /> },
+              {
+                label: "Duration",
+                value: (
+                  <span data-testid="execution-duration">
+                    <Duration start={e.startedAt} end={e.endedAt} running={e.active} />
+                  </span>
+                ),
+              },
               { label: "Started by", value: e.initiatedBy },
               { label: "Ended", value: <Time value={e.endedAt} /> },
               { label: "RTO target", value: e.rtoTargetMinutes ? `${e.rtoTargetMinutes} min` : "None" },

@@ -62,7 +62,7 @@ export default function Plans() {
                 ) : p.lintErrors ? (
                   <StatusIndicator type="error">{plural(p.lintErrors, "error")}</StatusIndicator>
                 ) : (
-                  <StatusIndicator type={p.lintWarnings ? "warning" : "success"}>{p.lintWarnings ? plural(p.lintWarnings, "warning") : "No findings"}</StatusIndicator>
+                  <StatusIndicator type={p.lintWarnings ? "warning" : "success"}>{p.lintWarnings ? plural(p.lintWarnings, "warning") : "No errors or warnings"}</StatusIndicator>
                 ),
             },
             {

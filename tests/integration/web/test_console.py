@@ -1,0 +1,231 @@
+"""A drill from the console, end to end, in a real browser: sign in, make a group from
+discovery, build a three-wave plan, run it against the emulator, watch it live, approve its
+gate, see its instances, open the report and clean up."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from drs_orchestrator.domain.executions import CleanupStatus, ExecutionStatus, WaveStatus
+from tests.integration.conftest import ADMIN_PASSWORD
+from tests.integration.web.conftest import ConsoleErrors, ThreadedDrive, shot
+
+
+def sign_in(page: Page, base_url: str, path: str = "/") -> None:
+    page.goto(base_url + path)
+    expect(page).to_have_url(re.compile(r"/signin\?next="))
+    page.get_by_label("User name").fill("admin")
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="User menu for admin")).to_be_visible()
+
+
+def choose(page: Page, trigger: str, *options: str) -> None:
+    """Pick options in a Cloudscape multiselect or select, then close it."""
+    page.get_by_role("button", name=re.compile(re.escape(trigger))).click()
+    for option in options:
+        page.get_by_role("option", name=re.compile(f"^{re.escape(option)}")).click()
+    page.keyboard.press("Escape")
+
+
+def wave_status(page: Page, wave: str) -> object:
+    return expect(page.locator(f'[data-wave-status="{wave}"]'))
+
+
+def make_groups(
+    page: Page,
+    *,
+    base_url: str,
+    admin: httpx.Client,
+    errors: ConsoleErrors,
+    server_ids: Callable[[str, str], list[str]],
+) -> None:
+    """A protection group from discovery; the API's error lands on the field it names."""
+    page.get_by_role("link", name="Protection groups").click()
+    page.get_by_role("button", name="Create protection group").click()
+    expect(page.get_by_text("shop-db-01")).to_be_visible()
+    page.get_by_role("button", name="Create protection group").click()
+    expect(page.get_by_text("String should have at least 1 character").first).to_be_visible()
+    errors.expect("status of 400")
+    page.get_by_label("Name", exact=True).fill("Shop DB")
+    page.get_by_role("checkbox", name="Select shop-db-01").check()
+    page.get_by_role("checkbox", name="Select shop-db-02").check()
+    expect(page.get_by_text("(2 selected)")).to_be_visible()
+    shot(page, "group-editor")
+    page.get_by_role("button", name="Create protection group").click()
+    expect(page.get_by_role("heading", name="Protection group Shop DB")).to_be_visible()
+    db = admin.get("/protection-groups").json()["items"]
+    assert [(g["name"], sorted(g["serverIds"])) for g in db] == [
+        ("Shop DB", server_ids("us-east-1", "db"))
+    ]
+    for name, tier in (("Shop App", "app"), ("Shop Web", "web")):
+        made = admin.post(
+            "/protection-groups",
+            json={"name": name, "region": "us-east-1", "serverSelector": {"tags": {"Tier": tier}}},
+        )
+        assert made.status_code == 201, made.text
+
+    # Servers already in a group are shown but cannot be picked for another.
+    page.goto(base_url + "/protection-groups/new")
+    expect(page.get_by_role("checkbox", name="Select shop-db-01 (in Shop DB)")).to_be_disabled()
+
+
+def build_plan(page: Page) -> None:
+    """Three waves; the second waits for an approval."""
+    page.get_by_role("link", name="Recovery plans").click()
+    page.get_by_role("button", name="Create recovery plan").click()
+    page.get_by_label("Plan name").fill("Browser shop")
+    page.get_by_label("RTO target in minutes").fill("120")
+    page.get_by_label("Wave 1 name").fill("Database")
+    choose(page, "Wave 1 protection groups", "Shop DB")
+    page.get_by_role("button", name="Add wave").click()
+    page.get_by_label("Wave 2 name").fill("Application")
+    choose(page, "Wave 2 protection groups", "Shop App")
+    page.get_by_text("Require approval before launch").nth(1).click()
+    page.get_by_role("button", name="Add wave").click()
+    page.get_by_label("Wave 3 name").fill("Web")
+    choose(page, "Wave 3 protection groups", "Shop Web")
+    graph = page.get_by_role("img", name=re.compile("Wave dependency graph"))
+    expect(graph).to_have_attribute(
+        "aria-label", "Wave dependency graph: Application after Database, Web after Application"
+    )
+    expect(page.get_by_text(re.compile(r"\d+ errors?, \d+ warnings?"))).to_be_visible()
+    shot(page, "plan-editor")
+    page.get_by_role("button", name="Create recovery plan").click()
+    expect(page.get_by_role("heading", name="Browser shop")).to_be_visible()
+    shot(page, "plan-detail")
+
+
+def run_drill(page: Page, drive: ThreadedDrive) -> str:
+    """Start the drill and follow it without reloading the page."""
+    page.get_by_role("button", name="Start drill").click()
+    page.get_by_role("dialog").get_by_role("button", name="Start drill").click()
+    expect(page).to_have_url(re.compile(r"/executions/[0-9a-f-]+$"))
+    execution_id = page.url.rsplit("/", 1)[1]
+    page.evaluate("window.__notReloaded = true")
+    expect(page.get_by_test_id("live-state")).to_have_text("Live")
+
+    drive.until(execution_id, lambda s: s.wave("Database").status == WaveStatus.LAUNCHING)
+    wave_status(page, "Database").to_have_text("Launching")  # type: ignore[attr-defined]
+    shot(page, "execution-launching")
+    drive.until(
+        execution_id, lambda s: s.wave("Application").status == WaveStatus.AWAITING_APPROVAL
+    )
+    wave_status(page, "Database").to_have_text("Completed")  # type: ignore[attr-defined]
+    wave_status(page, "Application").to_have_text("Awaiting approval")  # type: ignore[attr-defined]
+    expect(page.get_by_text("Wave Application is waiting for approval")).to_be_visible()
+    # Durations follow the engine's clock (here moved by hand), not the browser's.
+    expect(page.get_by_test_id("execution-duration")).to_have_text(re.compile(r"^[1-9]\d* min"))
+    shot(page, "execution-approval")
+    page.get_by_role("button", name="Approve wave Application").click()
+    expect(page.get_by_text("Wave Application is waiting for approval")).to_be_hidden()
+
+    drive.until(execution_id, lambda s: not s.status.active)
+    assert drive.state(execution_id).status == ExecutionStatus.COMPLETED
+    expect(page.get_by_test_id("execution-status")).to_contain_text("Completed")
+    for wave in ("Database", "Application", "Web"):
+        wave_status(page, wave).to_have_text("Completed")  # type: ignore[attr-defined]
+    expect(page.get_by_test_id("live-state")).to_have_text("Ended")
+    shot(page, "execution-completed")
+    page.get_by_role("tab", name=re.compile("Servers")).click()
+    expect(page.locator("[data-instance]")).to_have_count(9)
+    assert all(t.startswith("i-") for t in page.locator("[data-instance]").all_inner_texts())
+    shot(page, "execution-servers")
+    page.get_by_role("tab", name=re.compile("Event log")).click()
+    expect(page.get_by_text("Execution: Running → Completed")).to_be_visible()
+    shot(page, "execution-events")
+    assert page.evaluate("window.__notReloaded") is True
+    return execution_id
+
+
+def report_and_clean_up(page: Page, drive: ThreadedDrive, execution_id: str) -> None:
+    page.get_by_role("button", name="Report").click()
+    expect(page.get_by_test_id("rto")).to_contain_text("against a 120 min target: met")
+    frame = page.frame_locator('iframe[title="Execution report"]')
+    expect(frame.get_by_text("Browser shop").first).to_be_visible()
+    shot(page, "report")
+    page.get_by_role("button", name="Back to the execution").click()
+    page.get_by_role("button", name="Clean up instances").click()
+    drive.until(execution_id, lambda s: s.cleanup == CleanupStatus.COMPLETED)
+    expect(page.get_by_text("Cleaned up")).to_be_visible()
+    page.get_by_role("tab", name=re.compile("Servers")).click()
+    expect(page.get_by_text("Terminated", exact=True)).to_have_count(9)
+    shot(page, "execution-cleaned-up")
+
+
+def see_history(page: Page) -> None:
+    """History lists it as ended, not active."""
+    page.get_by_role("link", name="Executions").click()
+    expect(page.get_by_role("tab", name="Active (0)")).to_be_visible()
+    page.get_by_role("tab", name="History").click()
+    expect(page.get_by_role("link", name="Browser shop")).to_be_visible()
+    shot(page, "executions-history")
+
+
+@pytest.mark.usefixtures("services")
+def test_a_drill_from_the_console(
+    page: Page,
+    *,
+    base_url: str,
+    admin: httpx.Client,
+    drive: ThreadedDrive,
+    errors: ConsoleErrors,
+    server_ids: Callable[[str, str], list[str]],
+) -> None:
+    sign_in(page, base_url)
+    shot(page, "dashboard")
+    make_groups(page, base_url=base_url, admin=admin, errors=errors, server_ids=server_ids)
+    build_plan(page)
+    execution_id = run_drill(page, drive)
+    report_and_clean_up(page, drive, execution_id)
+    see_history(page)
+
+
+PAGES = [
+    ("dashboard", "/", "Source servers"),
+    ("servers", "/servers", "Servers in us-east-1"),
+    ("groups", "/protection-groups", "Groups"),
+    ("plans", "/recovery-plans", "Plans"),
+    ("executions", "/executions", "Drills and recoveries"),
+    ("audit", "/audit", "Every change"),
+    ("users", "/users", "Users and tokens"),
+]
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1536, 864)])
+def test_every_page_renders_cleanly(
+    page: Page, base_url: str, admin: httpx.Client, width: int, height: int
+) -> None:
+    """Each page at 1280 px and on a laptop screen: no console error, no Invalid Date, no
+    NaN, no status code shown raw; the plan's YAML and a diff between two versions."""
+    group = admin.post(
+        "/protection-groups",
+        json={"name": "DB", "region": "us-east-1", "serverSelector": {"tags": {"Tier": "db"}}},
+    ).json()
+    plan = {"name": "Two", "waves": [{"name": "db", "protectionGroupIds": [group["id"]]}]}
+    made = admin.post("/recovery-plans", json=plan).json()
+    plan["waves"][0]["timeoutMinutes"] = 30  # type: ignore[index]
+    admin.put(f"/recovery-plans/{made['id']}", json=plan, headers={"If-Match": '"1"'})
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, base_url)
+    for name, path, text in PAGES:
+        page.goto(base_url + path)
+        expect(page.get_by_text(text).first).to_be_visible()
+        expect(page.get_by_text("Loading").first).to_have_count(0)
+        body = page.inner_text("body")
+        for bad in ("Invalid Date", "NaN", "undefined", "AWAITING_APPROVAL"):
+            assert bad not in body, f"{path} shows {bad!r}"
+        shot(page, f"{name}-{width}")
+    page.goto(f"{base_url}/recovery-plans/{made['id']}")
+    page.get_by_role("tab", name="YAML").click()
+    expect(page.get_by_label("Plan YAML")).to_contain_text("timeoutMinutes: 30")
+    page.get_by_role("tab", name="Versions").click()
+    diff = page.get_by_label("Version diff")
+    expect(diff.locator('[data-diff="added"]')).to_have_text(["+     timeoutMinutes: 30"])
+    expect(diff.locator('[data-diff="removed"]')).to_have_text(["-     timeoutMinutes: 90"])
+    shot(page, f"plan-versions-{width}")
