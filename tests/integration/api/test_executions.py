@@ -347,3 +347,67 @@ def test_the_rto_estimate_learns_from_past_drills(
         sum(w["p50Minutes"] for w in after["waves"]), abs=0.2
     )
     assert admin.get("/recovery-plans/nope/rto-estimate").status_code == 404
+
+
+Active = list[tuple[str, str]]
+
+
+def read_active(client: httpx.Client, done: Callable[[list[Active]], bool]) -> list[Active]:
+    """What /executions/live pushes, [(plan, status)] a document, until `done` holds."""
+    seen: list[Active] = []
+    with client.stream("GET", "/executions/live", timeout=60) as answer:
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        for line in answer.iter_lines():
+            if line.startswith("data: "):
+                items = json.loads(line.removeprefix("data: "))["items"]
+                seen.append([(e["planName"], e["status"]) for e in items])
+                if done(seen):
+                    break
+    return seen
+
+
+def test_active_executions_are_pushed_as_they_start_and_end(
+    admin: httpx.Client, plan: Callable[..., dict[str, Any]], drive: Drive
+) -> None:
+    plan_id = plan()["id"]
+    received: list[Active] = []
+    opened = threading.Event()
+
+    def ended(seen: list[Active]) -> bool:
+        opened.set()
+        return len(seen) > 1 and seen[-1] == []
+
+    reader = threading.Thread(target=lambda: received.extend(read_active(admin, ended)))
+    reader.start()
+    assert opened.wait(30)
+    execution_id = start(admin, plan_id).json()["id"]
+    drive.until(execution_id, lambda s: not s.status.active)
+    reader.join(timeout=30)
+
+    assert not reader.is_alive()
+    assert received[0] == []  # nothing ran when the stream opened
+    assert [("Shop", "RUNNING")] in received  # pushed while it ran, on the same stream
+    assert received[-1] == []  # ended: no longer active
+
+
+def test_plan_readiness_shows_the_last_drill_and_its_measured_rto(
+    admin: httpx.Client, plan: Callable[..., dict[str, Any]], drive: Drive
+) -> None:
+    made = plan()
+    admin.put(
+        f"/recovery-plans/{made['id']}",
+        json={"name": "Shop", "rtoTargetMinutes": 240, "waves": made["waves"]},
+        headers={"If-Match": '"1"'},
+    )
+    before = admin.get("/readiness/plans").json()["items"]
+    assert [(p["name"], p["lastDrill"], p["lintErrors"]) for p in before] == [("Shop", None, 0)]
+    execution_id = start(admin, made["id"]).json()["id"]
+    drive.until(execution_id, lambda s: not s.status.active)
+    (after,) = admin.get("/readiness/plans").json()["items"]
+    report = admin.get(f"/executions/{execution_id}/report").json()
+    assert after["lastDrill"]["id"] == after["lastExecution"]["id"] == execution_id
+    assert after["lastDrill"]["active"] is False
+    assert after["lastDrill"]["wavesDone"] == 3
+    assert after["lastDrillRtoSeconds"] == report["measuredRtoSeconds"] > 0
+    assert after["lastDrillRtoMet"] is True
+    assert after["rtoTargetMinutes"] == 240

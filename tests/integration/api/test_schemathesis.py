@@ -31,7 +31,13 @@ def test_no_input_makes_the_server_fail(
     base = api_url.removesuffix("/api/v1")
     if case.path == "/api/v1/users/{username}" and case.method == "DELETE":
         case.path_parameters = {**(case.path_parameters or {}), "username": "someone-else"}
-    response = case.call(base_url=base, headers={"Authorization": admin.headers["Authorization"]})
+    auth = {"Authorization": admin.headers["Authorization"]}
+    if case.path == "/api/v1/executions/live":  # a live stream: its answer's head is enough
+        answer = case.call(base_url=base, headers=auth, stream=True)
+        assert answer.status_code < 500
+        answer.close()
+        return
+    response = case.call(base_url=base, headers=auth)
     assert response.status_code < 500, (
         case.method,
         case.path,

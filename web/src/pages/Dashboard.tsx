@@ -153,7 +153,7 @@ export default function Dashboard() {
                   ) : p.lintWarnings ? (
                     <StatusIndicator type="warning">{plural(p.lintWarnings, "warning")}</StatusIndicator>
                   ) : (
-                    <StatusIndicator type="success">No findings</StatusIndicator>
+                    <StatusIndicator type="success">No errors or warnings</StatusIndicator>
                   ),
               },
               { id: "drill", header: "Last drill", cell: (p) => (p.lastDrill ? <Time value={p.lastDrill.endedAt ?? p.lastDrill.createdAt} /> : <StatusIndicator type="warning">Never drilled</StatusIndicator>) },
