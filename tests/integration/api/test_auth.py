@@ -162,6 +162,8 @@ def test_api_tokens(api_url: str, admin: httpx.Client) -> None:
         "username": "robot",
         "roles": ["operator"],
         "via": "api-token",
+        "permissions": ["configure", "read", "run-drill"],
+        "actsAs": ["viewer", "operator"],
     }
     assert robot.get("/users").status_code == 403
     listed = admin.get("/tokens", params={"all": "true"}).json()["items"]

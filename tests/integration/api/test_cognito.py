@@ -111,7 +111,13 @@ def test_an_access_token_maps_the_users_groups_onto_roles(
     me = call(api_url, token)
 
     assert me.status_code == 200, me.text
-    assert me.json() == {"username": "carol", "roles": ["operator"], "via": "cognito"}
+    assert me.json() == {
+        "username": "carol",
+        "roles": ["operator"],
+        "via": "cognito",
+        "permissions": ["configure", "read", "run-drill"],
+        "actsAs": ["viewer", "operator"],
+    }
     assert call(api_url, token, "/protection-groups").status_code == 200
     refused = call(api_url, token, "/users")
     assert refused.status_code == 403
