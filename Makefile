@@ -40,7 +40,7 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 browser: web chromium
-	$(BIN)/pytest -q tests/browser
+	$(BIN)/pytest -q tests/integration/web
 
 demo: install web
 	$(BIN)/drs-orchestrator serve --demo
@@ -70,10 +70,12 @@ integration: install
 test: lint typecheck imports webtest chromium
 	$(BIN)/pytest -q
 
-bench: install
+bench: install web chromium
 	$(BIN)/python bench/bench_emulator.py
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bundle_sizes.py
+	$(BIN)/python bench/bench_console.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis web/node_modules build

@@ -9,6 +9,7 @@ export default defineConfig({
     outDir: "../src/drs_orchestrator/api/static",
     emptyOutDir: true,
     chunkSizeWarningLimit: 1500,
+    manifest: true,
     reportCompressedSize: true,
   },
   server: {
