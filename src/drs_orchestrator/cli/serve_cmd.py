@@ -107,7 +107,8 @@ def serve(
             "plan 'Shop' with three waves loaded."
         )
         console.print(
-            f"Try: drs-orchestrator login --api {url}/api/v1 && drs-orchestrator run Shop --wait"
+            f"Try: open {url}/, sign in, open the plan Shop and press Start drill; or: "
+            f"drs-orchestrator login --api {url}/api/v1 && drs-orchestrator run Shop --wait"
         )
     server = uvicorn.Server(
         uvicorn.Config(create_app(services), log_level="warning", access_log=False)

@@ -1,7 +1,6 @@
 // Start a drill, or a recovery after typing the plan's name: a recovery launches production.
 import Alert from "@cloudscape-design/components/alert";
 import Box from "@cloudscape-design/components/box";
-import Button from "@cloudscape-design/components/button";
 import FormField from "@cloudscape-design/components/form-field";
 import Input from "@cloudscape-design/components/input";
 import Modal from "@cloudscape-design/components/modal";
@@ -10,6 +9,7 @@ import { useState } from "react";
 import { useNavigate } from "react-router";
 import { api, ApiError, unwrap } from "../api/client";
 import type { Mode, RecoveryPlan } from "../api/types";
+import { ModalFooter } from "./ModalFooter";
 import { ProblemAlert } from "./ProblemAlert";
 
 export function StartExecution({ plan, mode, onClose }: { plan: RecoveryPlan; mode: Mode | null; onClose: () => void }) {
@@ -44,16 +44,13 @@ export function StartExecution({ plan, mode, onClose }: { plan: RecoveryPlan; mo
       onDismiss={onClose}
       header={recovery ? `Start a recovery of ${plan.name}` : `Start a drill of ${plan.name}`}
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} disabled={recovery && typed !== plan.name} onClick={() => void start()}>
-              {recovery ? "Start recovery" : "Start drill"}
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <ModalFooter
+          confirm={recovery ? "Start recovery" : "Start drill"}
+          onConfirm={() => void start()}
+          onCancel={onClose}
+          loading={busy}
+          disabled={recovery && typed !== plan.name}
+        />
       }
     >
       <SpaceBetween size="m">

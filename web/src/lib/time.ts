@@ -11,15 +11,17 @@ export function parseTime(value: string | null | undefined): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-const stamp = new Intl.DateTimeFormat(undefined, {
-  year: "numeric",
+// To the second, the zone named.
+const INSTANT: Intl.DateTimeFormatOptions = {
   month: "short",
   day: "numeric",
   hour: "2-digit",
   minute: "2-digit",
   second: "2-digit",
   timeZoneName: "short",
-});
+};
+
+const stamp = new Intl.DateTimeFormat(undefined, { year: "numeric", ...INSTANT });
 
 export function formatTime(value: string | null | undefined, format: Intl.DateTimeFormat = stamp): string {
   const date = parseTime(value);
@@ -80,11 +82,4 @@ export function plural(n: number, word: string): string {
 }
 
 /** Table cells: the same instant without the year, still to the second and zone named. */
-export const compact = new Intl.DateTimeFormat(undefined, {
-  month: "short",
-  day: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  timeZoneName: "short",
-});
+export const compact = new Intl.DateTimeFormat(undefined, INSTANT);

@@ -22,6 +22,7 @@ import { useNavigate, useParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import type { ExecutionDetail as Execution, Transition } from "../api/types";
 import { actsAs, can, useAuth } from "../auth/AuthContext";
+import { ModalFooter } from "../components/ModalFooter";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { Status } from "../components/Status";
 import { Duration, Time } from "../components/Time";
@@ -322,18 +323,7 @@ export default function ExecutionDetail() {
         visible={cancelling}
         onDismiss={() => setCancelling(false)}
         header="Cancel the execution"
-        footer={
-          <Box float="right">
-            <SpaceBetween direction="horizontal" size="xs">
-              <Button variant="link" onClick={() => setCancelling(false)}>
-                Keep running
-              </Button>
-              <Button variant="primary" loading={busy === "cancel"} onClick={() => void run("cancel")}>
-                Cancel execution
-              </Button>
-            </SpaceBetween>
-          </Box>
-        }
+        footer={<ModalFooter confirm="Cancel execution" onConfirm={() => void run("cancel")} onCancel={() => setCancelling(false)} loading={busy === "cancel"} cancel="Keep running" />}
       >
         <SpaceBetween size="s">
           <Box>No new wave starts. DRS jobs already running finish: DRS cannot stop them.</Box>

@@ -18,6 +18,7 @@ import { useEffect, useMemo, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { api, ApiError, unwrap } from "../api/client";
 import type { DiscoveredServer, ProtectionGroup, ProtectionGroupSpec } from "../api/types";
+import { ModalFooter } from "../components/ModalFooter";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { ServerTable } from "../components/ServerTable";
 import { useDiscovery, useRegions } from "../lib/discovery";
@@ -283,18 +284,7 @@ export default function GroupEditor() {
         visible={deleting}
         onDismiss={() => setDeleting(false)}
         header="Delete protection group"
-        footer={
-          <Box float="right">
-            <SpaceBetween direction="horizontal" size="xs">
-              <Button variant="link" onClick={() => setDeleting(false)}>
-                Cancel
-              </Button>
-              <Button variant="primary" onClick={() => void remove()}>
-                Delete
-              </Button>
-            </SpaceBetween>
-          </Box>
-        }
+        footer={<ModalFooter confirm="Delete" onConfirm={() => void remove()} onCancel={() => setDeleting(false)} />}
       >
         Delete <b>{existing?.name}</b>? Plans that use it must drop it first.
       </Modal>

@@ -17,6 +17,7 @@ import { useNavigate, useParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import type { Mode, PlanVersion } from "../api/types";
 import { can, useAuth } from "../auth/AuthContext";
+import { ModalFooter } from "../components/ModalFooter";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { StartExecution } from "../components/StartExecution";
 import { Status } from "../components/Status";
@@ -217,18 +218,7 @@ export default function PlanDetail() {
         visible={deleting}
         onDismiss={() => setDeleting(false)}
         header={`Delete ${p.name}`}
-        footer={
-          <Box float="right">
-            <SpaceBetween direction="horizontal" size="xs">
-              <Button variant="link" onClick={() => setDeleting(false)}>
-                Cancel
-              </Button>
-              <Button variant="primary" onClick={() => void remove()}>
-                Delete
-              </Button>
-            </SpaceBetween>
-          </Box>
-        }
+        footer={<ModalFooter confirm="Delete" onConfirm={() => void remove()} onCancel={() => setDeleting(false)} />}
       >
         <SpaceBetween size="s">
           <Box>The plan and its versions are deleted; past executions and their reports stay.</Box>

@@ -1,6 +1,5 @@
 // Local users and API tokens (user administrators). A new token is shown once.
 import Alert from "@cloudscape-design/components/alert";
-import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
@@ -15,6 +14,7 @@ import Tabs from "@cloudscape-design/components/tabs";
 import { useState } from "react";
 import { api, ApiError, unwrap } from "../api/client";
 import type { ApiTokenCreated, Role } from "../api/types";
+import { ModalFooter } from "../components/ModalFooter";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { Time } from "../components/Time";
 import { useApi } from "../lib/useApi";
@@ -84,18 +84,7 @@ function UsersTab() {
         visible={open}
         onDismiss={() => setOpen(false)}
         header="Create user"
-        footer={
-          <Box float="right">
-            <SpaceBetween direction="horizontal" size="xs">
-              <Button variant="link" onClick={() => setOpen(false)}>
-                Cancel
-              </Button>
-              <Button variant="primary" onClick={() => void create()}>
-                Create
-              </Button>
-            </SpaceBetween>
-          </Box>
-        }
+        footer={<ModalFooter confirm="Create" onConfirm={() => void create()} onCancel={() => setOpen(false)} />}
       >
         <SpaceBetween size="m">
           <ProblemAlert error={error} header="The user was not created" />
@@ -163,18 +152,7 @@ function TokensTab() {
         visible={open}
         onDismiss={() => setOpen(false)}
         header="Create API token"
-        footer={
-          <Box float="right">
-            <SpaceBetween direction="horizontal" size="xs">
-              <Button variant="link" onClick={() => setOpen(false)}>
-                Cancel
-              </Button>
-              <Button variant="primary" onClick={() => void create()}>
-                Create
-              </Button>
-            </SpaceBetween>
-          </Box>
-        }
+        footer={<ModalFooter confirm="Create" onConfirm={() => void create()} onCancel={() => setOpen(false)} />}
       >
         <SpaceBetween size="m">
           <ProblemAlert error={error} header="The token was not created" />

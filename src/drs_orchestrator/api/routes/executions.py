@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
@@ -17,7 +18,7 @@ from pydantic import ConfigDict, Field
 from drs_orchestrator.api.auth import Reader, require
 from drs_orchestrator.api.common import ApiModel, Cursor, Limit, Page
 from drs_orchestrator.api.problems import responses
-from drs_orchestrator.api.services import Svc
+from drs_orchestrator.api.services import Services, Svc
 from drs_orchestrator.domain.errors import Forbidden
 from drs_orchestrator.domain.executions import (
     CleanupStatus,
@@ -246,25 +247,15 @@ async def active_executions_live(request: Request, svc: Svc, _: Reader) -> Event
         )
 
     async def stream() -> AsyncIterator[bytes]:
-        engine = svc.executions.engine
-        changed = engine.listen() if engine is not None else None
         sent = None
-        idle = 0.0
-        try:
-            while not await request.is_disconnected():
+        async with aclosing(_changes(request, svc)) as changes:
+            async for keepalive in changes:
                 body = await run_in_threadpool(active)
                 if body != sent:
                     yield format_sse_event(data_str=body, event="active")
                     sent = body
-                    idle = 0.0
-                waited = await _wait(changed, POLL_SECONDS)
-                idle = 0.0 if waited else idle + POLL_SECONDS
-                if idle >= KEEPALIVE_SECONDS:
+                elif keepalive:
                     yield KEEPALIVE_COMMENT
-                    idle = 0.0
-        finally:
-            if engine is not None and changed is not None:
-                engine.unlisten(changed)
 
     return EventSourceResponse(stream())
 
@@ -439,18 +430,14 @@ async def execution_events(
 
     async def stream() -> AsyncIterator[bytes]:
         seen = start
-        engine = svc.executions.engine
-        changed = engine.listen() if engine is not None else None
-        idle = 0.0
-        try:
-            while not await request.is_disconnected():
-                rows = await run_in_threadpool(svc.executions.events_after, execution_id, seen)
-                for row in rows:
-                    yield _sse(row)
-                    seen = row.seq
-                if rows:
-                    idle = 0.0
-                    continue
+        async with aclosing(_changes(request, svc)) as changes:
+            async for keepalive in changes:
+                while rows := await run_in_threadpool(
+                    svc.executions.events_after, execution_id, seen
+                ):
+                    for row in rows:
+                        yield _sse(row)
+                        seen = row.seq
                 state = await run_in_threadpool(svc.executions.get, execution_id)
                 if _over(state):
                     for row in await run_in_threadpool(
@@ -460,16 +447,29 @@ async def execution_events(
                     end = json.dumps({"status": state.status.value})
                     yield format_sse_event(data_str=end, event="end")
                     return
-                waited = await _wait(changed, POLL_SECONDS)
-                idle = 0.0 if waited else idle + POLL_SECONDS
-                if idle >= KEEPALIVE_SECONDS:
+                if keepalive:
                     yield KEEPALIVE_COMMENT
-                    idle = 0.0
-        finally:
-            if engine is not None and changed is not None:
-                engine.unlisten(changed)
 
     return EventSourceResponse(stream())
+
+
+async def _changes(request: Request, svc: Services) -> AsyncGenerator[bool, None]:
+    """Once at once, then whenever the engine records a change (or every POLL_SECONDS
+    without an engine here), while the client listens; True when the stream has been quiet
+    for KEEPALIVE_SECONDS and needs a keep-alive."""
+    engine = svc.executions.engine
+    changed = engine.listen() if engine is not None else None
+    idle = 0.0
+    try:
+        yield False
+        while not await request.is_disconnected():
+            idle = 0.0 if await _wait(changed, POLL_SECONDS) else idle + POLL_SECONDS
+            quiet = idle >= KEEPALIVE_SECONDS
+            idle = 0.0 if quiet else idle
+            yield quiet
+    finally:
+        if engine is not None and changed is not None:
+            engine.unlisten(changed)
 
 
 async def _wait(changed: asyncio.Event | None, seconds: float) -> bool:
