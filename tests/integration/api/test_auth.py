@@ -53,6 +53,7 @@ NEEDS: dict[tuple[str, str], str] = {
     ("POST", "/recovery-plans/lint"): "viewer",
     ("GET", "/drs/source-servers"): "viewer",
     ("GET", "/drs/regions"): "viewer",
+    ("GET", "/drs/accounts"): "viewer",
     ("GET", "/users"): "admin",
     ("POST", "/users"): "admin",
     ("GET", "/users/{username}"): "admin",

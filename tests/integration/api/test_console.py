@@ -126,3 +126,33 @@ def test_a_region_drs_cannot_answer_for_is_named_not_fatal(
     inject(emulator)
     assert found["total"] == 0
     assert all(r["error"] for r in found["regions"])
+
+
+def test_accounts_are_the_deployments_then_those_with_a_role(
+    admin: httpx.Client,
+    _api: tuple[object, str],  # noqa: PT019 (the served app, whose services this swaps)
+    tmp_path: Path,
+) -> None:
+    assert admin.get("/drs/accounts").json() == {
+        "default": "111111111111",
+        "accounts": ["111111111111"],
+    }
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'a.db'}",
+        admin_password="admin-password-1",
+        account_roles={
+            "333333333333": "arn:aws:iam::333333333333:role/Drs",
+            "222222222222": "arn:aws:iam::222222222222:role/Drs",
+        },
+    )
+    services = Services.build(settings)
+    services.users.bootstrap_admin()
+    _api[0].state.services = services  # type: ignore[attr-defined]
+    token = httpx.post(
+        _api[1] + "/api/v1/auth/token",
+        data={"username": "admin", "password": "admin-password-1"},
+    ).json()["access_token"]
+    found = httpx.get(
+        _api[1] + "/api/v1/drs/accounts", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert found["accounts"] == ["111111111111", "222222222222", "333333333333"]

@@ -16,13 +16,16 @@ from tests.integration.conftest import ADMIN_PASSWORD
 from tests.integration.web.conftest import ConsoleErrors, ThreadedDrive, shot
 
 
-def sign_in(page: Page, base_url: str, path: str = "/") -> None:
+def sign_in(
+    page: Page, base_url: str, path: str = "/", user: str = "admin", password: str = ADMIN_PASSWORD
+) -> None:
     page.goto(base_url + path)
     expect(page).to_have_url(re.compile(r"/signin\?next="))
-    page.get_by_label("User name").fill("admin")
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="User menu for admin")).to_be_visible()
+    expect(page.get_by_role("button", name=f"User menu for {user}")).to_be_visible()
+    expect(page).to_have_url(base_url + path)
 
 
 def choose(page: Page, trigger: str, *options: str) -> None:
@@ -229,3 +232,40 @@ def test_every_page_renders_cleanly(
     expect(diff.locator('[data-diff="added"]')).to_have_text(["+     timeoutMinutes: 30"])
     expect(diff.locator('[data-diff="removed"]')).to_have_text(["-     timeoutMinutes: 90"])
     shot(page, f"plan-versions-{width}")
+
+
+def test_what_a_user_may_do_is_what_the_console_offers(
+    page: Page, base_url: str, admin: httpx.Client
+) -> None:
+    """A viewer sees no way to start anything; a recovery needs the plan's name typed."""
+    group = admin.post(
+        "/protection-groups",
+        json={"name": "DB", "region": "us-east-1", "serverSelector": {"tags": {"Tier": "db"}}},
+    ).json()
+    plan = {"name": "Prod", "waves": [{"name": "db", "protectionGroupIds": [group["id"]]}]}
+    plan_id = admin.post("/recovery-plans", json=plan).json()["id"]
+    made = admin.post(
+        "/users", json={"username": "vera", "password": "password-1", "roles": ["viewer"]}
+    )
+    assert made.status_code == 201, made.text
+    sign_in(page, base_url, f"/recovery-plans/{plan_id}", "vera", "password-1")
+    expect(page.get_by_role("heading", name="Prod")).to_be_visible()
+    for action in ("Start drill", "Start recovery", "Edit", "Delete"):
+        expect(page.get_by_role("button", name=action)).to_have_count(0)
+    expect(page.get_by_role("link", name="Users and tokens")).to_have_count(0)
+    page.get_by_role("button", name="User menu for vera").click()
+    page.get_by_role("menuitem", name="Sign out").click()
+
+    sign_in(page, base_url, f"/recovery-plans/{plan_id}")
+    page.get_by_role("button", name="Start recovery").click()
+    dialog = page.get_by_role("dialog")
+    start = dialog.get_by_role("button", name="Start recovery")
+    expect(dialog.get_by_text("This launches production instances")).to_be_visible()
+    expect(start).to_be_disabled()
+    dialog.get_by_label("Plan name to confirm").fill("prod")
+    expect(start).to_be_disabled()
+    dialog.get_by_label("Plan name to confirm").fill("Prod")
+    expect(start).to_be_enabled()
+    shot(page, "start-recovery")
+    dialog.get_by_role("button", name="Cancel").click()
+    assert admin.get("/executions").json()["items"] == []

@@ -3,19 +3,32 @@ import { useCallback, useEffect, useState } from "react";
 import { api, unwrap } from "../api/client";
 import type { DiscoveredServer } from "../api/types";
 
-export function useRegions() {
+/** The accounts DRS is reached in; the deployment's own first. */
+export function useAccounts() {
+  const [accounts, setAccounts] = useState<string[] | null>(null);
+  useEffect(() => {
+    unwrap(api.GET("/api/v1/drs/accounts")).then(
+      (found) => setAccounts(found.accounts),
+      () => setAccounts([]),
+    );
+  }, []);
+  return accounts;
+}
+
+export function useRegions(accountId?: string | null) {
   const [regions, setRegions] = useState<string[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
-    unwrap(api.GET("/api/v1/drs/regions")).then(
+    setRegions(null);
+    unwrap(api.GET("/api/v1/drs/regions", { params: { query: { accountId: accountId ?? undefined } } })).then(
       (found) => setRegions(found.regions.filter((r) => r.initialized).map((r) => r.region)),
       setError,
     );
-  }, []);
+  }, [accountId]);
   return { regions, error };
 }
 
-export function useDiscovery(region: string | null, editingGroupId?: string) {
+export function useDiscovery(region: string | null, editingGroupId?: string, accountId?: string | null) {
   const [servers, setServers] = useState<DiscoveredServer[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -28,7 +41,7 @@ export function useDiscovery(region: string | null, editingGroupId?: string) {
       try {
         const page = await unwrap(
           api.GET("/api/v1/drs/source-servers", {
-            params: { query: { region, limit: 1000, cursor: after ?? undefined, editingGroupId } },
+            params: { query: { region, accountId: accountId ?? undefined, limit: 1000, cursor: after ?? undefined, editingGroupId } },
           }),
         );
         setServers([...keep, ...page.items]);
@@ -40,7 +53,7 @@ export function useDiscovery(region: string | null, editingGroupId?: string) {
         setLoading(false);
       }
     },
-    [region, editingGroupId],
+    [region, editingGroupId, accountId],
   );
 
   useEffect(() => {

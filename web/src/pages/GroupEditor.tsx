@@ -21,19 +21,20 @@ import type { DiscoveredServer, ProtectionGroup, ProtectionGroupSpec } from "../
 import { ModalFooter } from "../components/ModalFooter";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { ServerTable } from "../components/ServerTable";
-import { useDiscovery, useRegions } from "../lib/discovery";
+import { AccountSelect } from "../components/AccountSelect";
+import { useAccounts, useDiscovery, useRegions } from "../lib/discovery";
 
 interface Tag {
   key: string;
   value: string;
 }
 
-function usePreview(region: string | null, tags: Tag[], editingGroupId: string | undefined, enabled: boolean) {
+function usePreview(account: string | null, region: string | null, tags: Tag[], editingGroupId: string | undefined, enabled: boolean) {
   const [servers, setServers] = useState<DiscoveredServer[]>([]);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const complete = tags.filter((t) => t.key.trim());
-  const key = JSON.stringify([region, complete, enabled]);
+  const key = JSON.stringify([account, region, complete, enabled]);
   useEffect(() => {
     if (!enabled || !region || complete.length === 0) {
       setServers([]);
@@ -45,7 +46,7 @@ function usePreview(region: string | null, tags: Tag[], editingGroupId: string |
     const timer = setTimeout(() => {
       unwrap(
         api.POST("/api/v1/protection-groups/resolve", {
-          body: { region, serverSelector: { tags: Object.fromEntries(complete.map((t) => [t.key.trim(), t.value])) }, editingGroupId },
+          body: { accountId: account, region, serverSelector: { tags: Object.fromEntries(complete.map((t) => [t.key.trim(), t.value])) }, editingGroupId },
         }),
       ).then(
         (found) => {
@@ -84,7 +85,9 @@ export default function GroupEditor() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [deleting, setDeleting] = useState(false);
-  const { regions, error: regionError } = useRegions();
+  const accounts = useAccounts();
+  const [account, setAccount] = useState<string | null>(null);
+  const { regions, error: regionError } = useRegions(account);
 
   useEffect(() => {
     if (!id) return;
@@ -93,6 +96,7 @@ export default function GroupEditor() {
       setName(g.name);
       setDescription(g.description);
       setRegion(g.region);
+      setAccount(g.accountId);
       if (g.serverSelector) {
         setHow("tags");
         setTags(Object.entries(g.serverSelector.tags).map(([key, value]) => ({ key, value })));
@@ -102,27 +106,31 @@ export default function GroupEditor() {
     }, setError);
   }, [id]);
   useEffect(() => {
-    if (!region && !id && regions?.length) setRegion(regions[0]!);
+    if (!account && !id && accounts?.length) setAccount(accounts[0]!);
+  }, [accounts, account, id]);
+  useEffect(() => {
+    if (!id && regions?.length && (!region || !regions.includes(region))) setRegion(regions[0]!);
   }, [regions, region, id]);
 
-  const discovery = useDiscovery(how === "servers" ? region : null, id);
+  const discovery = useDiscovery(how === "servers" ? region : null, id, account);
   // Selection survives new pages of discovery: keep it by ID.
   useEffect(() => {
     setSelected(discovery.servers.filter((s) => selectedIds.includes(s.sourceServerId)));
   }, [discovery.servers, selectedIds]);
-  const preview = usePreview(region, tags, id, how === "tags");
+  const preview = usePreview(account, region, tags, id, how === "tags");
 
   const fieldError = (field: string) => (error instanceof ApiError ? error.fieldError(field) : undefined);
   const spec = useMemo<ProtectionGroupSpec>(
     () => ({
       name,
       description,
+      accountId: account,
       region: region ?? "",
       ...(how === "servers"
         ? { sourceServerIds: selectedIds }
         : { serverSelector: { tags: Object.fromEntries(tags.filter((t) => t.key.trim()).map((t) => [t.key.trim(), t.value])) } }),
     }),
-    [name, description, region, how, selectedIds, tags],
+    [name, description, account, region, how, selectedIds, tags],
   );
 
   const save = async () => {
@@ -192,6 +200,15 @@ export default function GroupEditor() {
                 <FormField label="Description" errorText={fieldError("description")}>
                   <Textarea value={description} onChange={({ detail }) => setDescription(detail.value)} ariaLabel="Description" rows={2} />
                 </FormField>
+                <AccountSelect
+                  accounts={accounts}
+                  value={account}
+                  disabled={!!existing}
+                  onChange={(a) => {
+                    setAccount(a);
+                    setSelectedIds([]);
+                  }}
+                />
                 <FormField label="Region" errorText={fieldError("region")} description={existing ? "A group stays in its region." : undefined}>
                   <Select
                     disabled={!!existing}

@@ -6,19 +6,26 @@ import SpaceBetween from "@cloudscape-design/components/space-between";
 import { useEffect, useState } from "react";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { ServerTable } from "../components/ServerTable";
-import { useDiscovery, useRegions } from "../lib/discovery";
+import { AccountSelect } from "../components/AccountSelect";
+import { useAccounts, useDiscovery, useRegions } from "../lib/discovery";
 
 export default function Servers() {
-  const { regions, error: regionError } = useRegions();
+  const accounts = useAccounts();
+  const [account, setAccount] = useState<string | null>(null);
+  const { regions, error: regionError } = useRegions(account);
   const [region, setRegion] = useState<string | null>(null);
   useEffect(() => {
-    if (!region && regions?.length) setRegion(regions[0]!);
+    if (!account && accounts?.length) setAccount(accounts[0]!);
+  }, [accounts, account]);
+  useEffect(() => {
+    if (regions?.length && (!region || !regions.includes(region))) setRegion(regions[0]!);
   }, [regions, region]);
-  const found = useDiscovery(region);
+  const found = useDiscovery(region, undefined, account);
   return (
     <ContentLayout header={<Header variant="h1" description="What DRS replicates, as DRS reports it now.">Source servers</Header>}>
       <SpaceBetween size="l">
         <ProblemAlert error={regionError} header="Could not list the regions" />
+        <AccountSelect accounts={accounts} value={account} onChange={setAccount} />
         <FormField label="Region">
           <Select
             selectedOption={region ? { value: region, label: region } : null}
@@ -29,7 +36,7 @@ export default function Servers() {
           />
         </FormField>
         <ServerTable
-          header={<Header counter={`(${found.servers.length}${found.more ? "+" : ""})`}>Servers in {region ?? "…"}</Header>}
+          header={<Header counter={`(${found.servers.length}${found.more ? "+" : ""})`}>Servers in {region ?? "…"}{accounts && accounts.length > 1 ? ` of ${account}` : ""}</Header>}
           servers={found.servers}
           loading={found.loading}
           more={found.more}

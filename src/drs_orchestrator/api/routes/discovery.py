@@ -138,3 +138,16 @@ def regions(svc: Svc, _: Reader, account_id: AccountQuery = None) -> RegionsOut:
             RegionOut(region=r.region, initialized=r.initialized, error=r.error) for r in found
         ],
     )
+
+
+class AccountsOut(ApiModel):
+    default: str
+    accounts: list[str]
+
+
+@router.get("/accounts", responses=responses(401, 403), operation_id="listDrsAccounts")
+def accounts(svc: Svc, _: Reader) -> AccountsOut:
+    """The accounts this deployment reaches DRS in: its own, then those it has a role for."""
+    settings = svc.ctx.settings
+    others = sorted(set(settings.account_roles) - {settings.account_id})
+    return AccountsOut(default=settings.account_id, accounts=[settings.account_id, *others])
