@@ -81,7 +81,8 @@ class Settings(BaseSettings):
     )
     cognito_domain: str | None = Field(
         default=None,
-        pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]+)?$",
+        # https, or plain http on this machine only (a stand-in hosted UI in tests).
+        pattern=r"^(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost))(:[0-9]+)?$",
         description="The hosted UI's address (https://NAME.auth.REGION.amazoncognito.com); "
         "the console then signs in through it.",
     )

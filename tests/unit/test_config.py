@@ -34,3 +34,20 @@ def test_roles_come_from_the_environment_as_json(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("DRSO_ACCOUNT_ROLES", f'{{"222222222222": "{arn}"}}')
 
     assert Settings().account_roles == {"222222222222": arn}
+
+
+@pytest.mark.parametrize(
+    "domain",
+    ["https://shop.auth.us-east-1.amazoncognito.com", "http://127.0.0.1:8123", "http://localhost"],
+)
+def test_the_hosted_ui_is_https_or_this_machine(domain: str) -> None:
+    assert Settings(cognito_domain=domain).cognito_domain == domain
+
+
+@pytest.mark.parametrize(
+    "domain",
+    ["http://shop.auth.us-east-1.amazoncognito.com", "https://x.com/path", "ftp://x", "x.com"],
+)
+def test_any_other_hosted_ui_address_is_refused(domain: str) -> None:
+    with pytest.raises(ValidationError, match="cognito_domain"):
+        Settings(cognito_domain=domain)
