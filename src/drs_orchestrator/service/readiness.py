@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from drs_orchestrator.domain.errors import DomainError
+from drs_orchestrator.domain.errors import DomainError, DrsNotInitialized
 from drs_orchestrator.domain.executions import Mode
 from drs_orchestrator.domain.servers import ServerFacts
 from drs_orchestrator.engine.core.state import ExecutionState
@@ -85,23 +86,21 @@ class ReadinessService:
 
     def servers(self, account_id: str | None, stale_days: int) -> ServerReadiness:
         """Every initialised region's servers, counted; a region DRS cannot answer for is
-        reported as such instead of failing the whole page."""
+        reported as such instead of failing the whole page. One listing per region, asked of
+        every region at once: a region where DRS was never initialised answers that itself."""
         account = account_id or self.ctx.settings.account_id
         regions = self.ctx.settings.regions or self.ctx.drs.known_regions()
-        found: list[RegionServers] = []
-        for status in self.ctx.drs.regions(account, regions):
-            if not status.initialized:
-                if status.error:
-                    found.append(RegionServers(status.region, error=status.error))
-                continue
+
+        def listing(region: str) -> RegionServers | None:
             try:
-                found.append(
-                    RegionServers(
-                        status.region, self.ctx.drs.source_servers(account, status.region)
-                    )
-                )
+                return RegionServers(region, self.ctx.drs.source_servers(account, region))
+            except DrsNotInitialized:
+                return None
             except DomainError as error:
-                found.append(RegionServers(status.region, error=error.message))
+                return RegionServers(region, error=error.message)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            found = [r for r in pool.map(listing, regions) if r is not None]
         return self._count(account, stale_days, found)
 
     def _count(

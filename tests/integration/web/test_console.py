@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import LocatorAssertions, Page, expect
 
 from drs_orchestrator.domain.executions import CleanupStatus, ExecutionStatus, WaveStatus
 from tests.integration.conftest import ADMIN_PASSWORD
@@ -36,7 +36,7 @@ def choose(page: Page, trigger: str, *options: str) -> None:
     page.keyboard.press("Escape")
 
 
-def wave_status(page: Page, wave: str) -> object:
+def wave_status(page: Page, wave: str) -> LocatorAssertions:
     return expect(page.locator(f'[data-wave-status="{wave}"]'))
 
 
@@ -114,13 +114,13 @@ def run_drill(page: Page, drive: ThreadedDrive) -> str:
     expect(page.get_by_test_id("live-state")).to_have_text("Live")
 
     drive.until(execution_id, lambda s: s.wave("Database").status == WaveStatus.LAUNCHING)
-    wave_status(page, "Database").to_have_text("Launching")  # type: ignore[attr-defined]
+    wave_status(page, "Database").to_have_text("Launching")
     shot(page, "execution-launching")
     drive.until(
         execution_id, lambda s: s.wave("Application").status == WaveStatus.AWAITING_APPROVAL
     )
-    wave_status(page, "Database").to_have_text("Completed")  # type: ignore[attr-defined]
-    wave_status(page, "Application").to_have_text("Awaiting approval")  # type: ignore[attr-defined]
+    wave_status(page, "Database").to_have_text("Completed")
+    wave_status(page, "Application").to_have_text("Awaiting approval")
     expect(page.get_by_text("Wave Application is waiting for approval")).to_be_visible()
     # Durations follow the engine's clock (here moved by hand), not the browser's.
     expect(page.get_by_test_id("execution-duration")).to_have_text(re.compile(r"^[1-9]\d* min"))
@@ -132,7 +132,7 @@ def run_drill(page: Page, drive: ThreadedDrive) -> str:
     assert drive.state(execution_id).status == ExecutionStatus.COMPLETED
     expect(page.get_by_test_id("execution-status")).to_contain_text("Completed")
     for wave in ("Database", "Application", "Web"):
-        wave_status(page, wave).to_have_text("Completed")  # type: ignore[attr-defined]
+        wave_status(page, wave).to_have_text("Completed")
     expect(page.get_by_test_id("live-state")).to_have_text("Ended")
     shot(page, "execution-completed")
     page.get_by_role("tab", name=re.compile("Servers")).click()

@@ -92,7 +92,7 @@ export function WaveForm({
     return () => {
       current = false;
     };
-  }, [groupIds.join(",")]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [groupIds.join(",")]); // the IDs, not the array: a new array each render
   const set = (patch: Partial<Wave>) => onChange({ ...wave, ...patch });
   const pre = wave.preHooks ?? [];
   const approval = pre.find(isApproval);

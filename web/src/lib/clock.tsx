@@ -1,20 +1,21 @@
-// The engine's clock, read from the server, and a `now` that ticks every second. Pages
-// that follow an execution read it again as transitions arrive, so a clock moved by hand
-// (the emulator's, in tests) or one running faster than real time (a demo) stays true.
+// The engine's clock, read once from the server, and a `now` that ticks every second at the
+// engine's speed (60x in a demo). Every pushed transition carries the engine's time, so a
+// page that follows an execution moves the clock forward with it: a clock moved by hand
+// (the emulator's, in tests) stays true without asking the server again.
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
 import { api } from "../api/client";
 import { serverNow, type ClockSync } from "./time";
 
 interface Clock {
   sync: ClockSync | null;
-  resync: () => void;
+  observe: (engineTime: string) => void;
 }
 
-const ClockContext = createContext<Clock>({ sync: null, resync: () => {} });
+const ClockContext = createContext<Clock>({ sync: null, observe: () => {} });
 
 export function ClockProvider({ children }: { children: ReactNode }) {
   const [sync, setSync] = useState<ClockSync | null>(null);
-  const resync = useCallback(() => {
+  useEffect(() => {
     void api.GET("/api/v1/clock").then(({ data }) => {
       const serverMs = data ? Date.parse(data.now) : Number.NaN;
       if (data && Number.isFinite(serverMs)) {
@@ -22,12 +23,20 @@ export function ClockProvider({ children }: { children: ReactNode }) {
       }
     });
   }, []);
-  useEffect(resync, [resync]);
-  return <ClockContext.Provider value={{ sync, resync }}>{children}</ClockContext.Provider>;
+  const observe = useCallback((engineTime: string) => {
+    const at = Date.parse(engineTime);
+    setSync((current) => {
+      if (!current || !Number.isFinite(at)) return current;
+      const local = Date.now();
+      return at > serverNow(current, local) ? { ...current, serverMs: at, localMs: local } : current;
+    });
+  }, []);
+  return <ClockContext.Provider value={{ sync, observe }}>{children}</ClockContext.Provider>;
 }
 
-export function useResync(): () => void {
-  return useContext(ClockContext).resync;
+/** Tell the clock the engine's time of something that just happened. */
+export function useObserveEngineTime(): (engineTime: string) => void {
+  return useContext(ClockContext).observe;
 }
 
 /** The server's now in ms, re-rendering every second while `ticking`. */

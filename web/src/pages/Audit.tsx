@@ -8,50 +8,39 @@ import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
-import type { AuditEntry } from "../api/types";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { Time } from "../components/Time";
 import { zoneName } from "../lib/time";
-import { useApi } from "../lib/useApi";
+import { usePaged } from "../lib/usePaged";
 
 const TYPES = ["protection-group", "recovery-plan", "user", "api-token"];
 
 export default function Audit() {
   const [type, setType] = useState<string | null>(null);
-  const [older, setOlder] = useState<AuditEntry[]>([]);
-  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
-  const first = useApi(() => unwrap(api.GET("/api/v1/audit", { params: { query: { limit: 100, resourceType: type ?? undefined } } })), [type]);
-  const next = cursor === undefined ? first.data?.nextCursor : cursor;
-  const more = async () => {
-    if (!next) return;
-    const page = await unwrap(api.GET("/api/v1/audit", { params: { query: { limit: 100, cursor: next, resourceType: type ?? undefined } } }));
-    setOlder([...older, ...page.items]);
-    setCursor(page.nextCursor ?? null);
-  };
+  const entries = usePaged(
+    (cursor) => unwrap(api.GET("/api/v1/audit", { params: { query: { limit: 100, cursor, resourceType: type ?? undefined } } })),
+    [type],
+  );
   return (
     <ContentLayout header={<Header variant="h1" description="Every change, who made it and when; kept with the data.">Audit log</Header>}>
       <SpaceBetween size="l">
-        <ProblemAlert error={first.error} />
+        <ProblemAlert error={entries.error} />
         <Table
-          loading={first.loading}
-          items={[...(first.data?.items ?? []), ...older]}
+          loading={entries.loading}
+          items={entries.items}
           filter={
             <Select
               selectedOption={type ? { value: type, label: type } : { value: "", label: "Every resource" }}
               options={[{ value: "", label: "Every resource" }, ...TYPES.map((t) => ({ value: t, label: t }))]}
-              onChange={({ detail }) => {
-                setOlder([]);
-                setCursor(undefined);
-                setType(detail.selectedOption.value || null);
-              }}
+              onChange={({ detail }) => setType(detail.selectedOption.value || null)}
               ariaLabel="Filter by resource type"
             />
           }
           empty={<Box>No entries.</Box>}
           footer={
-            next ? (
+            entries.more ? (
               <Box textAlign="center">
-                <Button onClick={() => void more()}>Load older entries</Button>
+                <Button onClick={() => void entries.more?.()}>Load older entries</Button>
               </Box>
             ) : undefined
           }

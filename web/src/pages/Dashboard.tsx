@@ -6,19 +6,14 @@ import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import Header from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
-import ProgressBar from "@cloudscape-design/components/progress-bar";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import Table from "@cloudscape-design/components/table";
-import { useState } from "react";
 import { api, unwrap } from "../api/client";
-import type { ActiveExecutions, ExecutionSummary } from "../api/types";
+import { ActiveTable, useActiveExecutions } from "../components/ActiveTable";
 import { ProblemAlert } from "../components/ProblemAlert";
-import { Status } from "../components/Status";
-import { Duration, Time } from "../components/Time";
-import { useEventStream } from "../lib/live";
+import { Time } from "../components/Time";
 import { useFollow } from "../lib/nav";
-import { EXECUTION, MODE } from "../lib/status";
 import { formatDuration, plural } from "../lib/time";
 import { useApi } from "../lib/useApi";
 
@@ -34,44 +29,11 @@ function Counter({ label, value, tone }: { label: string; value: number | string
   );
 }
 
-export function ActiveTable({ items, loading }: { items: ExecutionSummary[]; loading: boolean }) {
-  const follow = useFollow();
-  return (
-    <Table
-      variant="embedded"
-      loading={loading}
-      loadingText="Loading executions"
-      items={items}
-      empty={<Box color="text-body-secondary">Nothing is running.</Box>}
-      columnDefinitions={[
-        { id: "plan", header: "Plan", cell: (e) => <Link href={`/executions/${e.id}`} onFollow={follow}>{e.planName}</Link> },
-        { id: "mode", header: "Mode", cell: (e) => MODE[e.mode] },
-        { id: "status", header: "Status", cell: (e) => <Status map={EXECUTION} status={e.status} /> },
-        {
-          id: "progress",
-          header: "Progress",
-          cell: (e) => (
-            <ProgressBar
-              value={e.waves.length ? (100 * e.wavesDone) / e.waves.length : 0}
-              additionalInfo={`${e.wavesDone} of ${e.waves.length} waves done`}
-              ariaLabel={`${e.planName} progress`}
-            />
-          ),
-        },
-        { id: "running", header: "Running for", cell: (e) => <Duration start={e.startedAt ?? e.createdAt} end={e.endedAt} running={e.active} /> },
-      ]}
-    />
-  );
-}
-
 export default function Dashboard() {
   const follow = useFollow();
   const servers = useApi(() => unwrap(api.GET("/api/v1/readiness/servers", { params: { query: { staleDays: 30 } } })), []);
   const plans = useApi(() => unwrap(api.GET("/api/v1/readiness/plans")), []);
-  const [active, setActive] = useState<ActiveExecutions | null>(null);
-  useEventStream("/executions/live", (m) => {
-    if (m.event === "active") setActive(JSON.parse(m.data) as ActiveExecutions);
-  });
+  const active = useActiveExecutions();
   const s = servers.data;
   const unhealthy = s ? s.total - (s.byReplicationState.CONTINUOUS ?? 0) : 0;
   const planItems = plans.data?.items ?? [];

@@ -28,7 +28,7 @@ import { Status } from "../components/Status";
 import { Duration, Time } from "../components/Time";
 import { Timeline } from "../components/Timeline";
 import { WaveGraph } from "../components/WaveGraph";
-import { useResync } from "../lib/clock";
+import { useObserveEngineTime } from "../lib/clock";
 import { useEventStream } from "../lib/live";
 import { phaseOf } from "../lib/phase";
 import { CLEANUP, EXECUTION, HOOK, MODE, SERVER, WAVE } from "../lib/status";
@@ -41,7 +41,6 @@ type WaveCommand = "approve" | "retry-wave" | "skip-wave";
 function useExecution(id: string) {
   const [execution, setExecution] = useState<Execution | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const resync = useResync();
   const inFlight = useRef(false);
   const again = useRef(false);
   const load = useCallback(async () => {
@@ -57,14 +56,13 @@ function useExecution(id: string) {
         const found = await unwrap(api.GET("/api/v1/executions/{execution_id}", { params: { path: { execution_id: id } } }));
         setExecution(found);
         setError(null);
-        resync();
       } while (again.current);
     } catch (failure) {
       setError(failure);
     } finally {
       inFlight.current = false;
     }
-  }, [id, resync]);
+  }, [id]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -88,11 +86,13 @@ export default function ExecutionDetail() {
   // from the last event seen.
   const [round, setRound] = useState(0);
   const lastSeq = useRef(-1);
+  const observe = useObserveEngineTime();
   useEventStream(
     `/executions/${id}/events${round ? `?after=${lastSeq.current}` : ""}`,
     (m) => {
       if (m.event !== "end") {
         const t = JSON.parse(m.data) as Transition;
+        observe(t.at);
         lastSeq.current = Math.max(lastSeq.current, t.seq);
         setEvents((all) => (all.some((x) => x.seq === t.seq) ? all : [...all, t]));
       }

@@ -11,15 +11,14 @@ import Table from "@cloudscape-design/components/table";
 import Tabs from "@cloudscape-design/components/tabs";
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
-import type { ActiveExecutions, ExecutionStatus, ExecutionSummary, Mode } from "../api/types";
+import type { ExecutionStatus, Mode } from "../api/types";
+import { ActiveTable, useActiveExecutions } from "../components/ActiveTable";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { Status } from "../components/Status";
 import { Duration, Time } from "../components/Time";
-import { useEventStream } from "../lib/live";
 import { useFollow } from "../lib/nav";
 import { CLEANUP, EXECUTION, MODE } from "../lib/status";
-import { useApi } from "../lib/useApi";
-import { ActiveTable } from "./Dashboard";
+import { usePaged } from "../lib/usePaged";
 
 const ENDED: ExecutionStatus[] = ["COMPLETED", "PARTIAL", "FAILED", "CANCELLED", "TIMED_OUT"];
 
@@ -27,40 +26,28 @@ function History() {
   const follow = useFollow();
   const [status, setStatus] = useState<ExecutionStatus | null>(null);
   const [mode, setMode] = useState<Mode | null>(null);
-  const [pages, setPages] = useState<ExecutionSummary[][]>([]);
-  const first = useApi(
-    () => unwrap(api.GET("/api/v1/executions", { params: { query: { active: false, limit: 50, status: status ?? undefined, mode: mode ?? undefined } } })),
+  const history = usePaged(
+    (cursor) =>
+      unwrap(
+        api.GET("/api/v1/executions", {
+          params: { query: { active: false, limit: 50, cursor, status: status ?? undefined, mode: mode ?? undefined } },
+        }),
+      ),
     [status, mode],
   );
-  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
-  const next = cursor === undefined ? first.data?.nextCursor : cursor;
-  const items = [...(first.data?.items ?? []), ...pages.flat()];
-  const more = async () => {
-    if (!next) return;
-    const page = await unwrap(api.GET("/api/v1/executions", { params: { query: { active: false, limit: 50, cursor: next, status: status ?? undefined, mode: mode ?? undefined } } }));
-    setPages([...pages, page.items]);
-    setCursor(page.nextCursor ?? null);
-  };
-  const reset = () => {
-    setPages([]);
-    setCursor(undefined);
-  };
   return (
     <SpaceBetween size="s">
-      <ProblemAlert error={first.error} />
+      <ProblemAlert error={history.error} />
       <Table
-        loading={first.loading}
+        loading={history.loading}
         loadingText="Loading history"
-        items={items}
+        items={history.items}
         filter={
           <SpaceBetween direction="horizontal" size="xs">
             <Select
               selectedOption={status ? { value: status, label: EXECUTION[status].label } : { value: "", label: "Any outcome" }}
               options={[{ value: "", label: "Any outcome" }, ...ENDED.map((s) => ({ value: s, label: EXECUTION[s].label }))]}
-              onChange={({ detail }) => {
-                reset();
-                setStatus((detail.selectedOption.value || null) as ExecutionStatus | null);
-              }}
+              onChange={({ detail }) => setStatus((detail.selectedOption.value || null) as ExecutionStatus | null)}
               ariaLabel="Filter by outcome"
             />
             <Select
@@ -70,19 +57,16 @@ function History() {
                 { value: "DRILL", label: "Drills" },
                 { value: "RECOVERY", label: "Recoveries" },
               ]}
-              onChange={({ detail }) => {
-                reset();
-                setMode((detail.selectedOption.value || null) as Mode | null);
-              }}
+              onChange={({ detail }) => setMode((detail.selectedOption.value || null) as Mode | null)}
               ariaLabel="Filter by mode"
             />
           </SpaceBetween>
         }
         empty={<Box color="text-body-secondary">No finished execution.</Box>}
         footer={
-          next ? (
+          history.more ? (
             <Box textAlign="center">
-              <Button onClick={() => void more()}>Load older executions</Button>
+              <Button onClick={() => void history.more?.()}>Load older executions</Button>
             </Box>
           ) : undefined
         }
@@ -102,11 +86,8 @@ function History() {
 }
 
 export default function Executions() {
-  const [active, setActive] = useState<ActiveExecutions | null>(null);
+  const active = useActiveExecutions();
   const [tab, setTab] = useState("active");
-  useEventStream("/executions/live", (m) => {
-    if (m.event === "active") setActive(JSON.parse(m.data) as ActiveExecutions);
-  });
   return (
     <ContentLayout header={<Header variant="h1" description="Drills and recoveries: what runs now, and what ran.">Executions</Header>}>
       <Tabs

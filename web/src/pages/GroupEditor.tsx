@@ -66,7 +66,6 @@ function usePreview(account: string | null, region: string | null, tags: Tag[], 
       current = false;
       clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, editingGroupId]);
   return { servers, loading, error };
 }
@@ -79,7 +78,6 @@ export default function GroupEditor() {
   const [description, setDescription] = useState("");
   const [region, setRegion] = useState<string | null>(null);
   const [how, setHow] = useState<"servers" | "tags">("servers");
-  const [selected, setSelected] = useState<DiscoveredServer[]>([]);
   const [selectedIds, setSelectedIds] = useState<string[]>([]);
   const [tags, setTags] = useState<Tag[]>([{ key: "", value: "" }]);
   const [error, setError] = useState<unknown>(null);
@@ -113,10 +111,11 @@ export default function GroupEditor() {
   }, [regions, region, id]);
 
   const discovery = useDiscovery(how === "servers" ? region : null, id, account);
-  // Selection survives new pages of discovery: keep it by ID.
-  useEffect(() => {
-    setSelected(discovery.servers.filter((s) => selectedIds.includes(s.sourceServerId)));
-  }, [discovery.servers, selectedIds]);
+  // Selection survives new pages of discovery: it is kept by ID.
+  const selected = useMemo(
+    () => discovery.servers.filter((s) => selectedIds.includes(s.sourceServerId)),
+    [discovery.servers, selectedIds],
+  );
   const preview = usePreview(account, region, tags, id, how === "tags");
 
   const fieldError = (field: string) => (error instanceof ApiError ? error.fieldError(field) : undefined);

@@ -6,28 +6,12 @@ import Link from "@cloudscape-design/components/link";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
 import { useNavigate } from "react-router";
-import { api, unwrap } from "../api/client";
-import type { ProtectionGroup } from "../api/types";
 import { can, useAuth } from "../auth/AuthContext";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { Time } from "../components/Time";
 import { useFollow } from "../lib/nav";
+import { listGroups } from "../lib/groups";
 import { useApi } from "../lib/useApi";
-
-export async function allPages<T>(page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | null }>): Promise<T[]> {
-  const out: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const found = await page(cursor);
-    out.push(...found.items);
-    cursor = found.nextCursor ?? undefined;
-  } while (cursor);
-  return out;
-}
-
-export function listGroups(): Promise<ProtectionGroup[]> {
-  return allPages((cursor) => unwrap(api.GET("/api/v1/protection-groups", { params: { query: { limit: 100, cursor } } })));
-}
 
 export default function Groups() {
   const { me } = useAuth();

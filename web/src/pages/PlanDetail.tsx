@@ -29,7 +29,7 @@ import { toYaml } from "../lib/planYaml";
 import { EXECUTION, MODE } from "../lib/status";
 import { plural } from "../lib/time";
 import { useApi } from "../lib/useApi";
-import { listGroups } from "./Groups";
+import { listGroups } from "../lib/groups";
 
 function Versions({ planId, latest }: { planId: string; latest: number }) {
   const versions = useApi(() => unwrap(api.GET("/api/v1/recovery-plans/{plan_id}/versions", { params: { path: { plan_id: planId } } })), [planId, latest]);

@@ -23,7 +23,7 @@ import { WaveForm } from "../components/WaveForm";
 import { WaveGraph } from "../components/WaveGraph";
 import { fromYaml, specOf, toYaml } from "../lib/planYaml";
 import { plural } from "../lib/time";
-import { listGroups } from "./Groups";
+import { listGroups } from "../lib/groups";
 
 function newWave(waves: Wave[]): Wave {
   const last = waves[waves.length - 1];
@@ -56,7 +56,6 @@ function useLint(spec: RecoveryPlanSpec) {
       current = false;
       clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
   return { lint, error, incomplete };
 }
