@@ -155,7 +155,7 @@ def report_and_clean_up(page: Page, drive: ThreadedDrive, execution_id: str) -> 
     page.get_by_role("button", name="Back to the execution").click()
     page.get_by_role("button", name="Clean up instances").click()
     drive.until(execution_id, lambda s: s.cleanup == CleanupStatus.COMPLETED)
-    expect(page.get_by_text("Cleaned up")).to_be_visible()
+    expect(page.get_by_text("Cleaned up", exact=True)).to_be_visible()
     page.get_by_role("tab", name=re.compile("Servers")).click()
     expect(page.get_by_text("Terminated", exact=True)).to_have_count(9)
     shot(page, "execution-cleaned-up")
