@@ -6,6 +6,7 @@ against botocore's output shape, and on the manual clock, so no test sleeps.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,6 +17,10 @@ from botocore.config import Config
 from drs_orchestrator.emulator import Emulator, EmulatorThread, load_scenario, parse_scenario
 
 ACCOUNT = "111111111111"
+# Seals the JWT signing keys of every server the tests build (PostgreSQL requires one), and
+# of the worker processes they start, which inherit it.
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+os.environ.setdefault("DRSO_SECRET_KEY", TEST_SECRET_KEY)
 
 
 @pytest.fixture(scope="session")

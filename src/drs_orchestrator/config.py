@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -73,6 +73,41 @@ class Settings(BaseSettings):
         default=None, min_length=8, description="The first admin's password (for automation)."
     )
     token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    session_ttl_seconds: int = Field(
+        default=8 * 3600, ge=300, le=7 * 86400, description="How long a console sign-in lasts."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Seals the JWT signing keys in the database: one or more secrets of 32+ "
+        "characters, comma-separated, newest first (rotation). Required with PostgreSQL; with "
+        "SQLite, one is made in data_dir/secret.key when unset.",
+    )
+    secret_key_secret_id: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="Or: the AWS Secrets Manager secret (name or ARN) holding DRSO_SECRET_KEY.",
+    )
+    sign_in_failures_per_user: int = Field(
+        default=5, ge=1, le=1000, description="Wrong passwords for one user per window."
+    )
+    sign_in_failures_per_address: int = Field(
+        default=20, ge=1, le=10000, description="Wrong passwords from one address per window."
+    )
+    sign_in_window_seconds: int = Field(
+        default=300, ge=1, le=86400, description="The window sign-in failures are counted in."
+    )
+    sign_in_limit_storage: str = Field(
+        default="memory://",
+        description="Where sign-in failures are counted (a `limits` storage URI, e.g. "
+        "redis://host:6379 to share the count between workers).",
+    )
+    user_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="How long a worker trusts what it read of a user (roles, epoch) before "
+        "reading again; changes made through this worker apply at once.",
+    )
     cognito_user_pool_id: str | None = None
     cognito_region: str | None = None
     cognito_client_id: str | None = None

@@ -8,12 +8,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
-from fastapi.openapi.utils import get_openapi
 from pydantic import Field
 
 from drs_orchestrator import __version__
-from drs_orchestrator.api import console, problems
+from drs_orchestrator.api import console, docs, problems
+from drs_orchestrator.api.boundary import Boundary
 from drs_orchestrator.api.common import ApiModel
+from drs_orchestrator.api.headers import SecurityHeaders
+from drs_orchestrator.api.openapi import document as truthful_openapi
 from drs_orchestrator.api.routes import (
     audit,
     discovery,
@@ -75,11 +77,14 @@ def create_app(services: Services | None, *, console_dir: Path | None = None) ->
         version=__version__,
         description="Disaster-recovery orchestration for AWS Elastic Disaster Recovery.",
         openapi_url=f"{PREFIX}/openapi.json",
-        docs_url=f"{PREFIX}/docs",
+        docs_url=None,  # served from packaged files below, not from a CDN
         redoc_url=None,
     )
     app.state.services = services
     problems.install(app)
+    app.add_middleware(Boundary)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer, refusals included
+    docs.mount(app, PREFIX)
     for router in (
         health_router,
         identity.router,
@@ -94,15 +99,7 @@ def create_app(services: Services | None, *, console_dir: Path | None = None) ->
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes
-            )
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components["Problem"] = problems.Problem.model_json_schema(
-                ref_template="#/components/schemas/{model}"
-            )
-            components.update(components["Problem"].pop("$defs", {}))
-            app.openapi_schema = schema
+            app.openapi_schema = truthful_openapi(app)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

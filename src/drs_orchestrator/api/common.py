@@ -28,26 +28,39 @@ Cursor = Annotated[
     str | None, Query(max_length=2048, description="`nextCursor` of the previous page.")
 ]
 
-_ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
+# An If-Match value (RFC 9110): "*" or a list of entity-tags, each "..." or W/"...".
+_TAG = r'(?:W/)?"[!#-~]*"'
+IF_MATCH_PATTERN = rf"^ *(?:\*|{_TAG}(?: *, *{_TAG})*) *$"
+_TAGS = re.compile(_TAG)
+_OURS = re.compile(r'^"([0-9]{1,9})"$')
 
 
 def if_match(
     value: Annotated[
         str | None,
-        Header(alias="If-Match", description='The ETag you read, e.g. "3"; refused if stale.'),
+        Header(
+            alias="If-Match",
+            pattern=IF_MATCH_PATTERN,
+            max_length=1024,
+            description='The ETag you read, e.g. "3": the change is made only if it is still '
+            "current (else 412). Without it the server applies your change to the current version.",
+        ),
     ] = None,
-) -> int | None:
+) -> frozenset[int] | None:
+    """The versions the client accepts; None for any. A tag we never issued (or a weak one,
+    which If-Match compares strongly) matches no version, so the answer is 412."""
     if value is None or value.strip() == "*":
         return None
-    if not (match := _ETAG.match(value.strip())):
+    if not re.fullmatch(IF_MATCH_PATTERN, value):
         raise InvalidInput(
             [Violation("If-Match", "INVALID_IF_MATCH", 'If-Match must be an ETag such as "3"')],
             code="INVALID_IF_MATCH",
         )
-    return int(match.group(1))
+    versions = (_OURS.match(tag) for tag in _TAGS.findall(value))
+    return frozenset(int(found.group(1)) for found in versions if found)
 
 
-IfMatch = Annotated[int | None, Depends(if_match)]
+IfMatch = Annotated[frozenset[int] | None, Depends(if_match)]
 
 
 def etag(response: Response, version: int) -> None:

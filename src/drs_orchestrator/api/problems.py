@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.PreconditionFailed, 412),
+    (errors.TooManyRequests, 429),
     (errors.Unavailable, 503),
 ]
 
@@ -56,7 +58,9 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
-def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(
+    status: int, code: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     titles = {
         400: "Bad Request",
         401: "Unauthorized",
@@ -65,9 +69,11 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
         405: "Method Not Allowed",
         409: "Conflict",
         412: "Precondition Failed",
+        413: "Content Too Large",
         415: "Unsupported Media Type",
         422: "Unprocessable Content",
         428: "Precondition Required",
+        429: "Too Many Requests",
         503: "Service Unavailable",
     }
     body = {
@@ -78,7 +84,7 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
         "detail": detail,
         **extra,
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -118,14 +124,50 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
 def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.DomainError)
     status = next((s for kind, s in STATUS if isinstance(exc, kind)), 400)
-    return problem(status, exc.code, exc.message, **exc.extra)
+    headers = None
+    if isinstance(exc, errors.TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
+    return problem(status, exc.code, exc.message, headers=headers, **exc.extra)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the API answers at this path, from its OpenAPI document (Starlette's own
+    405 names only the methods of the first route that matched the path)."""
+    routes: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        request.app.state, "allowed_methods", None
+    )
+    if routes is None:
+        routes = [
+            (re.compile("^" + re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(path)) + "$"), set(ops))
+            for path, ops in request.app.openapi().get("paths", {}).items()
+        ]
+        request.app.state.allowed_methods = routes
+    path = request.url.path
+    matching = [(p, ops) for p, ops in routes if p.match(path)]
+    # A path that is a route of its own (/recovery-plans/lint) is not also /{plan_id}.
+    literal = [(p, ops) for p, ops in matching if "[^/]+" not in p.pattern]
+    return sorted({m.upper() for _, ops in (literal or matching) for m in ops})
 
 
 def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 401: "UNAUTHORIZED"}
+    if exc.status_code == 405:
+        allow = allowed_methods(request)
+        return problem(
+            405,
+            "METHOD_NOT_ALLOWED",
+            f"{request.method} is not allowed here; allowed: {', '.join(allow)}",
+            headers={"Allow": ", ".join(allow)},
+        )
+    if exc.status_code == 400:  # a body the framework could not read
+        error = {"field": "body", "code": "INVALID_BODY", "message": str(exc.detail)}
+        return problem(400, "VALIDATION_FAILED", f"body: {exc.detail}", errors=[error])
+    codes = {404: "NOT_FOUND", 401: "UNAUTHORIZED"}
     return problem(
-        exc.status_code, codes.get(exc.status_code, f"HTTP_{exc.status_code}"), str(exc.detail)
+        exc.status_code,
+        codes.get(exc.status_code, f"HTTP_{exc.status_code}"),
+        str(exc.detail),
+        headers=dict(exc.headers or {}),
     )
 
 
@@ -135,12 +177,14 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http)
 
 
+def response_entry(description: str = "A problem (RFC 9457)") -> dict[str, Any]:
+    """The OpenAPI entry of one problem answer."""
+    return {
+        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        "description": description,
+    }
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problem answers a route can give."""
-    return {
-        s: {
-            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-            "description": "A problem (RFC 9457)",
-        }
-        for s in statuses
-    }
+    return {s: response_entry() for s in statuses}

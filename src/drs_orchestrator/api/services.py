@@ -14,6 +14,7 @@ from drs_orchestrator.drs.gateway import DrsGateway
 from drs_orchestrator.drs.hooks import AwsHooks
 from drs_orchestrator.drs.jobs import DrsJobs
 from drs_orchestrator.drs.limits import Limiter
+from drs_orchestrator.drs.secrets import SecretUnavailableError, secret_string
 from drs_orchestrator.engine.clock import Clock, system_clock
 from drs_orchestrator.engine.runner import Engine, Options
 from drs_orchestrator.service.context import Context
@@ -21,12 +22,39 @@ from drs_orchestrator.service.discovery import DiscoveryService
 from drs_orchestrator.service.executions import ExecutionService
 from drs_orchestrator.service.groups import GroupService
 from drs_orchestrator.service.identity import CognitoVerifier, LocalIssuer
+from drs_orchestrator.service.keyring import Keyring, KeyringError, local_secret, split_secrets
 from drs_orchestrator.service.lint import LintService
 from drs_orchestrator.service.plans import PlanService
 from drs_orchestrator.service.readiness import ReadinessService
 from drs_orchestrator.service.rto import RtoService
+from drs_orchestrator.service.sessions import SessionService
+from drs_orchestrator.service.sign_in import SignInThrottle
+from drs_orchestrator.service.tokens import TokenService
 from drs_orchestrator.service.users import UserService
 from drs_orchestrator.store.db import create_engine, migrate
+
+
+class StartupError(Exception):
+    """The configuration cannot run a server; the message says what to set."""
+
+
+def keyring_of(settings: Settings) -> Keyring:
+    """DRSO_SECRET_KEY, else the Secrets Manager secret named, else (SQLite only, one
+    machine) a secret file beside the database."""
+    try:
+        if settings.secret_key is not None:
+            return Keyring(split_secrets(settings.secret_key.get_secret_value()))
+        if settings.secret_key_secret_id:
+            return Keyring(split_secrets(secret_string(settings.secret_key_secret_id)))
+        if settings.database().startswith("sqlite"):
+            return Keyring([local_secret(settings.data_dir)])
+    except (KeyringError, SecretUnavailableError) as error:
+        raise StartupError(str(error)) from None
+    raise StartupError(
+        "DRSO_SECRET_KEY (or DRSO_SECRET_KEY_SECRET_ID) is required with PostgreSQL: every "
+        "worker seals and unseals the JWT signing keys with it (make one with "
+        "`openssl rand -base64 32`)"
+    )
 
 
 @dataclass
@@ -37,6 +65,9 @@ class Services:
     lint: LintService
     discovery: DiscoveryService
     users: UserService
+    tokens: TokenService
+    sessions: SessionService
+    sign_in: SignInThrottle
     issuer: LocalIssuer
     verifier: LocalIssuer | CognitoVerifier
     executions: ExecutionService
@@ -84,8 +115,12 @@ class Services:
             lambda: Limiter(settings.drs_calls_per_second, settings.drs_burst),
         )
         ctx = Context(engine, gateway, settings)
-        issuer = LocalIssuer(ctx)
-        issuer.ensure_key()
+        users = UserService(ctx)
+        issuer = LocalIssuer(ctx, keyring_of(settings), users.states)
+        try:
+            issuer.ensure_key()
+        except KeyringError as error:
+            raise StartupError(str(error)) from None
         verifier = CognitoVerifier(ctx) if settings.cognito_enabled else issuer
         plans, groups = PlanService(ctx), GroupService(ctx)
         rto = RtoService(ctx)
@@ -97,7 +132,10 @@ class Services:
             plans,
             lint,
             DiscoveryService(ctx, groups),
-            UserService(ctx),
+            users,
+            TokenService(ctx, users),
+            SessionService(ctx, users.states),
+            SignInThrottle(ctx),
             issuer,
             verifier,
             executions,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from importlib import resources
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,7 +14,7 @@ from rich.console import Console
 
 from drs_orchestrator.api.app import create_app
 from drs_orchestrator.api.console import STATIC
-from drs_orchestrator.api.services import Services
+from drs_orchestrator.api.services import Services, StartupError
 from drs_orchestrator.cli import plan_file
 from drs_orchestrator.config import Settings
 from drs_orchestrator.domain.errors import DomainError
@@ -55,8 +56,25 @@ def serve(
     emulator_speed: Annotated[
         float, typer.Option(min=1, max=10000, help="Emulated seconds per second (--demo).")
     ] = 60.0,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Serve HTTPS with this certificate (PEM)."),
+    ] = None,
+    tls_key: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="The certificate's private key (PEM)."),
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            help="Proxies whose X-Forwarded-For/-Proto are trusted (comma-separated addresses)."
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the REST API; configuration from DRSO_* variables (see docs/operations.md)."""
+    if (tls_cert is None) != (tls_key is None):
+        console.print("[red]--tls-cert and --tls-key go together[/]")
+        raise typer.Exit(2)
     settings = Settings()
     try:
         sock = bind(host, port)
@@ -70,20 +88,12 @@ def serve(
         clock = Clock(
             lambda: datetime.fromtimestamp(emulator.clock.now(), UTC), speed=emulator_speed
         )
-        # A demo starts from a clean slate every time, next to (not in) real data.
-        demo_db = settings.data_dir / "demo.db"
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        for name in ("demo.db", "demo.dbos.db"):
-            for suffix in ("", "-wal", "-shm"):
-                (settings.data_dir / (name + suffix)).unlink(missing_ok=True)
-        settings = settings.model_copy(
-            update={
-                "database_url": f"sqlite:///{demo_db.resolve()}",
-                "account_id": DEMO_ACCOUNT,
-                "regions": settings.regions or ["us-east-1", "us-west-2", "eu-west-1"],
-            }
-        )
-    services = Services.build(settings)
+        settings = _demo_settings(settings)
+    try:
+        services = Services.build(settings)
+    except StartupError as error:
+        console.print(f"[red]Cannot start: {error}[/]")
+        raise typer.Exit(2) from None
     services.start_engine(clock)
     password = services.users.bootstrap_admin()
     if demo:
@@ -94,26 +104,60 @@ def serve(
             services.stop_engine()
             raise typer.Exit(1) from None
     url = endpoint_of(sock)
+    if tls_cert is not None:
+        url = url.replace("http://", "https://", 1)
+    _welcome(url, password, emulator_speed if demo else None)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(services),
+            log_level="warning",
+            access_log=False,
+            server_header=False,  # no banner naming the server software
+            proxy_headers=True,
+            forwarded_allow_ips=forwarded_allow_ips,
+            ssl_certfile=str(tls_cert) if tls_cert else None,
+            ssl_keyfile=str(tls_key) if tls_key else None,
+        )
+    )
+    try:
+        server.run(sockets=[sock])
+    finally:
+        services.stop_engine()
+
+
+def _demo_settings(settings: Settings) -> Settings:
+    """A demo starts from a clean slate every time, next to (not in) real data."""
+    demo_db = settings.data_dir / "demo.db"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("demo.db", "demo.dbos.db"):
+        for suffix in ("", "-wal", "-shm"):
+            (settings.data_dir / (name + suffix)).unlink(missing_ok=True)
+    return settings.model_copy(
+        update={
+            "database_url": f"sqlite:///{demo_db.resolve()}",
+            "account_id": DEMO_ACCOUNT,
+            "regions": settings.regions or ["us-east-1", "us-west-2", "eu-west-1"],
+        }
+    )
+
+
+def _welcome(url: str, password: str | None, demo_speed: float | None) -> None:
     console.print(f"drs-orchestrator console: [bold]{url}/[/]")
     console.print(f"API: {url}/api/v1 (docs at {url}/api/v1/docs)")
     if not (STATIC / "index.html").is_file():
         console.print("[yellow]The console is not built: run `make web` to build it.[/]")
     if password:
         console.print(f"First start: user [bold]admin[/], one-time password [bold]{password}[/]")
-        console.print("It is shown only now; sign in and create your own users.")
-    if demo:
         console.print(
-            f"Demo: DRS emulator at {os.environ['AWS_ENDPOINT_URL_DRS']} (x{emulator_speed:g}), "
+            "It is shown only now and must be changed at the first sign-in (the console asks; "
+            "or: drs-orchestrator login, then drs-orchestrator password)."
+        )
+    if demo_speed is not None:
+        console.print(
+            f"Demo: DRS emulator at {os.environ['AWS_ENDPOINT_URL_DRS']} (x{demo_speed:g}), "
             "plan 'Shop' with three waves loaded."
         )
         console.print(
             f"Try: open {url}/, sign in, open the plan Shop and press Start drill; or: "
             f"drs-orchestrator login --api {url}/api/v1 && drs-orchestrator run Shop --wait"
         )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(services), log_level="warning", access_log=False)
-    )
-    try:
-        server.run(sockets=[sock])
-    finally:
-        services.stop_engine()

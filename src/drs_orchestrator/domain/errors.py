@@ -67,6 +67,16 @@ class Forbidden(DomainError):
     """Valid credentials without the role the action needs (403)."""
 
 
+class TooManyRequests(DomainError):
+    """Too many attempts; try again after `retry_after_seconds` (429 with Retry-After)."""
+
+    def __init__(
+        self, code: str, message: str, retry_after_seconds: int, extra: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(code, message, {**(extra or {}), "retryAfterSeconds": retry_after_seconds})
+        self.retry_after_seconds = retry_after_seconds
+
+
 class DrsNotInitialized(DomainError):
     """DRS was never initialised in the account/region (400 `DRS_NOT_INITIALIZED`)."""
 

@@ -33,7 +33,9 @@ def endpoint_of(sock: socket.socket) -> str:
 
 def _server(app: ASGIApp, log_level: str) -> uvicorn.Server:
     return uvicorn.Server(
-        uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off")
+        uvicorn.Config(
+            app, log_level=log_level, access_log=False, lifespan="off", server_header=False
+        )
     )
 
 

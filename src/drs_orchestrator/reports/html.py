@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -40,3 +43,21 @@ _ENV.filters["moment"] = moment
 
 def render(report: Report) -> str:
     return _ENV.get_template("report.html").render(r=report)
+
+
+def _style_hash() -> str:
+    """The CSP source of the report's one inline style, so a strict policy can allow it
+    (and nothing else inline) wherever the report is shown."""
+    source = _ENV.loader.get_source(_ENV, "report.html")[0]  # type: ignore[union-attr]
+    found = re.search(r"<style>(.*?)</style>", source, re.DOTALL)
+    assert found is not None, "the report template has its style block"
+    digest = hashlib.sha256(found.group(1).encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+STYLE_SOURCE = _style_hash()
+# The report on its own: its style, nothing else; not to be framed by anyone.
+CONTENT_SECURITY_POLICY = (
+    f"default-src 'none'; style-src {STYLE_SOURCE}; img-src data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)

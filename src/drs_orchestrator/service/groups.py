@@ -14,7 +14,14 @@ from drs_orchestrator.domain.servers import ServerFacts, select
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.store import audit, groups, pages
 from drs_orchestrator.store.groups import GroupRecord
-from drs_orchestrator.store.versioned import bump, check_version, current_version, name_owner
+from drs_orchestrator.store.versioned import (
+    Expected,
+    bump,
+    check_version,
+    current_version,
+    name_owner,
+    retrying,
+)
 
 RESOURCE = "protection-group"
 
@@ -171,7 +178,7 @@ class GroupService:
             return page, groups.members_of(conn, [g.id for g in page.items])
 
     def update(
-        self, group_id: str, spec: ProtectionGroupSpec, if_match: int | None, actor: str
+        self, group_id: str, spec: ProtectionGroupSpec, if_match: Expected, actor: str
     ) -> tuple[GroupRecord, list[str]]:
         with self.ctx.read() as conn:
             existing = groups.get(conn, group_id)
@@ -200,6 +207,16 @@ class GroupService:
         if immutable or (immutable := spec.duplicate_servers()):
             raise InvalidInput(immutable)
         server_ids = [s.source_server_id for s in self.resolve(spec)]
+        return retrying(if_match, lambda: self._save(group_id, spec, server_ids, if_match, actor))
+
+    def _save(
+        self,
+        group_id: str,
+        spec: ProtectionGroupSpec,
+        server_ids: list[str],
+        if_match: Expected,
+        actor: str,
+    ) -> tuple[GroupRecord, list[str]]:
         now = self.ctx.now()
         try:
             with self.ctx.write() as conn:
@@ -220,7 +237,7 @@ class GroupService:
                     values=groups.values_of(spec),
                     what="Protection group",
                 )
-                groups.assign(conn, group_id, existing.account_id, existing.region, server_ids)
+                groups.assign(conn, group_id, before.account_id, before.region, server_ids)
                 after = groups.get(conn, group_id)
                 assert after is not None
                 audit.record(
@@ -237,7 +254,7 @@ class GroupService:
             raise self._diagnose(spec, server_ids, group_id) from None
         return after, sorted(set(server_ids))
 
-    def delete(self, group_id: str, if_match: int | None, actor: str) -> None:
+    def delete(self, group_id: str, if_match: Expected, actor: str) -> None:
         try:
             with self.ctx.write() as conn:
                 check_version(

@@ -1,14 +1,17 @@
-"""JWTs: a local issuer (RS256, keys kept in the database so every worker shares them) and a
-Cognito verifier; both verify against a JWKS."""
+"""JWTs: a local issuer (RS256, keys sealed in the database so every worker shares them) and
+a Cognito verifier; both verify against a JWKS."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
+import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
@@ -16,8 +19,10 @@ from jwt.algorithms import RSAAlgorithm
 from drs_orchestrator.domain.errors import Unauthorized, Unavailable
 from drs_orchestrator.domain.roles import Role
 from drs_orchestrator.service.context import Context
-from drs_orchestrator.service.users import Identity
+from drs_orchestrator.service.keyring import Keyring
+from drs_orchestrator.service.users import Identity, UserStates
 from drs_orchestrator.store import users
+from drs_orchestrator.store.users import UserRecord
 
 LOCAL_ISSUER = "drs-orchestrator"
 AUDIENCE = "drs-orchestrator-api"
@@ -28,31 +33,73 @@ def _invalid(reason: str) -> Unauthorized:
 
 
 class LocalIssuer:
-    def __init__(self, ctx: Context) -> None:
+    """Signs local users' JWTs. The private keys live in the database, sealed by the keyring
+    (every worker shares them); a token is valid only while its user's epoch is the one it
+    was issued in, and carries the user's current roles, not those of its issuing."""
+
+    # How long a worker trusts its copy of the key set before reading it again (a retired
+    # key stops verifying everywhere within this).
+    KEYS_FRESH_SECONDS = 60.0
+
+    def __init__(self, ctx: Context, keyring: Keyring, states: UserStates) -> None:
         self.ctx = ctx
+        self.keyring = keyring
+        self.states = states
         self._keys: dict[str, Any] = {}
+        self._loaded_at = 0.0
 
     def ensure_key(self) -> None:
+        """A signing key exists, and every key is sealed under the newest secret."""
         with self.ctx.write() as conn:
             if users.signing_key(conn) is None:
-                key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-                pem = key.private_bytes(
-                    serialization.Encoding.PEM,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                ).decode()
-                users.insert_signing_key(conn, uuid.uuid4().hex, pem, self.ctx.now())
+                self._insert_key(conn)
+            for kid, sealed, _ in users.all_signing_keys(conn):
+                if not self.keyring.sealed_with_newest(sealed):
+                    users.reseal_signing_key(
+                        conn, kid, self.keyring.seal(self.keyring.unseal(sealed))
+                    )
         self._load()
+
+    def _insert_key(self, conn: sa.Connection) -> str:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        kid = uuid.uuid4().hex
+        users.insert_signing_key(conn, kid, self.keyring.seal(pem), self.ctx.now())
+        return kid
+
+    def rotate(self) -> tuple[str, list[str]]:
+        """A new signing key for new tokens; keys superseded longer ago than a token lives
+        are retired. (new kid, retired kids)"""
+        ttl = timedelta(seconds=self.ctx.settings.token_ttl_seconds)
+        now = self.ctx.now()
+        with self.ctx.write() as conn:
+            existing = users.all_signing_keys(conn)
+            kid = self._insert_key(conn)
+            retired = []
+            # a key stopped signing when the next one was made
+            for (old, _, _), (_, _, successor_at) in itertools.pairwise(existing):
+                if successor_at + ttl <= now:
+                    users.delete_signing_key(conn, old)
+                    retired.append(old)
+        self._load()
+        return kid, retired
 
     def _load(self) -> None:
         with self.ctx.read() as conn:
-            for kid, pem in users.all_signing_keys(conn):
-                if kid not in self._keys:
-                    self._keys[kid] = serialization.load_pem_private_key(pem.encode(), None)
+            rows = users.all_signing_keys(conn)
+        keys = {}
+        for kid, sealed, _ in rows:
+            keys[kid] = self._keys.get(kid) or serialization.load_pem_private_key(
+                self.keyring.unseal(sealed), None
+            )
+        self._keys = keys
+        self._loaded_at = time.monotonic()
 
-    def issue(
-        self, subject: str, username: str, roles: list[str], now: datetime
-    ) -> tuple[str, int]:
+    def issue(self, user: UserRecord, now: datetime) -> tuple[str, int]:
         with self.ctx.read() as conn:
             newest = users.signing_key(conn)
         assert newest is not None, "ensure_key() runs at start-up"
@@ -63,9 +110,9 @@ class LocalIssuer:
         claims = {
             "iss": LOCAL_ISSUER,
             "aud": AUDIENCE,
-            "sub": subject,
-            "username": username,
-            "roles": roles,
+            "sub": user.id,
+            "username": user.username,
+            "epoch": user.token_epoch,
             "iat": now,
             "nbf": now,
             "exp": now + timedelta(seconds=ttl),
@@ -81,6 +128,12 @@ class LocalIssuer:
             keys.append({**jwk, "kid": kid, "use": "sig", "alg": "RS256"})
         return {"keys": keys}
 
+    def _key(self, kid: str) -> Any:
+        stale = time.monotonic() - self._loaded_at > self.KEYS_FRESH_SECONDS
+        if kid not in self._keys or stale:
+            self._load()
+        return self._keys.get(kid)
+
     def verify(self, token: str) -> Identity:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
@@ -88,9 +141,7 @@ class LocalIssuer:
             raise _invalid(str(error)) from None
         if not isinstance(kid, str):
             raise _invalid("no key ID")
-        if kid not in self._keys:
-            self._load()
-        key = self._keys.get(kid)
+        key = self._key(kid)
         if key is None:
             raise _invalid("unknown signing key")
         try:
@@ -100,14 +151,23 @@ class LocalIssuer:
                 algorithms=["RS256"],
                 audience=AUDIENCE,
                 issuer=LOCAL_ISSUER,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+                options={"require": ["exp", "iat", "sub", "iss", "aud", "epoch"]},
             )
         except jwt.PyJWTError as error:
             raise _invalid(str(error)) from None
-        roles = frozenset(
-            Role(r) for r in claims.get("roles", []) if r in Role.__members__.values()
+        state = self.states.get(str(claims["sub"]))
+        if state is None:
+            raise _invalid("its user no longer exists")
+        epoch = claims["epoch"]
+        if not isinstance(epoch, int) or (why := state.refusal(epoch)) is not None:
+            raise _invalid(why or "its epoch is not a number")
+        return Identity(
+            state.id,
+            state.username,
+            state.roles,
+            "jwt",
+            password_change_required=state.password_change_required,
         )
-        return Identity(claims["sub"], claims.get("username", claims["sub"]), roles, "jwt")
 
 
 class CognitoVerifier:
@@ -163,4 +223,5 @@ class CognitoVerifier:
             str(username),
             self.roles(list(claims.get("cognito:groups", []))),
             "cognito",
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         )

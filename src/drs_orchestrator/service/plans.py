@@ -21,11 +21,13 @@ from drs_orchestrator.store import audit, executions, groups, pages, plans
 from drs_orchestrator.store.groups import GroupRecord
 from drs_orchestrator.store.plans import PlanRecord, VersionRecord, document_of
 from drs_orchestrator.store.versioned import (
+    Expected,
     bump,
     check_version,
     current_version,
     name_key,
     name_owner,
+    retrying,
 )
 
 RESOURCE = "recovery-plan"
@@ -125,10 +127,15 @@ class PlanService:
             return plans.list_page(conn, limit, cursor)
 
     def update(
-        self, plan_id: str, spec: RecoveryPlanSpec, if_match: int | None, actor: str
+        self, plan_id: str, spec: RecoveryPlanSpec, if_match: Expected, actor: str
     ) -> PlanRecord:
         self.get(plan_id)
         self.validate(spec)
+        return retrying(if_match, lambda: self._save(plan_id, spec, if_match, actor))
+
+    def _save(
+        self, plan_id: str, spec: RecoveryPlanSpec, if_match: Expected, actor: str
+    ) -> PlanRecord:
         now = self.ctx.now()
         document = document_of(spec)
         try:
@@ -175,7 +182,7 @@ class PlanService:
             raise self._diagnose(spec, plan_id) from None
         return after
 
-    def delete(self, plan_id: str, if_match: int | None, actor: str) -> None:
+    def delete(self, plan_id: str, if_match: Expected, actor: str) -> None:
         with self.ctx.write() as conn:
             check_version(
                 if_match,

@@ -1,29 +1,47 @@
-"""Local users, passwords (argon2) and API tokens (stored as SHA-256 of a random secret)."""
+"""Local users and their passwords (argon2); what every request learns of its user.
+
+A user's `token_epoch` moves on whenever their password or roles change or they are disabled;
+every JWT and console session carries the epoch it was issued in, so it dies at that moment
+(see `UserStates`, which every verification reads).
+"""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cachetools import TTLCache
 from pydantic import Field, StringConstraints
 from sqlalchemy.exc import IntegrityError
 
-from drs_orchestrator.domain.errors import Conflict, InvalidInput, NotFound, Unauthorized, Violation
+from drs_orchestrator.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+    Violation,
+)
 from drs_orchestrator.domain.model import Document
-from drs_orchestrator.domain.roles import ROLE_PERMISSIONS, Role, permissions_of
+from drs_orchestrator.domain.roles import Role
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.store import audit, pages, users
 from drs_orchestrator.store.tables import users as users_table
-from drs_orchestrator.store.users import TokenRecord, UserRecord
-from drs_orchestrator.store.versioned import bump, check_version, current_version
+from drs_orchestrator.store.users import UserRecord
+from drs_orchestrator.store.versioned import (
+    Expected,
+    bump,
+    check_version,
+    current_version,
+    retrying,
+)
 
-TOKEN_PREFIX = "drso_"
 _HASHER = PasswordHasher()
 # Verifying against this keeps unknown usernames as slow as wrong passwords.
 _DUMMY_HASH = _HASHER.hash("not a password anyone has")
@@ -36,20 +54,23 @@ class UserSpec(Document):
     username: Username
     password: Password
     roles: list[Role] = Field(min_length=1, max_length=4)
+    password_change_required: bool = Field(
+        default=False, description="Make the user choose their own password at first sign-in."
+    )
 
 
 class UserUpdate(Document):
     password: Password | None = None
     roles: list[Role] | None = Field(default=None, min_length=1, max_length=4)
+    disabled: bool | None = Field(
+        default=None, description="A disabled user cannot sign in; their tokens stop working."
+    )
+    password_change_required: bool | None = None
 
 
-class TokenSpec(Document):
-    # The user the token acts as; default the caller.
-    username: Username | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-    # A subset of the owner's roles; default all of them.
-    roles: list[Role] | None = Field(default=None, min_length=1, max_length=4)
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+class PasswordChange(Document):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    new_password: Password
 
 
 @dataclass(frozen=True)
@@ -59,32 +80,107 @@ class Identity:
     subject: str
     username: str
     roles: frozenset[Role]
-    via: str  # "password", "jwt", "api-token", "cognito"
+    via: str  # "jwt", "api-token", "cognito", "session"
+    password_change_required: bool = False
+    expires_at: datetime | None = None  # of the token it came with, when it has one
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+@dataclass(frozen=True)
+class UserState:
+    """What a request must know of its user now."""
+
+    id: str
+    username: str
+    roles: frozenset[Role]
+    epoch: int
+    disabled: bool
+    password_change_required: bool
+
+    def refusal(self, epoch: int) -> str | None:
+        """Why a credential issued in `epoch` no longer stands for this user, if it does not."""
+        if self.disabled:
+            return f"user {self.username} is disabled"
+        if epoch != self.epoch:
+            return "it was revoked: the user's password or roles changed since it was issued"
+        return None
+
+
+def _state(record: UserRecord) -> UserState:
+    return UserState(
+        record.id,
+        record.username,
+        frozenset(Role(r) for r in record.roles if r in Role.__members__.values()),
+        record.token_epoch,
+        record.disabled,
+        record.password_change_required,
+    )
+
+
+class UserStates:
+    """The current state of users by ID, read from the database and trusted for a moment
+    (`DRSO_USER_CACHE_SECONDS`); a change made through this worker is seen at once."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        ttl = ctx.settings.user_cache_seconds
+        self._cache: TTLCache[str, UserState | None] | None = (
+            TTLCache(maxsize=10_000, ttl=ttl) if ttl > 0 else None
+        )
+        self._lock = threading.Lock()
+
+    def get(self, user_id: str) -> UserState | None:
+        if self._cache is not None:
+            with self._lock:
+                if user_id in self._cache:
+                    return self._cache[user_id]
+        with self.ctx.read() as conn:
+            record = users.by_id(conn, user_id)
+        state = _state(record) if record is not None else None
+        if self._cache is not None:
+            with self._lock:
+                self._cache[user_id] = state
+        return state
+
+    def forget(self, user_id: str) -> None:
+        if self._cache is not None:
+            with self._lock:
+                self._cache.pop(user_id, None)
 
 
 def _public(user: UserRecord) -> dict[str, object]:
-    return {"username": user.username, "roles": user.roles, "version": user.version}
+    return {
+        "username": user.username,
+        "roles": user.roles,
+        "version": user.version,
+        "disabled": user.disabled,
+        "passwordChangeRequired": user.password_change_required,
+    }
 
 
 class UserService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.states = UserStates(ctx)
 
     def bootstrap_admin(self) -> str | None:
-        """Create `admin` on the first start; a generated password is returned once, not stored."""
+        """Create `admin` on the first start. A generated password is returned once, never
+        stored, and must be changed at first sign-in; DRSO_ADMIN_PASSWORD's is not forced."""
         with self.ctx.read() as conn:
             if users.count(conn):
                 return None
-        password = self.ctx.settings.admin_password or secrets.token_urlsafe(12)
+        chosen = self.ctx.settings.admin_password
+        password = chosen or secrets.token_urlsafe(12)
+        spec = UserSpec(
+            username="admin",
+            password=password,
+            roles=[Role.ADMIN],
+            password_change_required=chosen is None,
+        )
         try:
-            self.create(UserSpec(username="admin", password=password, roles=[Role.ADMIN]), "system")
+            self.create(spec, "system")
         except Conflict:  # another worker created it first
             return None
-        return None if self.ctx.settings.admin_password else password
+        return None if chosen else password
 
     def create(self, spec: UserSpec, actor: str) -> UserRecord:
         user_id, now = str(uuid.uuid4()), self.ctx.now()
@@ -97,6 +193,7 @@ class UserService:
                         "username": spec.username.casefold(),
                         "password_hash": _HASHER.hash(spec.password),
                         "roles": sorted({str(r) for r in spec.roles}),
+                        "password_change_required": spec.password_change_required,
                         "version": 1,
                         "created_at": now,
                         "updated_at": now,
@@ -132,27 +229,51 @@ class UserService:
             return users.list_page(conn, limit, cursor)
 
     def update(
-        self, username: str, change: UserUpdate, if_match: int | None, actor: str
+        self, username: str, change: UserUpdate, if_match: Expected, actor: str
     ) -> UserRecord:
         user = self.get(username)
-        values: dict[str, object] = {}
-        if change.password is not None:
-            values["password_hash"] = _HASHER.hash(change.password)
-        if change.roles is not None:
-            values["roles"] = sorted({str(r) for r in change.roles})
+        self_refusals = [
+            Violation(field, code, message)
+            for field, code, message, refused in (
+                (
+                    "roles",
+                    "SELF_DEMOTION",
+                    "You cannot remove your own admin role",
+                    change.roles is not None and Role.ADMIN not in change.roles,
+                ),
+                ("disabled", "SELF_DISABLE", "You cannot disable yourself", bool(change.disabled)),
+            )
+            if refused and user.username == actor
+        ]
+        if self_refusals:
+            raise InvalidInput(self_refusals)
+        password_hash = _HASHER.hash(change.password) if change.password is not None else None
+        after = retrying(
+            if_match, lambda: self._save(user.id, change, password_hash, if_match, actor)
+        )
+        self.states.forget(user.id)
+        return after
+
+    def _save(
+        self,
+        user_id: str,
+        change: UserUpdate,
+        password_hash: str | None,
+        if_match: Expected,
+        actor: str,
+    ) -> UserRecord:
         now = self.ctx.now()
         with self.ctx.write() as conn:
             version = check_version(
                 if_match,
-                current_version(conn, users_table, user.id, "User", "USER_NOT_FOUND"),
+                current_version(conn, users_table, user_id, "User", "USER_NOT_FOUND"),
                 "User",
             )
-            if user.username == actor and Role.ADMIN not in values.get("roles", [Role.ADMIN]):  # type: ignore[operator]
-                raise InvalidInput(
-                    [Violation("roles", "SELF_DEMOTION", "You cannot remove your own admin role")]
-                )
-            bump(conn, users_table, user.id, version=version, now=now, values=values, what="User")
-            after = users.by_id(conn, user.id)
+            before = users.by_id(conn, user_id)
+            assert before is not None
+            values = _changed_values(before, change, password_hash)
+            bump(conn, users_table, user_id, version=version, now=now, values=values, what="User")
+            after = users.by_id(conn, user_id)
             assert after is not None
             audit.record(
                 conn,
@@ -160,9 +281,13 @@ class UserService:
                 actor=actor,
                 action="update",
                 resource_type="user",
-                resource_id=user.id,
-                before=_public(user),
-                after={**_public(after), "passwordChanged": change.password is not None},
+                resource_id=user_id,
+                before=_public(before),
+                after={
+                    **_public(after),
+                    "passwordChanged": password_hash is not None,
+                    "tokensRevoked": after.token_epoch != before.token_epoch,
+                },
             )
         return after
 
@@ -173,7 +298,7 @@ class UserService:
                 [Violation("username", "SELF_DELETION", "You cannot delete yourself")]
             )
         with self.ctx.write() as conn:
-            users.delete(conn, user.id)
+            users.delete(conn, user.id)  # its sessions and API tokens go with it
             audit.record(
                 conn,
                 at=self.ctx.now(),
@@ -183,6 +308,7 @@ class UserService:
                 resource_id=user.id,
                 before=_public(user),
             )
+        self.states.forget(user.id)
 
     def authenticate(self, username: str, password: str) -> UserRecord:
         with self.ctx.read() as conn:
@@ -191,97 +317,53 @@ class UserService:
             _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             user = None
-        if user is None:
+        if user is None or user.disabled:  # a disabled user learns no more than a stranger
             raise Unauthorized("INVALID_CREDENTIALS", "Wrong username or password")
         return user
 
-    # API tokens
-
-    def create_token(self, owner: Identity, spec: TokenSpec) -> tuple[TokenRecord, str]:
-        user = self.get(spec.username or owner.username)
-        roles = set(spec.roles or user.roles)
-        if not roles <= set(user.roles):
+    def change_own_password(self, who: Identity, change: PasswordChange) -> UserRecord:
+        """The signed-in user's new password (the one thing allowed while a change is due):
+        every earlier token and session of theirs stops working."""
+        if who.via in {"cognito", "api-token"}:
+            raise Forbidden(
+                "PASSWORD_MANAGED_ELSEWHERE",
+                "Change this password where it is managed: Cognito, or the user's own sign-in",
+            )
+        user = self.states.get(who.subject)
+        if user is None:
+            raise Unauthorized("INVALID_TOKEN", "The user no longer exists")
+        record = self.get(user.username)
+        try:
+            _HASHER.verify(record.password_hash, change.current_password)
+        except (VerificationError, InvalidHashError):
             raise InvalidInput(
-                [
-                    Violation(
-                        "roles", "ROLE_NOT_HELD", "A token can only carry roles its owner holds"
-                    )
-                ]
+                [Violation("currentPassword", "WRONG_PASSWORD", "This is not your password")]
+            ) from None
+        if change.new_password == change.current_password:
+            raise InvalidInput(
+                [Violation("newPassword", "PASSWORD_UNCHANGED", "Choose a different password")]
             )
-        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token_id, now = str(uuid.uuid4()), self.ctx.now()
-        expires = now + timedelta(days=spec.expires_in_days) if spec.expires_in_days else None
-        with self.ctx.write() as conn:
-            users.insert_token(
-                conn,
-                {
-                    "id": token_id,
-                    "user_id": user.id,
-                    "name": spec.name,
-                    "token_hash": token_hash(secret),
-                    "prefix": secret[:12],
-                    "roles": sorted(str(r) for r in roles),
-                    "created_at": now,
-                    "expires_at": expires,
-                },
-            )
-            record = users.token_by_id(conn, token_id)
-            assert record is not None
-            audit.record(
-                conn,
-                at=now,
-                actor=owner.username,
-                action="create",
-                resource_type="api-token",
-                resource_id=token_id,
-                after={"name": spec.name, "roles": record.roles, "owner": user.username},
-            )
-        return record, secret
-
-    def tokens(
-        self, owner: Identity, everyone: bool, limit: int, cursor: str | None
-    ) -> pages.Page[TokenRecord]:
-        user_id = None if everyone else self.get(owner.username).id
-        with self.ctx.read() as conn:
-            return users.tokens_page(conn, user_id, limit, cursor)
-
-    def revoke_token(self, owner: Identity, token_id: str, may_revoke_any: bool) -> TokenRecord:
-        with self.ctx.write() as conn:
-            record = users.token_by_id(conn, token_id)
-            if record is None or (record.username != owner.username and not may_revoke_any):
-                raise NotFound("TOKEN_NOT_FOUND", f"API token {token_id} not found")
-            now = self.ctx.now()
-            users.revoke_token(conn, token_id, now)
-            audit.record(
-                conn,
-                at=now,
-                actor=owner.username,
-                action="revoke",
-                resource_type="api-token",
-                resource_id=token_id,
-                before={"name": record.name, "owner": record.username},
-            )
-            after = users.token_by_id(conn, token_id)
-            assert after is not None
-            return after
-
-    def identify_token(self, secret: str) -> Identity:
-        now = self.ctx.now()
-        with self.ctx.write() as conn:
-            record = users.token_by_hash(conn, token_hash(secret))
-            if record is None or record.revoked_at is not None or _expired(record.expires_at, now):
-                raise Unauthorized("INVALID_TOKEN", "The API token is unknown, revoked or expired")
-            users.touch_token(conn, record.id, now)
-        # A token never carries more than its owner holds now.
-        roles = within({Role(r) for r in record.roles}, {Role(r) for r in record.user_roles})
-        return Identity(record.user_id, record.username, roles, "api-token")
+        update = UserUpdate(password=change.new_password, password_change_required=False)
+        return self.update(record.username, update, None, record.username)
 
 
-def within(token_roles: set[Role], owner_roles: set[Role]) -> frozenset[Role]:
-    """The roles whose every permission both the token and its owner grant now."""
-    allowed = permissions_of(token_roles) & permissions_of(owner_roles)
-    return frozenset(r for r in token_roles | owner_roles if ROLE_PERMISSIONS[r] <= allowed)
-
-
-def _expired(expires_at: datetime | None, now: datetime) -> bool:
-    return expires_at is not None and expires_at <= now
+def _changed_values(
+    before: UserRecord, change: UserUpdate, password_hash: str | None
+) -> dict[str, object]:
+    values: dict[str, object] = {}
+    revoke = False
+    if password_hash is not None:
+        values["password_hash"] = password_hash
+        revoke = True
+    if change.roles is not None:
+        roles = sorted({str(r) for r in change.roles})
+        values["roles"] = roles
+        revoke = revoke or roles != sorted(before.roles)
+    if change.disabled is not None:
+        values["disabled"] = change.disabled
+        revoke = revoke or (change.disabled and not before.disabled)
+    if change.password_change_required is not None:
+        values["password_change_required"] = change.password_change_required
+    if revoke:
+        values["token_epoch"] = before.token_epoch + 1
+    return values

@@ -13,6 +13,11 @@ from drs_orchestrator.domain.errors import InvalidInput, Violation
 T = TypeVar("T")
 K = TypeVar("K", str, int)
 
+# What a key we issue can be: a 64-bit integer (databases keep no larger), a short string
+# without NUL (PostgreSQL refuses NUL in text).
+_INT_RANGE = range(-(2**63), 2**63)
+_MAX_KEY_LENGTH = 256
+
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
@@ -32,9 +37,15 @@ def decode(cursor: str | None, kind: type[K]) -> K | None:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         key = None
-    if isinstance(key, list) and len(key) == 1 and type(key[0]) is kind:
+    if isinstance(key, list) and len(key) == 1 and type(key[0]) is kind and _storable(key[0]):
         return key[0]
     raise invalid_cursor()
+
+
+def _storable(key: str | int) -> bool:
+    if isinstance(key, int):
+        return key in _INT_RANGE
+    return len(key) <= _MAX_KEY_LENGTH and "\x00" not in key
 
 
 def invalid_cursor() -> InvalidInput:

@@ -135,7 +135,37 @@ users = sa.Table(
     sa.Column("username", sa.String(128), nullable=False, unique=True),
     sa.Column("password_hash", sa.String(256), nullable=False),
     sa.Column("roles", sa.JSON, nullable=False),
+    # Bumped whenever the user's password or roles change or the user is disabled: every
+    # token and session carries the epoch it was issued in and dies when it moves on.
+    sa.Column("token_epoch", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    # A generated one-time password must be replaced before anything else is allowed.
+    sa.Column("password_change_required", sa.Boolean, nullable=False, server_default=sa.false()),
     *_stamps(),
+)
+
+# Console sign-ins: the HttpOnly cookie holds a random secret whose SHA-256 is kept here.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    _id(),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    # A local user's session dies with the user; a Cognito session has no local user.
+    sa.Column(
+        "user_id",
+        sa.String(36),
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("username", sa.String(256), nullable=False),
+    sa.Column("via", sa.String(16), nullable=False),  # password | cognito
+    sa.Column("roles", sa.JSON, nullable=False),  # Cognito's groups at sign-in
+    sa.Column("epoch", sa.Integer, nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
 )
 
 api_tokens = sa.Table(
@@ -163,7 +193,8 @@ signing_keys = sa.Table(
     "signing_keys",
     metadata,
     sa.Column("kid", sa.String(64), primary_key=True),
-    sa.Column("private_pem", sa.Text, nullable=False),
+    # The private key, encrypted with a key from configuration (DRSO_SECRET_KEY), never clear.
+    sa.Column("sealed_key", sa.Text, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
@@ -263,6 +294,26 @@ launch_batches = sa.Table(
     sa.Column("intent_at", UtcDateTime, nullable=True),
     sa.Column("job_id", sa.String(32), nullable=True),
     sa.Index("ix_launch_batches_place", "account_id", "region", "state"),
+)
+
+# Calls to AWS that create something (a TERMINATE job, an SSM run, a Lambda invocation):
+# the intent is stored before the call and what it created after, so that a worker that died
+# in between looks for what it may have created before calling again.
+call_intents = sa.Table(
+    "call_intents",
+    metadata,
+    sa.Column(
+        "execution_id",
+        sa.String(36),
+        sa.ForeignKey("executions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("call_key", sa.String(200), primary_key=True),
+    sa.Column("account_id", sa.String(12), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("intent_at", UtcDateTime, nullable=False),
+    sa.Column("result", sa.String(128), nullable=True),  # the job, run or invocation it made
+    sa.Column("done_at", UtcDateTime, nullable=True),
 )
 
 # Every DRS job we follow (launches and terminations), as the poller last saw it.

@@ -1,4 +1,4 @@
-"""Local users, their API tokens and the local issuer's signing keys."""
+"""Local users, their API tokens and console sessions, and the local issuer's signing keys."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from drs_orchestrator.store import pages
-from drs_orchestrator.store.tables import api_tokens, signing_keys, users
+from drs_orchestrator.store.tables import api_tokens, sessions, signing_keys, users
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class UserRecord:
     created_at: datetime
     updated_at: datetime
     created_by: str
+    token_epoch: int = 0
+    disabled: bool = False
+    password_change_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ def _user(row: Any) -> UserRecord:
         row.created_at,
         row.updated_at,
         row.created_by,
+        row.token_epoch,
+        bool(row.disabled),
+        bool(row.password_change_required),
     )
 
 
@@ -80,6 +86,12 @@ def insert(conn: sa.Connection, values: dict[str, Any]) -> None:
 
 def delete(conn: sa.Connection, user_id: str) -> None:
     conn.execute(sa.delete(users).where(users.c.id == user_id))
+
+
+def active_admins(conn: sa.Connection) -> list[str]:
+    """Usernames of the enabled users holding the admin role."""
+    rows = conn.execute(sa.select(users.c.username, users.c.roles).where(~users.c.disabled))
+    return sorted(r.username for r in rows if "admin" in (r.roles or []))
 
 
 def _token(row: Any) -> TokenRecord:
@@ -143,17 +155,78 @@ def revoke_token(conn: sa.Connection, token_id: str, now: datetime) -> None:
 
 
 def signing_key(conn: sa.Connection) -> tuple[str, str] | None:
-    """(kid, private PEM) of the newest key."""
+    """(kid, sealed private key) of the newest key."""
     row = conn.execute(
         sa.select(signing_keys).order_by(signing_keys.c.created_at.desc()).limit(1)
     ).first()
-    return (row.kid, row.private_pem) if row else None
+    return (row.kid, row.sealed_key) if row else None
 
 
-def all_signing_keys(conn: sa.Connection) -> list[tuple[str, str]]:
+def all_signing_keys(conn: sa.Connection) -> list[tuple[str, str, datetime]]:
+    """(kid, sealed private key, created at), oldest first."""
     rows = conn.execute(sa.select(signing_keys).order_by(signing_keys.c.created_at))
-    return [(r.kid, r.private_pem) for r in rows]
+    return [(r.kid, r.sealed_key, r.created_at) for r in rows]
 
 
-def insert_signing_key(conn: sa.Connection, kid: str, pem: str, now: datetime) -> None:
-    conn.execute(sa.insert(signing_keys).values(kid=kid, private_pem=pem, created_at=now))
+def insert_signing_key(conn: sa.Connection, kid: str, sealed: str, now: datetime) -> None:
+    conn.execute(sa.insert(signing_keys).values(kid=kid, sealed_key=sealed, created_at=now))
+
+
+def reseal_signing_key(conn: sa.Connection, kid: str, sealed: str) -> None:
+    conn.execute(sa.update(signing_keys).where(signing_keys.c.kid == kid).values(sealed_key=sealed))
+
+
+def delete_signing_key(conn: sa.Connection, kid: str) -> None:
+    conn.execute(sa.delete(signing_keys).where(signing_keys.c.kid == kid))
+
+
+# --- console sessions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: str
+    user_id: str | None
+    username: str
+    via: str
+    roles: list[str]
+    epoch: int
+    csrf_token: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+def insert_session(conn: sa.Connection, values: dict[str, Any]) -> None:
+    conn.execute(sa.insert(sessions).values(**values))
+
+
+def session_by_hash(conn: sa.Connection, token_hash: str) -> SessionRecord | None:
+    row = conn.execute(sa.select(sessions).where(sessions.c.token_hash == token_hash)).first()
+    if row is None:
+        return None
+    return SessionRecord(
+        row.id,
+        row.user_id,
+        row.username,
+        row.via,
+        list(row.roles),
+        row.epoch,
+        row.csrf_token,
+        row.created_at,
+        row.expires_at,
+        row.revoked_at,
+    )
+
+
+def revoke_session(conn: sa.Connection, session_id: str, now: datetime) -> None:
+    conn.execute(
+        sa.update(sessions)
+        .where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def delete_sessions_before(conn: sa.Connection, moment: datetime) -> None:
+    """Forget sessions that expired before `moment` (an index range on expires_at)."""
+    conn.execute(sa.delete(sessions).where(sessions.c.expires_at < moment))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -29,12 +30,36 @@ def current_version(conn: sa.Connection, table: sa.Table, row_id: str, what: str
     return int(version)
 
 
-def check_version(expected: int | None, actual: int, what: str) -> int:
+Expected = int | frozenset[int] | None
+T = TypeVar("T")
+# Tries of a compare-and-set write that keeps losing to concurrent writers.
+_TRIES = 20
+
+
+class LostRace(PreconditionFailed):
+    """Another writer saved between our read and our write."""
+
+
+def retrying(expected: Expected, write: Callable[[], T]) -> T:
+    """Run a compare-and-set write. With If-Match a lost race is the client's 412; without it
+    concurrency control is ours, so the write is tried again on the version now current."""
+    for _ in range(_TRIES - 1):
+        try:
+            return write()
+        except LostRace:
+            if expected is not None:
+                raise
+    return write()
+
+
+def check_version(expected: Expected, actual: int, what: str) -> int:
     """The version to write against: If-Match's when given (412 when stale), else the current."""
-    if expected is not None and expected != actual:
+    wanted = frozenset([expected]) if isinstance(expected, int) else expected
+    if wanted is not None and actual not in wanted:
+        named = ", ".join(str(v) for v in sorted(wanted)) or "a tag this API never issued"
         raise PreconditionFailed(
             "VERSION_MISMATCH",
-            f"{what} is at version {actual}, not {expected}: it was changed since you read it. "
+            f"{what} is at version {actual}, not {named}: it was changed since you read it. "
             "Fetch it again and reapply your change.",
             {"currentVersion": actual},
         )
@@ -58,7 +83,7 @@ def bump(
         .values(**values, version=version + 1, updated_at=now)
     )
     if result.rowcount != 1:
-        raise PreconditionFailed(
+        raise LostRace(
             "VERSION_MISMATCH",
             f"{what} was changed by someone else while this change was saved. "
             "Fetch it again and reapply your change.",

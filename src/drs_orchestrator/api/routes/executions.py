@@ -286,7 +286,9 @@ def execution_report(
     failures with DRS's reasons, measured RTO against the target, clean-up."""
     report = svc.executions.report(execution_id)
     if format_ == "html":
-        return HTMLResponse(html.render(report))
+        return HTMLResponse(
+            html.render(report), headers={"Content-Security-Policy": html.CONTENT_SECURITY_POLICY}
+        )
     return report
 
 
@@ -393,6 +395,8 @@ def cleanup(svc: Svc, who: Runner, execution_id: ExecutionId) -> ExecutionOut:
 KEEPALIVE_SECONDS = 15.0
 # Without an engine in this process (another worker runs the execution) changes are polled.
 POLL_SECONDS = 1.0
+# Event sequence numbers are 64-bit in the database.
+MAX_SEQ = 2**63 - 1
 
 
 def _sse(row: EventRow) -> bytes:
@@ -419,9 +423,12 @@ async def execution_events(
     _: Reader,
     execution_id: ExecutionId,
     last_event_id: Annotated[
-        int | None, Header(alias="Last-Event-ID", ge=-1, description="Resume after this event.")
+        int | None,
+        Header(alias="Last-Event-ID", ge=-1, le=MAX_SEQ, description="Resume after this event."),
     ] = None,
-    after: Annotated[int | None, Query(ge=-1, description="Or: start after this event.")] = None,
+    after: Annotated[
+        int | None, Query(ge=-1, le=MAX_SEQ, description="Or: start after this event.")
+    ] = None,
 ) -> EventSourceResponse:
     """Every transition of the execution as server-sent events (`id` is its sequence
     number; reconnecting with `Last-Event-ID` resumes), then an `end` event once it is over."""

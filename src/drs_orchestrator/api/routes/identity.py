@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Response, status
+from fastapi import APIRouter, Form, Query, Request, Response, status
 from pydantic import Field
 
-from drs_orchestrator.api.auth import Anyone, UserAdmin
+from drs_orchestrator.api.auth import (
+    Anyone,
+    AnyoneAtAll,
+    UserAdmin,
+    clear_session_cookies,
+    session_secret,
+    set_session_cookies,
+)
 from drs_orchestrator.api.common import ApiModel, Cursor, IfMatch, Limit, Page, etag
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Svc
-from drs_orchestrator.domain.errors import InvalidInput, Violation
+from drs_orchestrator.domain.errors import InvalidInput, Unauthorized, Violation
 from drs_orchestrator.domain.roles import Permission, Role, covers, permissions_of
-from drs_orchestrator.service.users import TokenSpec, UserSpec, UserUpdate
+from drs_orchestrator.service.tokens import TokenSpec
+from drs_orchestrator.service.users import Identity, PasswordChange, UserSpec, UserUpdate
 from drs_orchestrator.store.users import TokenRecord, UserRecord
 
 router = APIRouter(tags=["identity"])
@@ -26,8 +34,21 @@ class TokenAnswer(ApiModel):
     access_token: str
     token_type: str
     expires_in: int
+    password_change_required: bool = Field(
+        default=False,
+        description="The password is a one-time one: change it (POST /auth/password) first.",
+    )
 
     model_config = {"alias_generator": None}
+
+
+class SessionOut(ApiModel):
+    """A console sign-in: the session itself is in an HttpOnly cookie."""
+
+    username: str
+    roles: list[Role]
+    password_change_required: bool
+    expires_at: datetime
 
 
 class MeOut(ApiModel):
@@ -41,6 +62,8 @@ class MeOut(ApiModel):
 class UserOut(ApiModel):
     username: str
     roles: list[Role]
+    disabled: bool
+    password_change_required: bool
     version: int
     created_at: datetime
     updated_at: datetime
@@ -67,6 +90,8 @@ def user_out(u: UserRecord) -> UserOut:
     return UserOut(
         username=u.username,
         roles=[Role(r) for r in u.roles],
+        disabled=u.disabled,
+        password_change_required=u.password_change_required,
         version=u.version,
         created_at=u.created_at,
         updated_at=u.updated_at,
@@ -111,22 +136,129 @@ def sign_in_options(svc: Svc) -> SignInOptions:
     return SignInOptions(local=not settings.cognito_enabled, cognito=hosted)
 
 
-@router.post("/auth/token", responses=responses(400, 401), operation_id="signIn")
-def sign_in(
-    svc: Svc,
-    username: Annotated[str, Form(max_length=128)],
-    password: Annotated[str, Form(max_length=256)],
-    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
-) -> TokenAnswer:
-    """OAuth2 password grant for local users (form fields `username`, `password`)."""
+SignInUsername = Annotated[str, Form(max_length=128, pattern=r"^[^\x00]+$")]
+SignInPassword = Annotated[str, Form(max_length=256, pattern=r"^[^\x00]+$")]
+GrantType = Annotated[str | None, Form(pattern="^password$")]
+
+
+def _local_sign_in(svc: Svc, request: Request, username: str, password: str) -> UserRecord:
+    """The user behind the password, within the sign-in limits (429 past them)."""
     if svc.ctx.settings.cognito_enabled:
         raise InvalidInput(
             [Violation("grant_type", "LOCAL_SIGN_IN_DISABLED", "Sign in through Cognito")],
             code="LOCAL_SIGN_IN_DISABLED",
         )
-    user = svc.users.authenticate(username, password)
-    token, ttl = svc.issuer.issue(user.id, user.username, user.roles, svc.ctx.now())
-    return TokenAnswer(access_token=token, token_type="bearer", expires_in=ttl)
+    address = request.client.host if request.client else "unknown"
+    svc.sign_in.check(username, address)
+    try:
+        user = svc.users.authenticate(username, password)
+    except Unauthorized:
+        svc.sign_in.failed(username, address)
+        raise
+    svc.sign_in.succeeded(username, address)
+    return user
+
+
+def _token_answer(svc: Svc, user: UserRecord) -> TokenAnswer:
+    token, ttl = svc.issuer.issue(user, svc.ctx.now())
+    return TokenAnswer(
+        access_token=token,
+        token_type="bearer",
+        expires_in=ttl,
+        password_change_required=user.password_change_required,
+    )
+
+
+@router.post("/auth/token", responses=responses(400, 401, 429), operation_id="signIn")
+def sign_in(
+    svc: Svc,
+    request: Request,
+    username: SignInUsername,
+    password: SignInPassword,
+    grant_type: GrantType = None,
+) -> TokenAnswer:
+    """OAuth2 password grant for local users (form fields `username`, `password`), for the
+    CLI and automation. Wrong passwords are limited per user and per address (429)."""
+    return _token_answer(svc, _local_sign_in(svc, request, username, password))
+
+
+def _session_out(user: UserRecord | None, who: Identity | None, expires: datetime) -> SessionOut:
+    if user is not None:
+        return SessionOut(
+            username=user.username,
+            roles=[Role(r) for r in user.roles],
+            password_change_required=user.password_change_required,
+            expires_at=expires,
+        )
+    assert who is not None
+    return SessionOut(
+        username=who.username,
+        roles=sorted(who.roles),
+        password_change_required=False,
+        expires_at=expires,
+    )
+
+
+@router.post("/auth/session", responses=responses(400, 401, 429), operation_id="openSession")
+def open_session(
+    svc: Svc,
+    request: Request,
+    response: Response,
+    username: SignInUsername,
+    password: SignInPassword,
+) -> SessionOut:
+    """The console's sign-in: sets an HttpOnly, SameSite=Strict session cookie (Secure over
+    TLS) and a CSRF cookie whose value state-changing requests echo in `X-CSRF-Token`."""
+    user = _local_sign_in(svc, request, username, password)
+    opened = svc.sessions.open_local(user)
+    set_session_cookies(request, response, opened, svc.ctx.now())
+    return _session_out(user, None, opened.expires_at)
+
+
+@router.post(
+    "/auth/session/exchange",
+    responses=responses(400, 401, 403),
+    operation_id="exchangeForSession",
+)
+def exchange_for_session(svc: Svc, request: Request, response: Response, who: Anyone) -> SessionOut:
+    """Trade a Cognito token (sent as Bearer once, from the hosted UI's redirect) for a
+    console session cookie, so the token never stays where page scripts can read it."""
+    if who.via != "cognito":
+        raise InvalidInput(
+            [
+                Violation(
+                    "Authorization", "NOT_A_COGNITO_TOKEN", "Local users sign in with a password"
+                )
+            ]
+        )
+    expires = svc.ctx.now() + timedelta(seconds=svc.ctx.settings.session_ttl_seconds)
+    opened = svc.sessions.open_federated(who, getattr(request.state, "token_expires_at", expires))
+    set_session_cookies(request, response, opened, svc.ctx.now())
+    return _session_out(None, who, opened.expires_at)
+
+
+@router.delete("/auth/session", status_code=status.HTTP_204_NO_CONTENT, operation_id="closeSession")
+def close_session(svc: Svc, request: Request, response: Response) -> None:
+    """Sign out of the console: the session ends on the server and its cookies are cleared."""
+    if (secret := session_secret(request)) is not None:
+        svc.sessions.close(secret)
+    clear_session_cookies(request, response)
+
+
+@router.post(
+    "/auth/password", responses=responses(400, 401, 403, 404), operation_id="changePassword"
+)
+def change_password(
+    svc: Svc, request: Request, response: Response, who: AnyoneAtAll, change: PasswordChange
+) -> TokenAnswer:
+    """Change your own password (the only call allowed while a one-time password is due).
+    Every earlier token and session of yours stops working: the answer carries a new token,
+    and a console caller gets a new session cookie."""
+    user = svc.users.change_own_password(who, change)
+    if (secret := session_secret(request)) is not None:
+        svc.sessions.close(secret)
+        set_session_cookies(request, response, svc.sessions.open_local(user), svc.ctx.now())
+    return _token_answer(svc, user)
 
 
 @router.get("/auth/jwks.json", operation_id="getJwks")
@@ -135,7 +267,7 @@ def jwks(svc: Svc) -> dict[str, Any]:
     return svc.issuer.jwks()
 
 
-@router.get("/auth/me", responses=responses(401), operation_id="whoAmI")
+@router.get("/auth/me", responses=responses(401, 403), operation_id="whoAmI")
 def me(who: Anyone) -> MeOut:
     roles = frozenset(who.roles)
     return MeOut(
@@ -206,7 +338,7 @@ def list_tokens(
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Page[ApiTokenOut]:
-    page = svc.users.tokens(who, all_users, limit, cursor)
+    page = svc.tokens.page(who, all_users, limit, cursor)
     return Page[ApiTokenOut](
         items=[ApiTokenOut(**token_out(t)) for t in page.items], next_cursor=page.next_cursor
     )
@@ -220,7 +352,7 @@ def list_tokens(
 )
 def create_token(spec: TokenSpec, svc: Svc, who: UserAdmin) -> ApiTokenCreated:
     """The secret is in this answer only; it is stored hashed."""
-    record, secret = svc.users.create_token(who, spec)
+    record, secret = svc.tokens.create(who, spec)
     return ApiTokenCreated(**token_out(record), token=secret)
 
 
@@ -228,4 +360,4 @@ def create_token(spec: TokenSpec, svc: Svc, who: UserAdmin) -> ApiTokenCreated:
     "/tokens/{token_id}", responses=responses(401, 403, 404), operation_id="revokeApiToken"
 )
 def revoke_token(token_id: str, svc: Svc, who: UserAdmin) -> ApiTokenOut:
-    return ApiTokenOut(**token_out(svc.users.revoke_token(who, token_id, may_revoke_any=True)))
+    return ApiTokenOut(**token_out(svc.tokens.revoke(who, token_id, may_revoke_any=True)))
