@@ -49,12 +49,14 @@ function useNavigationOpen(): [boolean, (open: boolean) => void] {
 }
 
 function Shell() {
-  const { me, loading, signOut } = useAuth();
+  const { me, loading, signOut, mustChangePassword } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();
   const [navigationOpen, setNavigationOpen] = useNavigationOpen();
   if (loading) return <Spinner size="large" />;
-  if (!me) return <Navigate to={`/signin?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  // Not signed in, or a one-time password is due (the sign-in page asks for a new one).
+  if (!me || mustChangePassword !== null)
+    return <Navigate to={`/signin?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   const follow = (event: CustomEvent<{ href?: string; external?: boolean }>) => {
     const href = event.detail.href;
     if (href && !event.detail.external && href.startsWith("/")) {
@@ -77,10 +79,7 @@ function Shell() {
               ariaLabel: `User menu for ${me.username}`,
               items: [{ id: "signout", text: "Sign out" }],
               onItemClick: ({ detail }) => {
-                if (detail.id === "signout") {
-                  signOut();
-                  navigate("/signin");
-                }
+                if (detail.id === "signout") void signOut().then(() => navigate("/signin"));
               },
             },
           ]}

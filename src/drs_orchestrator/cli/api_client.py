@@ -105,3 +105,5 @@ def report(error: ApiError) -> None:
         err.print(f"  {c['serverId']} is in {c['protectionGroupName']} ({c['protectionGroupId']})")
     if error.status == 401:
         err.print("Sign in with `drs-orchestrator login`, or set DRSO_TOKEN.")
+    if p.get("code") == "PASSWORD_CHANGE_REQUIRED":
+        err.print("Change your one-time password with `drs-orchestrator password`.")

@@ -1,7 +1,8 @@
-"""`login`, `servers`, `users`: signing in, discovery, and user administration."""
+"""`login`, `password`, `servers`, `users`: signing in, discovery, and user administration."""
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -21,6 +22,42 @@ def login(
     answer = client.json("POST", "/auth/token", data={"username": username, "password": password})
     path = save_credentials(api_url(api), answer["access_token"])
     out.print(f"Signed in as {username} at {client.url}; token saved to {path}")
+    if not answer.get("password_change_required"):
+        return
+    if not sys.stdin.isatty():
+        out.print(
+            "This password is a one-time one: nothing else is allowed until you change it with "
+            "`drs-orchestrator password`."
+        )
+        return
+    out.print("This password is a one-time one: choose your own now.")
+    new = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    _change_password(api, password, new)
+
+
+def _change_password(api: str | None, current: str, new: str) -> None:
+    answer = Api(api).json(
+        "POST", "/auth/password", json={"currentPassword": current, "newPassword": new}
+    )
+    path = save_credentials(api_url(api), answer["access_token"])
+    out.print(f"Password changed; earlier tokens no longer work. New token saved to {path}")
+
+
+@api_errors
+def password(
+    current: Annotated[
+        str, typer.Option(prompt="Current password", hide_input=True, help="Your password now.")
+    ],
+    new: Annotated[
+        str,
+        typer.Option(
+            prompt="New password", hide_input=True, confirmation_prompt=True, help="At least 8."
+        ),
+    ],
+    api: ApiOption = None,
+) -> None:
+    """Change your password (first of all, a generated one-time one)."""
+    _change_password(api, current, new)
 
 
 @api_errors

@@ -2,7 +2,7 @@
 import createClient, { type Middleware } from "openapi-fetch";
 import type { paths } from "./schema";
 import type { FieldError, Problem } from "./types";
-import { session } from "../auth/session";
+import { CSRF_HEADER, csrfToken, session } from "../auth/session";
 
 export const API = "/api/v1";
 
@@ -24,15 +24,27 @@ export class ApiError extends Error {
   }
 }
 
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** The headers a request made with the session cookie needs: its CSRF token on changes. */
+export function sessionHeaders(method: string): Record<string, string> {
+  const token = csrfToken();
+  return !SAFE.has(method.toUpperCase()) && token ? { [CSRF_HEADER]: token } : {};
+}
+
 const auth: Middleware = {
   onRequest({ request }) {
-    const token = session.token();
-    if (token) request.headers.set("Authorization", `Bearer ${token}`);
+    for (const [name, value] of Object.entries(sessionHeaders(request.method))) request.headers.set(name, value);
     return request;
   },
-  onResponse({ response }) {
-    // An expired or revoked token: back to sign-in, keeping where the user was.
-    if (response.status === 401 && session.token()) session.expire();
+  async onResponse({ request, response }) {
+    // The session ended, or a one-time password must be changed first: the auth context asks
+    // who we are again and shows sign-in (or the password form), keeping where the user was.
+    if (response.status === 401 && !request.url.endsWith("/auth/me")) session.changed();
+    if (response.status === 403) {
+      const problem = (await response.clone().json().catch(() => ({}))) as Partial<Problem>;
+      if (problem.code === "PASSWORD_CHANGE_REQUIRED" && !request.url.endsWith("/auth/me")) session.changed();
+    }
     return response;
   },
 };

@@ -1,30 +1,44 @@
-// Who is signed in, and what their roles let them do in the console.
+// Who is signed in, and what their roles let them do in the console. The session itself is
+// an HttpOnly cookie: the console learns who it stands for from /auth/me.
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
 import { api } from "../api/client";
-import type { Me, Role } from "../api/types";
-import { session } from "./session";
+import type { Me, Problem, Role } from "../api/types";
+import { csrfToken, session } from "./session";
 
 interface Auth {
   me: Me | null;
+  /** Signed in with a one-time password that must be changed before anything else. */
+  mustChangePassword: string | null;
   loading: boolean;
-  signOut: () => void;
+  signOut: () => Promise<void>;
   refresh: () => void;
 }
 
-const AuthContext = createContext<Auth>({ me: null, loading: true, signOut: () => {}, refresh: () => {} });
+const AuthContext = createContext<Auth>({
+  me: null,
+  mustChangePassword: null,
+  loading: true,
+  signOut: async () => {},
+  refresh: () => {},
+});
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);
+  const [mustChangePassword, setMustChange] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const refresh = useCallback(() => {
-    if (!session.token()) {
+    // Without the session's readable CSRF cookie there is no session to ask about.
+    if (!csrfToken()) {
       setMe(null);
+      setMustChange(null);
       setLoading(false);
       return;
     }
     setLoading(true);
-    void api.GET("/api/v1/auth/me").then(({ data }) => {
+    void api.GET("/api/v1/auth/me").then(({ data, error, response }) => {
+      const problem = (error ?? {}) as Partial<Problem> & { username?: string };
       setMe(data ?? null);
+      setMustChange(response.status === 403 && problem.code === "PASSWORD_CHANGE_REQUIRED" ? (problem.username ?? "") : null);
       setLoading(false);
     });
   }, []);
@@ -32,8 +46,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     refresh();
     return session.subscribe(refresh);
   }, [refresh]);
-  const signOut = useCallback(() => session.clear(), []);
-  return <AuthContext.Provider value={{ me, loading, signOut, refresh }}>{children}</AuthContext.Provider>;
+  const signOut = useCallback(async () => {
+    await api.DELETE("/api/v1/auth/session");
+    setMe(null);
+    setMustChange(null);
+  }, []);
+  return <AuthContext.Provider value={{ me, mustChangePassword, loading, signOut, refresh }}>{children}</AuthContext.Provider>;
 }
 
 export function useAuth(): Auth {

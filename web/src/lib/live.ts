@@ -1,5 +1,5 @@
-// Server-sent events with the Bearer header (EventSource cannot send one), resumed with
-// Last-Event-ID after a drop. No polling: the server pushes every transition.
+// Server-sent events over fetch (with the session cookie), resumed with Last-Event-ID after
+// a drop. No polling: the server pushes every transition.
 import { fetchEventSource } from "@microsoft/fetch-event-source";
 import { useEffect, useRef } from "react";
 import { API } from "../api/client";
@@ -27,17 +27,16 @@ export function useEventStream(
   useEffect(() => {
     if (path === null) return;
     const abort = new AbortController();
-    const token = session.token();
     void fetchEventSource(`${API}${path}`, {
       signal: abort.signal,
-      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      credentials: "same-origin", // the session cookie
       openWhenHidden: true,
       async onopen(response) {
         if (response.ok) {
           stateHandler.current?.("open");
           return;
         }
-        if (response.status === 401) session.expire();
+        if (response.status === 401 || response.status === 403) session.changed();
         throw new Fatal(`stream answered ${response.status}`);
       },
       onmessage(message) {

@@ -1,5 +1,5 @@
 // The execution's evidence report, as the API renders it, inside the console (the report
-// needs the signed-in token, which a plain link could not send).
+// is fetched with the session cookie and shown in a sandboxed frame).
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import Container from "@cloudscape-design/components/container";
@@ -10,14 +10,13 @@ import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import { useNavigate, useParams } from "react-router";
 import { API, ApiError, unwrap, api } from "../api/client";
 import type { Report as ReportData } from "../api/types";
-import { session } from "../auth/session";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { formatDuration } from "../lib/time";
 import { useApi } from "../lib/useApi";
 
 async function reportHtml(id: string): Promise<string> {
   const response = await fetch(`${API}/executions/${encodeURIComponent(id)}/report?format=html`, {
-    headers: { Authorization: `Bearer ${session.token() ?? ""}` },
+    credentials: "same-origin",
   });
   if (!response.ok) throw new ApiError(response.status, (await response.json().catch(() => ({}))) as object);
   return response.text();

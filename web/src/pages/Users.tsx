@@ -1,6 +1,7 @@
 // Local users and API tokens (user administrators). A new token is shown once.
 import Alert from "@cloudscape-design/components/alert";
 import Button from "@cloudscape-design/components/button";
+import Checkbox from "@cloudscape-design/components/checkbox";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
@@ -40,14 +41,28 @@ function UsersTab() {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [roles, setRoles] = useState<Role[]>(["viewer"]);
+  const [mustChange, setMustChange] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const field = (f: string) => (error instanceof ApiError ? error.fieldError(f) : undefined);
   const create = async () => {
     try {
-      await unwrap(api.POST("/api/v1/users", { body: { username, password, roles } }));
+      await unwrap(api.POST("/api/v1/users", { body: { username, password, roles, passwordChangeRequired: mustChange } }));
       setOpen(false);
       setUsername("");
       setPassword("");
+      users.reload();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  const setDisabled = async (name: string, version: number, disabled: boolean) => {
+    try {
+      await unwrap(
+        api.PATCH("/api/v1/users/{username}", {
+          params: { path: { username: name }, header: { "If-Match": `"${version}"` } },
+          body: { disabled },
+        }),
+      );
       users.reload();
     } catch (failure) {
       setError(failure);
@@ -75,9 +90,34 @@ function UsersTab() {
         columnDefinitions={[
           { id: "name", header: "User name", cell: (u) => u.username },
           { id: "roles", header: "Roles", cell: (u) => u.roles.join(", ") },
+          {
+            id: "state",
+            header: "State",
+            cell: (u) =>
+              u.disabled ? (
+                <StatusIndicator type="stopped">Disabled</StatusIndicator>
+              ) : u.passwordChangeRequired ? (
+                <StatusIndicator type="pending">Password change due</StatusIndicator>
+              ) : (
+                <StatusIndicator type="success">Active</StatusIndicator>
+              ),
+          },
           { id: "created", header: "Created", cell: (u) => <Time value={u.createdAt} /> },
           { id: "by", header: "By", cell: (u) => u.createdBy },
-          { id: "actions", header: "", cell: (u) => <Button variant="inline-link" onClick={() => void remove(u.username)} ariaLabel={`Delete user ${u.username}`}>Delete</Button> },
+          {
+            id: "actions",
+            header: "",
+            cell: (u) => (
+              <SpaceBetween direction="horizontal" size="xs">
+                <Button variant="inline-link" onClick={() => void setDisabled(u.username, u.version, !u.disabled)} ariaLabel={`${u.disabled ? "Enable" : "Disable"} user ${u.username}`}>
+                  {u.disabled ? "Enable" : "Disable"}
+                </Button>
+                <Button variant="inline-link" onClick={() => void remove(u.username)} ariaLabel={`Delete user ${u.username}`}>
+                  Delete
+                </Button>
+              </SpaceBetween>
+            ),
+          },
         ]}
       />
       <Modal
@@ -95,6 +135,9 @@ function UsersTab() {
             <Input type="password" value={password} onChange={({ detail }) => setPassword(detail.value)} ariaLabel="New user password" />
           </FormField>
           <RolePicker label="Roles" value={roles} onChange={setRoles} error={field("roles")} />
+          <Checkbox checked={mustChange} onChange={({ detail }) => setMustChange(detail.checked)}>
+            The user chooses a new password at first sign-in
+          </Checkbox>
         </SpaceBetween>
       </Modal>
     </SpaceBetween>
