@@ -30,7 +30,7 @@ from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.core.step import Action, Event, Step
 from drs_orchestrator.engine.poller import Poller
-from drs_orchestrator.store import executions, jobs, workers
+from drs_orchestrator.store import audit, executions, jobs, workers
 
 log = logging.getLogger(__name__)
 
@@ -145,12 +145,15 @@ class Engine:
 
     # --- executions --------------------------------------------------------------------------
 
-    def create(self, state: ExecutionState) -> ExecutionState:
-        """Store a new execution, holding its servers, and start its workflow."""
+    def create(self, state: ExecutionState, entry: audit.Entry | None = None) -> ExecutionState:
+        """Store a new execution, holding its servers (and its audit record, in the same
+        transaction), and start its workflow."""
         servers = [(s.account_id, s.region, s.server_id) for s in state.servers.values()]
         try:
             with self.db.begin() as conn:
                 records.insert_new(conn, state)
+                if entry is not None:
+                    audit.write(conn, entry, self.clock.now())
         except sa.exc.IntegrityError:
             with self.db.connect() as conn:
                 held = executions.holders(conn, servers)
@@ -222,11 +225,15 @@ class Engine:
             self.wake(execution_id)
 
     def command(
-        self, execution_id: str, change: Callable[[ExecutionState, datetime], Step]
+        self,
+        execution_id: str,
+        change: Callable[[ExecutionState, datetime], Step],
+        entry: audit.Entry | None = None,
     ) -> ExecutionState:
         """An operator's command, applied at once (domain errors raise before anything is
-        stored); the workflow is woken, or started again if the execution had ended."""
-        state = self.apply(execution_id, change).state
+        stored) and audited in the same transaction; the workflow is woken, or started again
+        if the execution had ended."""
+        state = self.apply(execution_id, change, entry=entry).state
         busy = state.status.active or state.cleanup.value in {"REQUESTED", "RUNNING"}
         if busy and not self.ensure_running(execution_id):
             self.wake(execution_id)
@@ -238,6 +245,7 @@ class Engine:
         change: Callable[[ExecutionState, datetime], Step],
         *,
         reserve_again: bool = True,
+        entry: audit.Entry | None = None,
     ) -> Step:
         """Load, change, store with compare-and-set; again from the top if someone else saved."""
         for _ in range(_CAS_TRIES):
@@ -251,6 +259,8 @@ class Engine:
                     records.save(conn, step.state, version=version, events=step.events, now=now)
                 except Conflict:
                     continue
+                if entry is not None:
+                    audit.write(conn, entry, now)
             self.changed()
             return step
         raise Conflict("CONCURRENT_CHANGE", f"Execution {execution_id} is changing too fast")

@@ -6,8 +6,15 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from drs_orchestrator.domain.errors import InvalidInput, NotFound, Unavailable, Violation
+from drs_orchestrator.domain.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    Unavailable,
+    Violation,
+)
 from drs_orchestrator.domain.executions import Mode
 from drs_orchestrator.domain.plans import GroupMembers, Wave, wave_servers
 from drs_orchestrator.engine.core.freeze import Launch, freeze
@@ -18,7 +25,7 @@ from drs_orchestrator.reports import evidence
 from drs_orchestrator.reports.evidence import Report
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.plans import PlanService
-from drs_orchestrator.store import executions, pages
+from drs_orchestrator.store import audit, executions, pages
 
 
 class ExecutionService:
@@ -48,8 +55,10 @@ class ExecutionService:
         confirm_plan_name: str | None,
         cleanup_after_minutes: int | None,
         user: tuple[str, str],
+        reason: str | None = None,
     ) -> ExecutionState:
-        """Freeze the plan's current version and hand it to the engine."""
+        """Freeze the plan's current version and hand it to the engine; the start is audited
+        with the execution's creation (a refusal by `refused`)."""
         self.plans.get(plan_id)  # an unknown plan is a 404 whether or not the engine runs
         engine = self.running()
         state = self.prepare(
@@ -60,7 +69,41 @@ class ExecutionService:
             user=user,
             now=engine.clock.now(),
         )
-        return engine.create(state)
+        entry = audit.Entry(
+            actor=user[1],
+            action=f"start-{mode.value.lower()}",
+            resource_type="execution",
+            resource_id=state.id,
+            after={
+                "planId": plan_id,
+                "planName": state.plan_name,
+                "planVersion": state.plan_version,
+                "mode": mode.value,
+                "waves": [w.name for w in state.waves],
+                "servers": len(state.servers),
+                "confirmedPlanName": confirm_plan_name if mode == Mode.RECOVERY else None,
+                "cleanupAfterMinutes": state.cleanup_after_minutes,
+                "reason": reason,
+            },
+        )
+        return engine.create(state, entry)
+
+    def refused(
+        self, actor: str, action: str, resource: tuple[str, str], error: DomainError, asked: Any
+    ) -> None:
+        """What was asked and why it was refused, in the audit log (its own transaction: the
+        refusal changed nothing else)."""
+        with self.ctx.write() as conn:
+            audit.record(
+                conn,
+                at=self.now(),
+                actor=actor,
+                action=f"{action}-refused",
+                resource_type=resource[0],
+                resource_id=resource[1][:64],
+                before=asked,
+                after={"code": error.code, "reason": error.message},
+            )
 
     def prepare(
         self,
@@ -154,7 +197,11 @@ class ExecutionService:
         )
 
     def command(
-        self, execution_id: str, change: Callable[[ExecutionState, datetime], Step]
+        self,
+        execution_id: str,
+        change: Callable[[ExecutionState, datetime], Step],
+        entry: audit.Entry,
     ) -> ExecutionState:
+        """An operator's command, audited in the transaction that applies it."""
         self.get(execution_id)
-        return self.running().command(execution_id, change)
+        return self.running().command(execution_id, change, entry)

@@ -24,6 +24,31 @@ class AuditRecord:
     after: Any
 
 
+@dataclass(frozen=True)
+class Entry:
+    """An audit record to be written with a change, in the change's own transaction."""
+
+    actor: str
+    action: str
+    resource_type: str
+    resource_id: str
+    before: Any = None
+    after: Any = None
+
+
+def write(conn: sa.Connection, entry: Entry, at: datetime) -> None:
+    record(
+        conn,
+        at=at,
+        actor=entry.actor,
+        action=entry.action,
+        resource_type=entry.resource_type,
+        resource_id=entry.resource_id,
+        before=entry.before,
+        after=entry.after,
+    )
+
+
 def record(
     conn: sa.Connection,
     *,

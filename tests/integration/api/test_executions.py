@@ -411,3 +411,48 @@ def test_plan_readiness_shows_the_last_drill_and_its_measured_rto(
     assert after["lastDrillRtoSeconds"] == report["measuredRtoSeconds"] > 0
     assert after["lastDrillRtoMet"] is True
     assert after["rtoTargetMinutes"] == 240
+
+
+def test_every_start_command_and_refusal_is_audited_with_who_and_why(
+    admin: httpx.Client,
+    as_role: Callable[[str], httpx.Client],
+    plan: Callable[..., dict[str, Any]],
+    drive: Drive,
+) -> None:
+    shop = plan(App={"pauseBefore": True})
+    operator = as_role("operator")
+
+    refused = operator.post(
+        f"/recovery-plans/{shop['id']}/executions",
+        json={"mode": "RECOVERY", "confirmPlanName": "Shop", "reason": "region down"},
+    )
+    assert refused.status_code == 403
+    unconfirmed = admin.post(
+        f"/recovery-plans/{shop['id']}/executions", json={"mode": "RECOVERY", "reason": "test"}
+    )
+    assert unconfirmed.json()["code"] == "RECOVERY_NOT_CONFIRMED"
+    drill = start(operator, shop["id"], reason="quarterly drill").json()["id"]
+    drive.until(drill, lambda s: s.wave("App").status == "WAITING" and s.status == "PAUSED")
+    assert operator.post(f"/executions/{drill}/pause").json()["code"] == "EXECUTION_STATE_CONFLICT"
+    resumed = operator.post(f"/executions/{drill}/resume", json={"reason": "DB checked"})
+    assert resumed.status_code == 200, resumed.text
+
+    entries = admin.get("/audit", params={"limit": 20}).json()["items"]
+    seen = [(e["actor"], e["action"], e["resourceId"]) for e in reversed(entries)]
+    assert seen[-5:] == [
+        ("user-operator", "start-recovery-refused", shop["id"]),
+        ("admin", "start-recovery-refused", shop["id"]),
+        ("user-operator", "start-drill", drill),
+        ("user-operator", "pause-refused", drill),
+        ("user-operator", "resume", drill),
+    ]
+    by_action = {e["action"]: e for e in entries}
+    assert by_action["start-drill"]["after"]["reason"] == "quarterly drill"
+    assert by_action["start-drill"]["after"]["planVersion"] == shop["version"]
+    assert by_action["start-recovery-refused"]["after"]["code"] in {
+        "FORBIDDEN",
+        "RECOVERY_NOT_CONFIRMED",
+    }
+    assert by_action["pause-refused"]["after"]["code"] == "EXECUTION_STATE_CONFLICT"
+    assert by_action["resume"]["after"] == {"reason": "DB checked"}
+    assert by_action["resume"]["before"]["status"] == "PAUSED"

@@ -19,7 +19,7 @@ from drs_orchestrator.api.auth import Reader, require
 from drs_orchestrator.api.common import ApiModel, Cursor, Limit, Page
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Services, Svc
-from drs_orchestrator.domain.errors import Forbidden
+from drs_orchestrator.domain.errors import DomainError, Forbidden
 from drs_orchestrator.domain.executions import (
     CleanupStatus,
     ExecutionStatus,
@@ -35,6 +35,7 @@ from drs_orchestrator.engine.core.step import Step
 from drs_orchestrator.reports import html
 from drs_orchestrator.reports.evidence import Report, Transition
 from drs_orchestrator.service.users import Identity
+from drs_orchestrator.store import audit
 from drs_orchestrator.store.executions import EventRow, Filters
 
 router = APIRouter(tags=["executions"])
@@ -46,8 +47,15 @@ class Strict(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Reason = Annotated[
+    str | None,
+    Field(max_length=500, description="Why: kept with the command in the audit log."),
+]
+
+
 class ExecutionStart(Strict):
     mode: Mode
+    reason: Reason = None
     confirm_plan_name: str | None = Field(
         default=None, max_length=128, description="RECOVERY only: the plan's name, typed."
     )
@@ -99,11 +107,15 @@ class ExecutionOut(ExecutionState):
     pending_approvals: list[PendingApproval]
 
 
-class WaveCommand(Strict):
+class CommandNote(Strict):
+    reason: Reason = None
+
+
+class WaveCommand(CommandNote):
     wave: str = Field(min_length=1, max_length=128)
 
 
-class CancelCommand(Strict):
+class CancelCommand(CommandNote):
     terminate: bool = Field(
         default=False, description="Also terminate the instances launched so far (clean-up)."
     )
@@ -185,15 +197,23 @@ def _mode_permission(mode: Mode) -> Permission:
 def start_execution(
     svc: Svc, who: Runner, body: ExecutionStart, plan_id: Annotated[str, Path(max_length=64)]
 ) -> ExecutionAccepted:
-    """Run the plan's current version as a drill or a recovery (recovery-admin, confirmed)."""
-    _may(who, _mode_permission(body.mode), f"start a {body.mode}")
-    state = svc.executions.start(
-        plan_id,
-        body.mode,
-        confirm_plan_name=body.confirm_plan_name,
-        cleanup_after_minutes=body.cleanup_after_minutes,
-        user=(who.subject, who.username),
-    )
+    """Run the plan's current version as a drill or a recovery (recovery-admin, confirmed).
+    The start, or its refusal and why, is written to the audit log."""
+    try:
+        _may(who, _mode_permission(body.mode), f"start a {body.mode}")
+        state = svc.executions.start(
+            plan_id,
+            body.mode,
+            confirm_plan_name=body.confirm_plan_name,
+            cleanup_after_minutes=body.cleanup_after_minutes,
+            user=(who.subject, who.username),
+            reason=body.reason,
+        )
+    except DomainError as refused:
+        asked = body.model_dump(mode="json", by_alias=True)
+        action = f"start-{body.mode.value.lower()}"
+        svc.executions.refused(who.username, action, ("recovery-plan", plan_id), refused, asked)
+        raise
     return ExecutionAccepted(id=state.id, status=state.status, url=f"/api/v1/executions/{state.id}")
 
 
@@ -296,31 +316,55 @@ def _command(
     svc: Svc,
     who: Identity,
     execution_id: str,
+    name: str,
+    note: CommandNote | None,
     change: Callable[[ExecutionState, datetime], Step],
     *,
     terminates: bool = False,
 ) -> ExecutionOut:
-    current = svc.executions.get(execution_id)
-    _may(who, _mode_permission(current.mode), f"steer a {current.mode}")
-    if terminates and current.mode == Mode.RECOVERY:
-        _may(who, Permission.TERMINATE, "terminate recovered instances")
-    return detail(svc.executions.command(execution_id, change))
+    """Check who may, apply, and audit the command (or its refusal, with the reason)."""
+    asked = note.model_dump(mode="json", by_alias=True) if note is not None else {}
+    try:
+        current = svc.executions.get(execution_id)
+        _may(who, _mode_permission(current.mode), f"steer a {current.mode}")
+        if terminates and current.mode == Mode.RECOVERY:
+            _may(who, Permission.TERMINATE, "terminate recovered instances")
+        entry = audit.Entry(
+            actor=who.username,
+            action=name,
+            resource_type="execution",
+            resource_id=execution_id,
+            before={"status": current.status.value, "mode": current.mode.value},
+            after=asked,
+        )
+        return detail(svc.executions.command(execution_id, change, entry))
+    except DomainError as refused:
+        svc.executions.refused(who.username, name, ("execution", execution_id), refused, asked)
+        raise
 
 
 _COMMAND_RESPONSES = responses(400, 401, 403, 404, 409, 503)
 
 
 @router.post("/executions/{execution_id}/pause", responses=_COMMAND_RESPONSES, operation_id="pause")
-def pause(svc: Svc, who: Runner, execution_id: ExecutionId) -> ExecutionOut:
+def pause(
+    svc: Svc, who: Runner, execution_id: ExecutionId, body: CommandNote | None = None
+) -> ExecutionOut:
     """Hold at the next wave boundary (waves under way finish)."""
-    return _command(svc, who, execution_id, lambda s, t: machine.pause(s, who.username, t))
+    return _command(
+        svc, who, execution_id, "pause", body, lambda s, t: machine.pause(s, who.username, t)
+    )
 
 
 @router.post(
     "/executions/{execution_id}/resume", responses=_COMMAND_RESPONSES, operation_id="resume"
 )
-def resume(svc: Svc, who: Runner, execution_id: ExecutionId) -> ExecutionOut:
-    return _command(svc, who, execution_id, lambda s, t: machine.resume(s, who.username, t))
+def resume(
+    svc: Svc, who: Runner, execution_id: ExecutionId, body: CommandNote | None = None
+) -> ExecutionOut:
+    return _command(
+        svc, who, execution_id, "resume", body, lambda s, t: machine.resume(s, who.username, t)
+    )
 
 
 @router.post(
@@ -335,6 +379,8 @@ def cancel(
         svc,
         who,
         execution_id,
+        "cancel",
+        body,
         lambda s, t: machine.cancel(s, who.username, terminate, t),
         terminates=terminate,
     )
@@ -350,6 +396,8 @@ def approve(svc: Svc, who: Runner, execution_id: ExecutionId, body: WaveCommand)
         svc,
         who,
         execution_id,
+        "approve",
+        body,
         lambda s, t: machine.approve(s, body.wave, who.username, roles, t),
     )
 
@@ -362,7 +410,12 @@ def approve(svc: Svc, who: Runner, execution_id: ExecutionId, body: WaveCommand)
 def retry_wave(svc: Svc, who: Runner, execution_id: ExecutionId, body: WaveCommand) -> ExecutionOut:
     """Launch a failed wave's failed servers again (or its failed hook)."""
     return _command(
-        svc, who, execution_id, lambda s, t: machine.retry_wave(s, body.wave, who.username, t)
+        svc,
+        who,
+        execution_id,
+        "retry-wave",
+        body,
+        lambda s, t: machine.retry_wave(s, body.wave, who.username, t),
     )
 
 
@@ -372,19 +425,28 @@ def retry_wave(svc: Svc, who: Runner, execution_id: ExecutionId, body: WaveComma
 def skip_wave(svc: Svc, who: Runner, execution_id: ExecutionId, body: WaveCommand) -> ExecutionOut:
     """Give a wave up so that the waves depending on it run."""
     return _command(
-        svc, who, execution_id, lambda s, t: machine.skip_wave(s, body.wave, who.username, t)
+        svc,
+        who,
+        execution_id,
+        "skip-wave",
+        body,
+        lambda s, t: machine.skip_wave(s, body.wave, who.username, t),
     )
 
 
 @router.post(
     "/executions/{execution_id}/cleanup", responses=_COMMAND_RESPONSES, operation_id="cleanup"
 )
-def cleanup(svc: Svc, who: Runner, execution_id: ExecutionId) -> ExecutionOut:
+def cleanup(
+    svc: Svc, who: Runner, execution_id: ExecutionId, body: CommandNote | None = None
+) -> ExecutionOut:
     """Terminate every recovery instance the execution launched."""
     return _command(
         svc,
         who,
         execution_id,
+        "cleanup",
+        body,
         lambda s, t: machine.request_cleanup(s, who.username, t),
         terminates=True,
     )
