@@ -33,3 +33,4 @@ class InstanceView:
     recovery_instance_id: str | None
     ec2_instance_id: str | None
     ec2_state: str | None
+    job_id: str | None = None  # the launch that created it

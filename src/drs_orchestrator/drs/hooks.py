@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -20,6 +21,14 @@ _CONFIG = Config(
 )
 _AUTOMATION_DONE = {"Success", "Failed", "TimedOut", "Cancelled", "CompletedWithFailure"}
 _COMMAND_DONE = {"Success", "Failed", "TimedOut", "Cancelled", "Cancelling"}
+
+
+class HookLookupError(Exception):
+    """AWS could not say whether an earlier try started the run: try again later."""
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -71,12 +80,19 @@ class AwsHooks:
         return HookResult(True, True, f"HTTP {answer.get('StatusCode')}: {body}")
 
     def start_automation(
-        self, place: tuple[str, str], document: str, parameters: Mapping[str, Sequence[str]]
+        self,
+        place: tuple[str, str],
+        document: str,
+        parameters: Mapping[str, Sequence[str]],
+        client_token: str,
     ) -> tuple[str | None, str]:
-        """(execution ID, "") or (None, why it did not start)."""
+        """(execution ID, "") or (None, why it did not start). SSM starts one execution per
+        `client_token` (a UUID): asking again after a crash returns the same one."""
         try:
             answer = self._ssm(place).start_automation_execution(
-                DocumentName=document, Parameters={k: list(v) for k, v in parameters.items()}
+                DocumentName=document,
+                Parameters={k: list(v) for k, v in parameters.items()},
+                ClientToken=client_token,
             )
         except (ClientError, BotoCoreError, ValueError) as error:
             return None, _reason(error)
@@ -101,16 +117,43 @@ class AwsHooks:
         document: str,
         parameters: Mapping[str, Sequence[str]],
         instance_ids: Sequence[str],
+        comment: str,
     ) -> tuple[str | None, str]:
+        """(command ID, "") or (None, why). `comment` marks the run so that `find_command`
+        can find it again (SendCommand has no idempotency token)."""
         try:
             answer = self._ssm(place).send_command(
                 DocumentName=document,
                 InstanceIds=list(instance_ids),
                 Parameters={k: list(v) for k, v in parameters.items()},
+                Comment=comment,
             )
         except (ClientError, BotoCoreError, ValueError) as error:
             return None, _reason(error)
         return str(answer["Command"]["CommandId"]), ""
+
+    def find_command(
+        self, place: tuple[str, str], since: datetime, document: str, comment: str
+    ) -> str | None:
+        """A command sent since `since` with this comment, if one was."""
+        try:
+            pages = (
+                self._ssm(place)
+                .get_paginator("list_commands")
+                .paginate(
+                    Filters=[
+                        {"key": "InvokedAfter", "value": _iso(since - timedelta(minutes=5))},
+                        {"key": "DocumentName", "value": document},
+                    ]
+                )
+            )
+            for page in pages:
+                for command in page.get("Commands", []):
+                    if command.get("Comment") == comment:
+                        return str(command["CommandId"])
+        except (ClientError, BotoCoreError, ValueError) as error:
+            raise HookLookupError(_reason(error)) from error
+        return None
 
     def command(
         self, place: tuple[str, str], command_id: str, instance_ids: Sequence[str]

@@ -138,6 +138,29 @@ class DrsJobs:
                         return job["jobID"]
         return None
 
+    def find_terminate(
+        self, place: tuple[str, str], since: datetime, recovery_instance_ids: Sequence[str]
+    ) -> str | None:
+        """A TERMINATE job already started for these recovery instances since the intent was
+        recorded (TerminateRecoveryInstances takes no tags: its instances identify it)."""
+        wanted = set(recovery_instance_ids)
+        client = self._client(place)
+        paginator = client.get_paginator("describe_jobs")
+        filters: DescribeJobsRequestFiltersTypeDef = {
+            "fromDate": _iso(since - timedelta(minutes=5))
+        }
+        with self.gateway.asking(*place):
+            for page in paginator.paginate(filters=filters):
+                for job in page["items"]:
+                    if job.get("type") != "TERMINATE":
+                        continue
+                    covered = {
+                        p.get("recoveryInstanceID") for p in job.get("participatingServers", [])
+                    }
+                    if wanted <= covered:
+                        return job["jobID"]
+        return None
+
     def describe(self, place: tuple[str, str], job_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The jobs as DRS reports them, in calls naming up to 1000 IDs each."""
         client = self._client(place)
@@ -172,6 +195,7 @@ class DrsJobs:
                             i.get("recoveryInstanceID"),
                             i.get("ec2InstanceID"),
                             i.get("ec2InstanceState"),
+                            i.get("jobID"),
                         )
                         for i in page["items"]
                     ]

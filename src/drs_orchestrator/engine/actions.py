@@ -7,7 +7,10 @@ tried again (DRS busy, throttled, unreachable).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -18,7 +21,7 @@ import httpx
 from drs_orchestrator.domain.executions import CleanupStatus, ServerStatus
 from drs_orchestrator.domain.hooks import HttpCheck, LambdaInvoke, SsmAutomation, SsmCommand
 from drs_orchestrator.domain.observations import InstanceView, JobView
-from drs_orchestrator.drs.hooks import HookResult
+from drs_orchestrator.drs.hooks import HookLookupError, HookResult
 from drs_orchestrator.drs.jobs import StartDeferredError, StartRefusedError, observed
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import Batch, ExecutionState
@@ -31,7 +34,7 @@ from drs_orchestrator.engine.core.step import (
     Step,
     Terminate,
 )
-from drs_orchestrator.store import jobs
+from drs_orchestrator.store import intents, jobs
 
 if TYPE_CHECKING:
     from drs_orchestrator.engine.runner import Engine
@@ -41,6 +44,8 @@ _KINDS: dict[str, type[Any]] = {
 }
 # Characters AWS allows in tag values; anything else becomes "_".
 _TAG_UNSAFE = re.compile(r"[^\w .:/=+\-@]")
+# Names the runs of hooks to AWS: uuid5 of the execution and the run's key.
+_RUNS = uuid.UUID("5b0e7c1e-2f0c-4c56-9a55-3d3c1d2a7e10")
 # How long to wait (engine seconds) before trying a deferred StartRecovery again.
 _DEFAULT_RETRY_SECONDS = 20.0
 
@@ -175,18 +180,28 @@ def _run_hook(engine: Engine, execution_id: str, action: RunHook) -> float | Non
     servers = state.servers_of(wave.name)
     place = (servers[0].account_id, servers[0].region) if servers else ("", "")
     result: HookResult
+    call = _HookCall(
+        engine,
+        execution_id,
+        action,
+        place,
+        hook.handle,
+        f"hook/{wave.name}/{action.index}/{hook.run}",
+    )
     if isinstance(spec, HttpCheck):
         result = _http_check(spec)
     elif isinstance(spec, LambdaInvoke):
         payload = {"executionId": state.id, "plan": state.plan_name, "wave": wave.name,
                    "mode": state.mode.value, **spec.payload}  # fmt: skip
-        result = engine.hooks.invoke_lambda(place, spec.function_name, payload)
+        result = _lambda_at_most_once(call, spec, payload)
     elif isinstance(spec, SsmAutomation):
-        result = _ssm_automation(_HookCall(engine, execution_id, action, place, hook.handle), spec)
+        result = _ssm_automation(call, spec)
     elif isinstance(spec, SsmCommand):
         instances = sorted(s.ec2_instance_id for s in servers if s.ec2_instance_id)
-        call = _HookCall(engine, execution_id, action, place, hook.handle)
-        result = _ssm_command(call, spec, instances)
+        try:
+            result = _ssm_command(call, spec, instances)
+        except HookLookupError:  # whether an earlier try sent it is not known yet
+            return engine.clock.wall_seconds(SSM_CHECK_SECONDS, 300)
     else:  # approvals and waits are decided by the core itself
         return None
     if result.done:
@@ -201,13 +216,15 @@ def _run_hook(engine: Engine, execution_id: str, action: RunHook) -> float | Non
 
 @dataclass(frozen=True)
 class _HookCall:
-    """One run of an SSM hook: where, and what AWS calls it once started."""
+    """One run of a hook: where, what AWS calls it once started, and the key its intent is
+    recorded under (a retry by an operator is a new run, with a new key)."""
 
     engine: Engine
     execution_id: str
     action: RunHook
     place: tuple[str, str]
     handle: str | None
+    key: str
 
     def pending(self, handle: str) -> None:
         wave, index = self.action.wave, self.action.index
@@ -218,13 +235,42 @@ class _HookCall:
             ),
         )
 
+    @property
+    def token(self) -> str:
+        """A UUID that names this run to AWS (SSM's ClientToken, the Lambda's invocationId)."""
+        return str(uuid.uuid5(_RUNS, f"{self.execution_id}/{self.key}"))
+
+
+class _NotStartedError(Exception):
+    """AWS refused to start the run: the hook fails with AWS's reason."""
+
+
+def _started(started: tuple[str | None, str]) -> str:
+    run_id, why = started
+    if run_id is None:
+        raise _NotStartedError(why)
+    return run_id
+
 
 def _ssm_automation(call: _HookCall, spec: SsmAutomation) -> HookResult:
     hooks = call.engine.hooks
     if call.handle is None:
-        started, why = hooks.start_automation(call.place, spec.document_name, spec.parameters)
-        if started is None:
-            return HookResult(True, False, why)
+        try:
+            started = once(
+                call.engine,
+                call.execution_id,
+                call.key,
+                call.place,
+                # SSM starts one execution per ClientToken: asking again finds it.
+                find=lambda _since: None,
+                call=lambda: _started(
+                    hooks.start_automation(
+                        call.place, spec.document_name, spec.parameters, call.token
+                    )
+                ),
+            )
+        except _NotStartedError as refused:
+            return HookResult(True, False, str(refused))
         call.pending(started)
         return HookResult(False)
     result = hooks.automation(call.place, call.handle)
@@ -238,16 +284,60 @@ def _ssm_command(call: _HookCall, spec: SsmCommand, instances: list[str]) -> Hoo
     if not instances:
         return HookResult(True, False, "no recovered instances to run the command on")
     if call.handle is None:
-        started, why = hooks.send_command(
-            call.place, spec.document_name, spec.parameters, instances
-        )
-        if started is None:
-            return HookResult(True, False, why)
+        comment = f"drs-orchestrator {call.token}"
+        try:
+            started = once(
+                call.engine,
+                call.execution_id,
+                call.key,
+                call.place,
+                find=lambda since: hooks.find_command(
+                    call.place, since, spec.document_name, comment
+                ),
+                call=lambda: _started(
+                    hooks.send_command(
+                        call.place, spec.document_name, spec.parameters, instances, comment
+                    )
+                ),
+            )
+        except _NotStartedError as refused:
+            return HookResult(True, False, str(refused))
         call.pending(started)
         return HookResult(False)
     result = hooks.command(call.place, call.handle, instances)
     if not result.done:
         call.pending(call.handle)
+    return result
+
+
+def _lambda_at_most_once(
+    call: _HookCall, spec: LambdaInvoke, payload: dict[str, Any]
+) -> HookResult:
+    """A Lambda invocation cannot be looked up afterwards, so it is made at most once: a try
+    that finds an earlier one's intent without its answer does not invoke again, and the hook
+    fails saying so (an operator's retry invokes it anew). The function gets `invocationId`
+    to recognise a repeat of its own."""
+    engine = call.engine
+    with engine.db.begin() as conn:
+        intent = intents.get(conn, call.execution_id, call.key)
+        if intent is None:
+            intents.record(conn, call.execution_id, call.key, call.place, engine.clock.now())
+    if intent is not None:
+        if intent.result is None:
+            return HookResult(
+                True,
+                False,
+                "the worker stopped while invoking the function, so whether it ran is unknown; "
+                "it is not invoked twice on its own: retry the wave to invoke it again",
+            )
+        outcome, _, detail = intent.result.partition("|")
+        return HookResult(True, outcome == "ok", detail)
+    result = engine.hooks.invoke_lambda(
+        call.place, spec.function_name, {**payload, "invocationId": call.token}
+    )
+    with engine.db.begin() as conn:
+        recorded = f"{'ok' if result.ok else 'failed'}|{result.detail}"[:128]
+        intents.complete(conn, call.execution_id, call.key, recorded, engine.clock.now())
     return result
 
 
@@ -287,10 +377,48 @@ def _instances_observed(views: list[InstanceView], state: ExecutionState, now: d
     return machine.instances_observed(state, views, now)
 
 
+def once(
+    engine: Engine,
+    execution_id: str,
+    key: str,
+    place: tuple[str, str],
+    *,
+    find: Callable[[datetime], str | None],
+    call: Callable[[], str],
+) -> str:
+    """What a call that creates something created, the call made at most once: the intent
+    is stored before it; a later try (after a crash, or a refusal to try again) first looks
+    for what an earlier one may have created since the intent, and calls only if nothing is
+    found. The call's own errors (DRS busy, throttled) propagate and leave the intent."""
+    with engine.db.begin() as conn:
+        intent = intents.get(conn, execution_id, key)
+        if intent is None:
+            intents.record(conn, execution_id, key, place, engine.clock.now())
+    if intent is not None and intent.result is not None:
+        return intent.result
+    result = (find(intent.intent_at) if intent is not None else None) or call()
+    with engine.db.begin() as conn:
+        intents.complete(conn, execution_id, key, result, engine.clock.now())
+    return result
+
+
+def _digest(parts: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
 def _terminate(engine: Engine, execution_id: str, action: Terminate) -> float | None:
     place = (action.account_id, action.region)
+    ids = list(action.recovery_instance_ids)
+    key = f"terminate/{action.round}/{_digest(sorted(ids))}"
     try:
-        job_id = engine.drs.terminate(place, action.recovery_instance_ids)
+        job_id = once(
+            engine,
+            execution_id,
+            key,
+            place,
+            find=lambda since: engine.drs.find_terminate(place, since, ids),
+            call=lambda: engine.drs.terminate(place, ids),
+        )
     except StartDeferredError as error:
         return engine.clock.wall_seconds(error.retry_after_seconds or _DEFAULT_RETRY_SECONDS, 300)
     except StartRefusedError as error:
@@ -304,9 +432,9 @@ def _terminate(engine: Engine, execution_id: str, action: Terminate) -> float | 
             execution_id=execution_id,
             kind="TERMINATE",
             place=place,
-            server_count=len(action.recovery_instance_ids),
+            server_count=len(ids),
             now=engine.clock.now(),
         )
-    engine.apply(execution_id, lambda s, t: machine.cleanup_started(s, [job_id], t))
+    engine.apply(execution_id, lambda s, t: machine.cleanup_started(s, job_id, ids, t))
     engine.poller.follow(place)
     return None

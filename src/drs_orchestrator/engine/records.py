@@ -11,6 +11,7 @@ from pydantic import TypeAdapter
 
 from drs_orchestrator.domain.errors import NotFound
 from drs_orchestrator.domain.observations import JobView
+from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.core.step import Event
 from drs_orchestrator.store import executions, jobs
@@ -26,6 +27,7 @@ def columns(state: ExecutionState) -> executions.Columns:
         mode=state.mode.value,
         status=state.status.value,
         active=state.status.active,
+        has_work=machine.has_work(state),
         initiated_by=state.initiated_by,
         created_at=state.created_at,
         started_at=state.started_at,

@@ -112,7 +112,6 @@ class Engine:
         DBOS(config=config)  # type: ignore[arg-type]
         DBOS.launch()
         self.keep_alive()
-        self._resume_orphans()
         if self.options.poll_in_background:
             self.poller.start()
 
@@ -123,7 +122,7 @@ class Engine:
         global _engine  # noqa: PLW0603
         self.poller.stop()
         with self.db.connect() as conn:
-            ids = executions.active_ids(conn)
+            ids = executions.ids_with_work(conn)
             workflows = {r.workflow_id for i in ids if (r := executions.get(conn, i))}
         with self._changed:  # and those of ended executions still waiting (timed clean-up)
             workflows |= set(self._started.values())
@@ -136,12 +135,28 @@ class Engine:
         DBOS.destroy(workflow_completion_timeout_sec=5, destroy_registry=False)
         _engine = None
 
-    def _resume_orphans(self) -> None:
-        """Active executions whose workflow never started (a crash between insert and start)."""
+    def resume_unattended(self) -> None:
+        """Start a workflow for every execution with work that has none running: a crash
+        between storing a change (a new execution, a clean-up request) and starting its
+        workflow, a command that reached a workflow as it finished, a clean shutdown that
+        cancelled one waiting for a timed clean-up. Runs at start and at every heartbeat:
+        one indexed query and one question to DBOS."""
         with self.db.connect() as conn:
-            ids = executions.active_ids(conn)
-        for execution_id in ids:
-            self.ensure_running(execution_id)
+            waiting = executions.workflows_with_work(conn)
+        if not waiting:
+            return
+        running = {
+            w.workflow_id
+            for w in DBOS.list_workflows(
+                workflow_ids=[w for w in waiting.values() if w is not None],
+                status=["PENDING", "ENQUEUED"],
+                load_input=False,
+                load_output=False,
+            )
+        }
+        for execution_id, workflow_id in waiting.items():
+            if workflow_id not in running:
+                self.ensure_running(execution_id)
 
     # --- executions --------------------------------------------------------------------------
 
@@ -203,6 +218,7 @@ class Engine:
                 for handle in DBOS._recover_pending_workflows([dead]):
                     with self._changed:
                         self._busy.add(handle.workflow_id.split("/", 1)[0])
+        self.resume_unattended()
 
     def wake(self, execution_id: str) -> None:
         with self.db.connect() as conn:

@@ -35,6 +35,7 @@ class Columns:
     mode: str
     status: str
     active: bool
+    has_work: bool  # its workflow still has something to do (running, or cleaning up)
     initiated_by: str
     created_at: datetime
     started_at: datetime | None
@@ -194,6 +195,18 @@ def page(
 
 def active_ids(conn: sa.Connection) -> list[str]:
     return list(conn.execute(sa.select(T.c.id).where(T.c.active.is_(True))).scalars())
+
+
+def ids_with_work(conn: sa.Connection) -> list[str]:
+    """Executions whose workflow must run: active ones, and ended ones still cleaning up
+    (or waiting to)."""
+    return list(workflows_with_work(conn))
+
+
+def workflows_with_work(conn: sa.Connection) -> dict[str, str | None]:
+    """Executions with work -> the ID of their newest workflow (None before the first)."""
+    rows = conn.execute(sa.select(T.c.id, T.c.workflow_id).where(T.c.has_work.is_(True)))
+    return {r.id: r.workflow_id for r in rows}
 
 
 def active_for_plan(conn: sa.Connection, plan_id: str) -> list[tuple[str, str]]:

@@ -225,6 +225,8 @@ executions = sa.Table(
     sa.Column("mode", sa.String(16), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
+    # Active, or ended with a clean-up under way or due: a worker must run its workflow.
+    sa.Column("has_work", sa.Boolean, nullable=False, server_default=sa.false(), index=True),
     sa.Column("initiated_by", sa.String(256), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("started_at", UtcDateTime, nullable=True),

@@ -24,7 +24,9 @@ from drs_orchestrator.domain.executions import Mode
 from drs_orchestrator.domain.groups import ProtectionGroupSpec
 from drs_orchestrator.domain.plans import RecoveryPlanSpec
 from drs_orchestrator.emulator import Emulator
+from drs_orchestrator.emulator.scenario import LatencyFault
 from drs_orchestrator.engine import records
+from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
 from tests.store_backends import POSTGRES_URL, drop, drop_schema, fresh_database_url
 
@@ -230,4 +232,119 @@ def test_without_tags_a_started_job_is_found_by_its_servers(
     jobs = launch_jobs(make_client, ("us-east-1",))
     assert len(jobs) == len(final.batches) == 3
     assert all(not j.get("tags") for j in jobs)
+    services.ctx.engine.dispose()
+
+
+def run_until(services: Services, emulator: Emulator, execution_id: str, done: Any) -> None:
+    """Move emulated time while a worker runs, until `done(state)` (at most a minute)."""
+    deadline = time.monotonic() + 60
+    while not done(states(services, [execution_id])[0]):
+        assert time.monotonic() < deadline, states(services, [execution_id])[0].cleanup
+        emulator.advance(60)
+        time.sleep(0.05)
+
+
+def intent_recorded(services: Services, execution_id: str, prefix: str) -> bool:
+    with services.ctx.read() as conn:
+        keys = conn.execute(
+            sa.text("SELECT call_key FROM call_intents WHERE execution_id = :e"),
+            {"e": execution_id},
+        ).scalars()
+        return any(k.startswith(prefix) for k in keys)
+
+
+def kill_during_call(
+    database: str, endpoint: str, emulator: Emulator, operation: str, ready: Callable[[], bool]
+) -> None:
+    """A worker is killed with SIGKILL half a second into a call it made, which the emulator
+    holds for 4 s: DRS acts on the call after the worker is gone."""
+    emulator.set_faults([LatencyFault(kind="latency", operation=operation, milliseconds=4000)])
+    emulator.clear_calls()
+    worker = start_worker(database, endpoint)
+    deadline = time.monotonic() + 30
+    while not ready():
+        assert time.monotonic() < deadline, "the call was never made"
+        time.sleep(0.02)
+    time.sleep(0.5)  # the scenario itself: the worker dies while its call is in flight
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    while emulator.counts[operation] == 0:  # the dead worker's call lands
+        assert time.monotonic() < deadline, "the dead worker's call never reached DRS"
+        time.sleep(0.02)
+    emulator.set_faults([])
+
+
+def test_a_worker_killed_during_clean_up_never_starts_a_second_terminate_job(
+    database: str, endpoint: str, emulator: Emulator, make_client: Callable[..., Any]
+) -> None:
+    services = Services.build(Settings.model_validate({"database_url": database}))
+    (execution_id,) = waiting_executions(
+        services, emulator, [plan_over(services, "Shop", "us-east-1", ["db", "app", "web"])]
+    )
+    worker = start_worker(database, endpoint)
+    run_until(services, emulator, execution_id, lambda s: not s.status.active)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    with services.ctx.write() as conn:  # `executions cleanup ID`, as the API stores it
+        state, version = records.load(conn, execution_id)
+        now = datetime.fromtimestamp(emulator.clock.now(), UTC)
+        step = machine.request_cleanup(state, "chaos", now)
+        records.save(conn, step.state, version=version, events=step.events, now=now)
+
+    kill_during_call(
+        database,
+        endpoint,
+        emulator,
+        "TerminateRecoveryInstances",
+        lambda: intent_recorded(services, execution_id, "terminate/"),
+    )
+    survivor = start_worker(database, endpoint)
+    try:
+        run_until(services, emulator, execution_id, lambda s: s.cleanup == "COMPLETED")
+    finally:
+        survivor.send_signal(signal.SIGKILL)
+        survivor.wait()
+
+    terminations = [
+        j
+        for page in make_client().get_paginator("describe_jobs").paginate(filters={})
+        for j in page["items"]
+        if j["type"] == "TERMINATE"
+    ]
+    (final,) = states(services, [execution_id])
+    assert [j["jobID"] for j in terminations] == final.cleanup_job_ids  # exactly one
+    # the dead worker's call made the job; the next worker found it instead of calling again
+    assert emulator.counts["TerminateRecoveryInstances"] == 1
+    assert all(s.status == "TERMINATED" for s in final.servers.values())
+    events = services.executions.events_after(execution_id, -1, limit=10_000)
+    terminated = {e.subject for e in events if e.kind == "server" and e.new == "TERMINATED"}
+    assert terminated == set(final.servers)  # each of its 9 instances, recorded
+    services.ctx.engine.dispose()
+
+
+def test_a_worker_killed_while_starting_a_recovery_never_starts_a_second_job(
+    database: str, endpoint: str, emulator: Emulator, make_client: Callable[..., Any]
+) -> None:
+    services = Services.build(Settings.model_validate({"database_url": database}))
+    (execution_id,) = waiting_executions(
+        services, emulator, [plan_over(services, "Shop", "us-east-1", ["db", "app", "web"])]
+    )
+
+    def intent() -> bool:
+        return any(b.state == "STARTING" for b in states(services, [execution_id])[0].batches)
+
+    kill_during_call(database, endpoint, emulator, "StartRecovery", intent)
+    survivor = start_worker(database, endpoint)
+    try:
+        run_until(services, emulator, execution_id, lambda s: not s.status.active)
+    finally:
+        survivor.send_signal(signal.SIGKILL)
+        survivor.wait()
+
+    (final,) = states(services, [execution_id])
+    assert final.status == "COMPLETED"
+    jobs = launch_jobs(make_client, ("us-east-1",))
+    assert_one_job_per_batch(jobs, [final])
+    first = final.batches[0]
+    assert first.job_id == min(jobs, key=lambda j: j["creationDateTime"])["jobID"]
     services.ctx.engine.dispose()

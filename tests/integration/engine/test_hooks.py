@@ -21,12 +21,14 @@ from moto.server import ThreadedMotoServer
 
 from drs_orchestrator.domain.executions import WaveStatus
 from drs_orchestrator.drs.hooks import AwsHooks
+from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
 from tests.integration.drive import Drive
 
 pytestmark = pytest.mark.integration
 PLACE = ("111111111111", "us-east-1")
 AUTOMATION_ID = "6bd7e9e5-3c1e-4d1a-9c6e-1f0e7b6e2a11"
+TOKEN = "0f7d1c2a-3b4c-5d6e-8f90-a1b2c3d4e5f6"
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +141,11 @@ def test_ssm_automation_is_started_then_followed_to_its_end() -> None:
         stub.add_response(
             "start_automation_execution",
             {"AutomationExecutionId": AUTOMATION_ID},
-            {"DocumentName": "Failover-DNS", "Parameters": {"Zone": ["shop"]}},
+            {
+                "DocumentName": "Failover-DNS",
+                "Parameters": {"Zone": ["shop"]},
+                "ClientToken": TOKEN,
+            },
         )
         for status in ("InProgress", "Failed"):
             body: dict[str, Any] = {"AutomationExecutionStatus": status}
@@ -151,7 +157,7 @@ def test_ssm_automation_is_started_then_followed_to_its_end() -> None:
                 {"AutomationExecutionId": AUTOMATION_ID},
             )
 
-        started, why = hooks.start_automation(PLACE, "Failover-DNS", {"Zone": ["shop"]})
+        started, why = hooks.start_automation(PLACE, "Failover-DNS", {"Zone": ["shop"]}, TOKEN)
         running = hooks.automation(PLACE, AUTOMATION_ID)
         done = hooks.automation(PLACE, AUTOMATION_ID)
 
@@ -180,3 +186,67 @@ def test_a_lambda_function_error_is_a_failed_hook_with_its_message() -> None:
 
     assert (result.done, result.ok) == (True, False)
     assert result.detail == 'Unhandled: {"errorMessage": "orders down"}'
+
+
+class DiesOnce:
+    """Wraps an AwsHooks method: the first call reaches AWS, then the worker "dies" before
+    anything is recorded (the exception makes DBOS run the step again, as a restart would)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+        self.calls = 0
+        original = getattr(AwsHooks, name)
+
+        def wrapped(hooks: AwsHooks, *args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            answer = original(hooks, *args, **kwargs)
+            if self.calls == 1:
+                raise RuntimeError("the worker died here")
+            return answer
+
+        monkeypatch.setattr(AwsHooks, name, wrapped)
+
+
+def test_an_ssm_command_sent_before_a_crash_is_found_not_sent_again(
+    aws_services: str,
+    shop: Callable[..., str],
+    run: Callable[..., ExecutionState],
+    drive: Drive,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dies = DiesOnce(monkeypatch, "send_command")
+    hook = {"type": "ssmCommand", "documentName": "AWS-RunShellScript",
+            "parameters": {"commands": ["true"]}}  # fmt: skip
+
+    final = drive.until(run(shop(DB={"postHooks": [hook]})).id, ended)
+
+    assert final.status == "COMPLETED", [w.failure for w in final.waves]
+    assert dies.calls == 1  # the second try looked for it and found it
+    commands = boto3.client("ssm", region_name="us-east-1").list_commands()["Commands"]
+    (sent,) = [c for c in commands if c["CommandId"] == final.wave("DB").hooks[0].handle]
+    assert sent["Comment"].startswith("drs-orchestrator ")
+    assert [c["CommandId"] for c in commands if c["Comment"] == sent["Comment"]] == [
+        sent["CommandId"]
+    ]  # sent once
+
+
+def test_a_lambda_is_never_invoked_twice_without_an_operator_asking(
+    aws_services: str,
+    shop: Callable[..., str],
+    run: Callable[..., ExecutionState],
+    drive: Drive,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    make_function("smoke-test-once")
+    dies = DiesOnce(monkeypatch, "invoke_lambda")
+    hook = {"type": "lambda", "functionName": "smoke-test-once"}
+
+    execution = run(shop(Web={"postHooks": [hook]}))
+    failed = drive.until(execution.id, ended)
+
+    assert dies.calls == 1
+    assert failed.wave("Web").status == WaveStatus.FAILED
+    assert "whether it ran is unknown" in (failed.wave("Web").failure or "")
+    drive.engine.command(execution.id, lambda s, t: machine.retry_wave(s, "Web", "alice", t))
+    final = drive.until(execution.id, ended)
+    assert final.status == "COMPLETED"
+    assert dies.calls == 2  # the operator's retry is a new invocation

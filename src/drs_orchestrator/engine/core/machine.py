@@ -522,15 +522,30 @@ def _cleanup(run: _Run) -> None:
             return
         if s.cleanup == CleanupStatus.REQUESTED:
             _set_cleanup(run, CleanupStatus.RUNNING, instances=len(alive))
-        if not s.cleanup_job_ids:
-            places: dict[tuple[str, str], list[str]] = defaultdict(list)
-            for server in alive:
-                assert server.recovery_instance_id is not None
-                places[(server.account_id, server.region)].append(server.recovery_instance_id)
-            for (account, region), ids in sorted(places.items()):
-                for i in range(0, len(ids), MAX_TERMINATE_PER_CALL):
-                    chunk = tuple(sorted(ids)[i : i + MAX_TERMINATE_PER_CALL])
-                    run.actions.append(Terminate(account, region, chunk))
+        if s.cleanup == CleanupStatus.RUNNING:
+            _emit_terminations(run, [x for x in alive if x.cleanup_job_id is None])
+
+
+def _emit_terminations(run: _Run, uncovered: list[ServerRun]) -> None:
+    """One Terminate per place and 200 instances not yet in a TERMINATE job of ours (a
+    crash after some chunks leaves the others to the next turn)."""
+    places: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for server in uncovered:
+        assert server.recovery_instance_id is not None
+        places[(server.account_id, server.region)].append(server.recovery_instance_id)
+    for (account, region), ids in sorted(places.items()):
+        for i in range(0, len(ids), MAX_TERMINATE_PER_CALL):
+            chunk = tuple(sorted(ids)[i : i + MAX_TERMINATE_PER_CALL])
+            run.actions.append(Terminate(account, region, chunk, run.s.cleanup_round))
+
+
+def has_work(s: ExecutionState) -> bool:
+    """Whether the execution's workflow has anything left to do: run, clean up, or wait to
+    clean up (a drill's timed clean-up)."""
+    if s.status.active or s.cleanup in {CleanupStatus.REQUESTED, CleanupStatus.RUNNING}:
+        return True
+    scheduled = s.mode == Mode.DRILL and s.cleanup_after_minutes is not None
+    return scheduled and s.cleanup == CleanupStatus.NONE and bool(_alive_instances(s))
 
 
 def _alive_instances(s: ExecutionState) -> list[ServerRun]:
@@ -542,6 +557,8 @@ def _alive_instances(s: ExecutionState) -> list[ServerRun]:
 
 
 def _set_cleanup(run: _Run, status: CleanupStatus, **detail: Any) -> None:
+    if status == CleanupStatus.REQUESTED:
+        run.s.cleanup_round += 1
     if run.s.cleanup != status:
         run.record("cleanup", run.s.id, run.s.cleanup, status, **detail)
         run.s.cleanup = status
@@ -653,39 +670,60 @@ def job_observed(state: ExecutionState, job: JobView, now: datetime) -> Step:
 
 
 def _observe_termination(run: _Run, job: JobView) -> None:
-    by_instance = {
-        x.recovery_instance_id: x for x in run.s.servers.values() if x.recovery_instance_id
-    }
+    """Only instances this execution launched, and only those this job covers."""
+    mine = {x.recovery_instance_id: x for x in run.s.servers.values() if x.recovery_instance_id}
     for view in job.servers:
-        server = by_instance.get(view.recovery_instance_id or "") or run.s.servers.get(
-            view.server_id
-        )
+        server = mine.get(view.recovery_instance_id or "")
         if server is not None and view.launch_status == "TERMINATED":
             server.ec2_state = "TERMINATED"
-            run.server(server, ServerStatus.TERMINATED)
-    if job.status == "COMPLETED" and _alive_instances(run.s):
+            if server.status != ServerStatus.TERMINATED:
+                run.server(server, ServerStatus.TERMINATED)
+    left = [
+        x for x in _alive_instances(run.s) if x.cleanup_job_id == job.job_id
+    ]  # what this job was to terminate and did not
+    if job.status == "COMPLETED" and left and run.s.cleanup != CleanupStatus.FAILED:
         failures = "; ".join(f"{k}: {v}" for k, v in sorted(job.failures.items()))
-        run.record("cleanup", run.s.id, run.s.cleanup, CleanupStatus.FAILED, reason=failures)
+        reason = failures or f"{len(left)} instances were not terminated by {job.job_id}"
+        run.record("cleanup", run.s.id, run.s.cleanup, CleanupStatus.FAILED, reason=reason)
         run.s.cleanup = CleanupStatus.FAILED
 
 
+def _launched_by_us(server: ServerRun, view: InstanceView) -> bool:
+    """Whether this recovery instance is the one our launch made (a source server also has
+    the instances of earlier drills, terminated or not, which are not ours to follow)."""
+    if server.recovery_instance_id is not None:
+        return view.recovery_instance_id == server.recovery_instance_id
+    return view.job_id is not None and view.job_id == server.job_id
+
+
 def instances_observed(state: ExecutionState, views: Iterable[InstanceView], now: datetime) -> Step:
+    """DescribeRecoveryInstances' answer for some of our servers: each one's own instance,
+    or NOT_FOUND when DRS lists none of ours for it."""
     run = _Run(state, now)
+    asked: dict[str, InstanceView | None] = {}
     for view in views:
         server = run.s.servers.get(view.server_id)
         if server is None:
             continue
-        server.recovery_instance_id = view.recovery_instance_id or server.recovery_instance_id
-        server.ec2_instance_id = view.ec2_instance_id
-        server.ec2_state = view.ec2_state
+        ours = view.recovery_instance_id is not None and _launched_by_us(server, view)
+        if ours or view.server_id not in asked:
+            asked[view.server_id] = view if ours else asked.get(view.server_id)
+    for server_id, found in asked.items():
+        server = run.s.servers[server_id]
+        if found is None and server.recovery_instance_id is None:
+            continue  # nothing of ours was launched for it: nothing to record
+        if found is not None:
+            server.recovery_instance_id = found.recovery_instance_id
+            server.ec2_instance_id = found.ec2_instance_id
+        server.ec2_state = found.ec2_state if found is not None else "NOT_FOUND"
         server.instance_recorded_at = now
         run.record(
             "instance",
             server.server_id,
             None,
-            view.ec2_state,
-            recoveryInstanceId=view.recovery_instance_id,
-            ec2InstanceId=view.ec2_instance_id,
+            server.ec2_state,
+            recoveryInstanceId=server.recovery_instance_id,
+            ec2InstanceId=server.ec2_instance_id,
         )
     return _advance(run)
 
@@ -745,11 +783,19 @@ def hook_pending(
     return _advance(run)
 
 
-def cleanup_started(state: ExecutionState, job_ids: Iterable[str], now: datetime) -> Step:
+def cleanup_started(
+    state: ExecutionState, job_id: str, recovery_instance_ids: Iterable[str], now: datetime
+) -> Step:
+    """DRS accepted a TERMINATE job for these of our recovery instances (or it was found
+    again after a crash)."""
     run = _Run(state, now)
-    ids = list(job_ids)
-    run.s.cleanup_job_ids += ids
-    run.record("cleanup", run.s.id, None, None, jobIds=ids)
+    covered = set(recovery_instance_ids)
+    if job_id not in run.s.cleanup_job_ids:
+        run.s.cleanup_job_ids.append(job_id)
+        run.record("cleanup", run.s.id, None, None, jobIds=[job_id], instances=len(covered))
+    for server in run.s.servers.values():
+        if server.recovery_instance_id in covered:
+            server.cleanup_job_id = job_id
     return _advance(run)
 
 
@@ -845,6 +891,7 @@ def retry_wave(state: ExecutionState, wave: str, by: str, now: datetime) -> Step
     if failed_hook is not None:  # a fresh try: a new SSM run, a new count of HTTP tries
         failed_hook.handle = failed_hook.next_attempt_at = None
         failed_hook.attempts = 0
+        failed_hook.run += 1
     if failed_hook is not None and failed_hook.phase == "pre":
         failed_hook.status = HookStatus.PENDING
         for server in s.servers_of(w.name):
@@ -901,6 +948,8 @@ def request_cleanup(state: ExecutionState, by: str, now: datetime) -> Step:
     if not _alive_instances(s):
         raise _refuse(s, "clean up", "it has no recovery instances left to terminate")
     s.cleanup_job_ids = []
+    for server in s.servers.values():  # a new try covers whatever is still alive
+        server.cleanup_job_id = None
     _set_cleanup(run, CleanupStatus.REQUESTED, by=by)
     return _advance(run)
 

@@ -45,6 +45,7 @@ class ServerRun(Model):
     ec2_instance_id: str | None = None
     ec2_state: str | None = None
     instance_recorded_at: datetime | None = None  # DescribeRecoveryInstances answered
+    cleanup_job_id: str | None = None  # the TERMINATE job that covers its recovery instance
     post_launch: str | None = None  # NOT_STARTED | IN_PROGRESS | SUCCEEDED | FAILED
     failure: str | None = None
     queued_at: datetime | None = None
@@ -89,6 +90,7 @@ class HookRun(Model):
     attempts: int = 0
     next_attempt_at: datetime | None = None  # an httpCheck between tries, SSM between checks
     handle: str | None = None  # what AWS calls it: an SSM command or automation execution ID
+    run: int = 1  # the operator's retries start a new run: a new SSM run, a new invocation
 
 
 class WaveRun(Model):
@@ -130,6 +132,8 @@ class ExecutionState(Model):
     cleanup: CleanupStatus = CleanupStatus.NONE
     cleanup_after_minutes: int | None = None
     cleanup_job_ids: list[str] = Field(default_factory=list)
+    # Each request to clean up is a round; its TERMINATE calls are made once per round.
+    cleanup_round: int = 0
     waves: list[WaveRun]
     servers: dict[str, ServerRun]
     batches: list[Batch] = Field(default_factory=list)

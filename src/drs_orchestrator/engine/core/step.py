@@ -63,6 +63,7 @@ class Terminate:
     account_id: str
     region: str
     recovery_instance_ids: tuple[str, ...]
+    round: int = 0  # of clean-up: each set of instances is asked to terminate once per round
 
 
 Action = StartJob | RunHook | DescribeInstances | AskDrs | Terminate

@@ -417,8 +417,12 @@ def test_cancel_starts_nothing_new_lets_jobs_finish_and_can_clean_up() -> None:
     assert drs.state.status == ExecutionStatus.CANCELLED
     assert drs.statuses()["DB"] == WaveStatus.CANCELLED
     assert drs.state.cleanup == CleanupStatus.RUNNING
-    assert drs.step.actions == [Terminate(ACCOUNT, REGION, (f"i-{sid(0)[2:]}", f"i-{sid(1)[2:]}"))]
-    drs.apply(machine.cleanup_started(drs.state, ["drsjob-terminate"], drs.now))
+    assert drs.step.actions == [
+        Terminate(ACCOUNT, REGION, (f"i-{sid(0)[2:]}", f"i-{sid(1)[2:]}"), round=1)
+    ]
+    instances = (f"i-{sid(0)[2:]}", f"i-{sid(1)[2:]}")
+    drs.apply(machine.cleanup_started(drs.state, "drsjob-terminate", instances, drs.now))
+    assert drs.step.actions == []  # every instance is covered: nothing is asked twice
     views = tuple(ServerView(s, "TERMINATED", f"i-{s[2:]}") for s in (sid(0), sid(1)))
     drs.apply(
         machine.job_observed(drs.state, JobView("drsjob-terminate", "COMPLETED", views), drs.now)
@@ -478,7 +482,7 @@ def test_a_drill_cleans_itself_up_after_the_plans_delay() -> None:
     step = drs.later(minutes=1)
 
     assert drs.state.cleanup == CleanupStatus.RUNNING
-    assert step.actions == [Terminate(ACCOUNT, REGION, (f"i-{sid(0)[2:]}",))]
+    assert step.actions == [Terminate(ACCOUNT, REGION, (f"i-{sid(0)[2:]}",), round=1)]
 
 
 def test_a_deferred_start_is_recorded_when_drs_answer_changes_not_at_every_try() -> None:
@@ -510,3 +514,78 @@ def test_a_wave_that_drs_never_accepted_times_out_with_drs_answer() -> None:
     assert drs.state.wave("DB").failure == (
         "not complete within 10 min (DRS kept answering: ConflictException: s-0 is busy)"
     )
+
+
+def test_clean_up_asks_again_only_for_instances_no_terminate_job_covers() -> None:
+    """A crash after the first of two TERMINATE calls leaves the second to the next turn."""
+    drs = Drs(new(plan(wave("Big", "a")), [group("a", 0, 250)]))
+    drs.run_all()
+    drs.apply(machine.request_cleanup(drs.state, "bob", drs.now))
+    first, second = drs.step.actions
+    assert isinstance(first, Terminate)
+    assert isinstance(second, Terminate)
+    assert (len(first.recovery_instance_ids), len(second.recovery_instance_ids)) == (200, 50)
+
+    drs.apply(machine.cleanup_started(drs.state, "drsjob-t1", first.recovery_instance_ids, drs.now))
+
+    assert drs.step.actions == [second]  # the first chunk is never asked for again
+    drs.apply(machine.cleanup_started(drs.state, "drsjob-t1", first.recovery_instance_ids, drs.now))
+    assert drs.state.cleanup_job_ids == ["drsjob-t1"]  # found again after a crash: once
+
+
+def test_one_finished_terminate_job_does_not_fail_a_clean_up_another_job_still_runs() -> None:
+    drs = Drs(new(plan(wave("Big", "a")), [group("a", 0, 250)]))
+    drs.run_all()
+    drs.apply(machine.request_cleanup(drs.state, "bob", drs.now))
+    first, second = drs.step.actions
+    assert isinstance(first, Terminate)
+    assert isinstance(second, Terminate)
+    drs.apply(machine.cleanup_started(drs.state, "drsjob-t1", first.recovery_instance_ids, drs.now))
+    drs.apply(
+        machine.cleanup_started(drs.state, "drsjob-t2", second.recovery_instance_ids, drs.now)
+    )
+    done = tuple(ServerView(f"s-{i[2:]}", "TERMINATED", i) for i in first.recovery_instance_ids)
+
+    drs.apply(machine.job_observed(drs.state, JobView("drsjob-t1", "COMPLETED", done), drs.now))
+
+    assert drs.state.cleanup == CleanupStatus.RUNNING
+    left = tuple(ServerView(f"s-{i[2:]}", "TERMINATED", i) for i in second.recovery_instance_ids)
+    drs.apply(machine.job_observed(drs.state, JobView("drsjob-t2", "COMPLETED", left), drs.now))
+    assert drs.state.cleanup == CleanupStatus.COMPLETED
+
+
+def test_an_execution_follows_only_the_instances_its_own_launches_made() -> None:
+    drs = Drs(new(plan(wave("DB", "db")), [group("db", 0, 1)]))
+    (job,) = drs.admit_and_start()
+    views = (ServerView(sid(0), "LAUNCHED", "i-0000000000000new"),)
+    drs.apply(machine.job_observed(drs.state, JobView(job, "COMPLETED", views), drs.now))
+    earlier_drill = InstanceView(sid(0), "i-0000000000000old", "i-ec2old", "TERMINATED", "drsjob-x")
+    ours = InstanceView(sid(0), "i-0000000000000new", "i-ec2new", "RUNNING", job)
+
+    drs.apply(machine.instances_observed(drs.state, [earlier_drill, ours], drs.now))
+
+    server = drs.state.servers[sid(0)]
+    assert (server.recovery_instance_id, server.ec2_state) == ("i-0000000000000new", "RUNNING")
+    recorded = [e for e in drs.step.events if e.kind == "instance"]
+    assert [e.detail["recoveryInstanceId"] for e in recorded] == ["i-0000000000000new"]
+    # a TERMINATE job naming the earlier drill's instance changes nothing of ours
+    drs.apply(machine.request_cleanup(drs.state, "bob", drs.now))
+    drs.apply(machine.cleanup_started(drs.state, "drsjob-t", ("i-0000000000000new",), drs.now))
+    other = (ServerView(sid(0), "TERMINATED", "i-0000000000000old"),)
+    drs.apply(machine.job_observed(drs.state, JobView("drsjob-t", "STARTED", other), drs.now))
+    assert drs.state.servers[sid(0)].status != ServerStatus.TERMINATED
+    assert not [e for e in drs.step.events if e.new == "TERMINATED"]
+
+
+def test_a_server_whose_own_instance_is_gone_is_recorded_not_found_once() -> None:
+    drs = Drs(new(plan(wave("DB", "db")), [group("db", 0, 1)]))
+    (job,) = drs.admit_and_start()
+    views = (ServerView(sid(0), "LAUNCHED", "i-0000000000000new"),)
+    drs.apply(machine.job_observed(drs.state, JobView(job, "COMPLETED", views), drs.now))
+    assert any(isinstance(a, DescribeInstances) for a in drs.step.actions)
+    only_old = InstanceView(sid(0), "i-0000000000000old", "i-ec2old", "TERMINATED", "drsjob-x")
+
+    drs.apply(machine.instances_observed(drs.state, [only_old], drs.now))
+
+    assert drs.state.servers[sid(0)].ec2_state == "NOT_FOUND"
+    assert not any(isinstance(a, DescribeInstances) for a in drs.step.actions)

@@ -53,6 +53,12 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_sessions_user_id"), "sessions", ["user_id"], unique=False)
     op.create_index(op.f("ix_sessions_expires_at"), "sessions", ["expires_at"], unique=False)
+    with op.batch_alter_table("executions") as executions:
+        executions.add_column(
+            sa.Column("has_work", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        executions.create_index("ix_executions_has_work", ["has_work"], unique=False)
+    op.execute("UPDATE executions SET has_work = active")
     op.create_table(
         "call_intents",
         sa.Column("execution_id", sa.String(length=36), nullable=False),
@@ -74,6 +80,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("call_intents")
+    with op.batch_alter_table("executions") as executions:
+        executions.drop_index("ix_executions_has_work")
+        executions.drop_column("has_work")
     op.drop_index(op.f("ix_sessions_expires_at"), table_name="sessions")
     op.drop_index(op.f("ix_sessions_user_id"), table_name="sessions")
     op.drop_table("sessions")
