@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import typer
+from httpx_sse import ServerSentEvent, connect_sse
 from rich.console import Console
 
 DEFAULT_API = "http://127.0.0.1:8080/api/v1"
@@ -49,6 +51,19 @@ class ApiError(Exception):
         self.problem = problem
 
 
+class UnreachableError(Exception):
+    """The API did not answer (down, restarting, network): the caller may try again."""
+
+
+def raise_for_problem(answer: httpx.Response) -> None:
+    if answer.status_code >= 400:
+        try:
+            problem = answer.json()
+        except ValueError:
+            problem = {"detail": answer.text, "code": f"HTTP_{answer.status_code}"}
+        raise ApiError(answer.status_code, problem)
+
+
 class Api:
     def __init__(self, url: str | None, token: str | None = None) -> None:
         self.url = api_url(url)
@@ -58,22 +73,37 @@ class Api:
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
-            answer = self.http.request(method, path, **kwargs)
-        except httpx.TransportError as error:
+            return self.attempt(method, path, **kwargs)
+        except UnreachableError as error:
             err.print(f"[red]Cannot reach the API at {self.url}: {error}[/]")
             err.print("Start it with `drs-orchestrator serve`, or pass --api URL.")
             raise typer.Exit(2) from None
-        if answer.status_code >= 400:
-            try:
-                problem = answer.json()
-            except ValueError:
-                problem = {"detail": answer.text, "code": f"HTTP_{answer.status_code}"}
-            raise ApiError(answer.status_code, problem)
+
+    def attempt(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request: UnreachableError when the API does not answer, ApiError for a problem."""
+        try:
+            answer = self.http.request(method, path, **kwargs)
+        except httpx.TransportError as error:
+            raise UnreachableError(str(error) or type(error).__name__) from error
+        raise_for_problem(answer)
         return answer
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         answer = self.call(method, path, **kwargs)
         return answer.json() if answer.content else None
+
+    def events(self, path: str, after: str | None) -> Iterator[ServerSentEvent]:
+        """A server-sent event stream, resumed after the event ID `after`; UnreachableError when
+        the connection cannot be made or drops."""
+        headers = {"Last-Event-ID": after} if after is not None else {}
+        try:
+            with connect_sse(self.http, "GET", path, headers=headers) as source:
+                if source.response.status_code >= 400:
+                    source.response.read()
+                    raise_for_problem(source.response)
+                yield from source.iter_sse()
+        except httpx.TransportError as error:
+            raise UnreachableError(str(error) or type(error).__name__) from error
 
     def all_pages(self, path: str, **params: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

@@ -11,7 +11,7 @@ import typer
 from rich.live import Live
 from rich.table import Table
 
-from drs_orchestrator.cli.api_client import Api
+from drs_orchestrator.cli.api_client import Api, UnreachableError
 from drs_orchestrator.cli.output import (
     ApiOption,
     JsonOption,
@@ -65,15 +65,77 @@ def latest_phase(servers: list[dict[str, Any]]) -> str:
     return max(seen)[1] if seen else ""
 
 
-def follow(client: Api, execution_id: str, interval: float = 1.0) -> dict[str, Any]:
+# How long `--wait` keeps trying to reach a restarting API before it gives up (wall seconds).
+RECONNECT_FOR_SECONDS = 600.0
+# Fewest seconds between two reads of the execution while events arrive in a burst.
+_REFRESH_SECONDS = 0.5
+
+
+class _Follower:
+    """Live progress from the execution's event stream. The stream says when something
+    changed; the execution is then read again (at most every half second). A dropped stream
+    (a server restart, a proxy) is reopened after the last event seen (Last-Event-ID), for
+    up to RECONNECT_FOR_SECONDS without an answer."""
+
+    def __init__(self, client: Api, execution_id: str) -> None:
+        self.client = client
+        self.path = f"/executions/{execution_id}"
+        self.last_event: str | None = None
+        self.execution: dict[str, Any] = client.json("GET", self.path)
+        self.read_at = time.monotonic()
+        self.note = ""
+
+    def view(self) -> Table:
+        table = progress(self.execution)
+        if self.note:
+            table.caption = self.note
+        return table
+
+    def refresh(self, live: Live, *, now: bool = False) -> None:
+        if now or time.monotonic() - self.read_at >= _REFRESH_SECONDS:
+            self.execution = self.client.attempt("GET", self.path).json()
+            self.read_at = time.monotonic()
+        live.update(self.view())
+
+    def listen(self, live: Live) -> bool:
+        """Follow the stream until it ends (True) or drops (False)."""
+        for event in self.client.events(f"{self.path}/events", self.last_event):
+            if event.id:
+                self.last_event = event.id
+            if event.event == "end":
+                self.refresh(live, now=True)
+                return True
+            self.note = ""
+            self.refresh(live)
+        return False
+
+    def run(self) -> dict[str, Any]:
+        with Live(self.view(), console=out, refresh_per_second=4) as live:
+            silent_since: float | None = None
+            backoff = 0.5
+            while self.execution["status"] in ACTIVE_EXECUTION_STATUSES:
+                try:
+                    if self.listen(live):
+                        break
+                    silent_since, backoff = None, 0.5  # closed by the server: reopen at once
+                except UnreachableError as error:
+                    silent_since = silent_since or time.monotonic()
+                    if time.monotonic() - silent_since > RECONNECT_FOR_SECONDS:
+                        err_exit(
+                            f"Lost the API at {self.client.url} ({error}); the execution goes "
+                            "on: follow it again with `executions show ID --wait`",
+                            2,
+                        )
+                    self.note = f"Reconnecting to {self.client.url} ({error})..."
+                    live.update(self.view())
+                    time.sleep(backoff)  # a client's backoff before its next connection
+                    backoff = min(backoff * 2, 5.0)
+        return self.execution
+
+
+def follow(client: Api, execution_id: str) -> dict[str, Any]:
     """Show live progress until the execution ends; its final state."""
-    execution: dict[str, Any] = client.json("GET", f"/executions/{execution_id}")
-    with Live(progress(execution), console=out, refresh_per_second=4) as live:
-        while execution["status"] in ACTIVE_EXECUTION_STATUSES:
-            time.sleep(interval)
-            execution = client.json("GET", f"/executions/{execution_id}")
-            live.update(progress(execution))
-    return execution
+    return _Follower(client, execution_id).run()
 
 
 @api_errors

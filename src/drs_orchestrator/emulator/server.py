@@ -31,10 +31,15 @@ def endpoint_of(sock: socket.socket) -> str:
     return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
 
 
-def _server(app: ASGIApp, log_level: str) -> uvicorn.Server:
+def _server(app: ASGIApp, log_level: str, graceful_seconds: int | None = None) -> uvicorn.Server:
     return uvicorn.Server(
         uvicorn.Config(
-            app, log_level=log_level, access_log=False, lifespan="off", server_header=False
+            app,
+            log_level=log_level,
+            access_log=False,
+            lifespan="off",
+            server_header=False,
+            timeout_graceful_shutdown=graceful_seconds,
         )
     )
 
@@ -50,10 +55,17 @@ class ServerThread:
     `with ServerThread(app) as url:` yields the base URL once it accepts calls.
     """
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        graceful_seconds: int | None = None,
+    ) -> None:
         self._sock = bind(host, port)
         self.endpoint = endpoint_of(self._sock)
-        self._server = _server(app, "warning")
+        # None: stop() waits for open connections; a number: open streams are cut after it.
+        self._server = _server(app, "warning", graceful_seconds)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
         )

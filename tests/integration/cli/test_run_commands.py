@@ -10,15 +10,22 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from starlette.types import Receive, Scope, Send
 from typer.testing import CliRunner, Result
 
+from drs_orchestrator.api.app import create_app
 from drs_orchestrator.api.services import Services
 from drs_orchestrator.cli.main import app
+from drs_orchestrator.cli.main import app as app_cli
+from drs_orchestrator.domain.roles import Role
+from drs_orchestrator.emulator.server import ServerThread
+from drs_orchestrator.engine.core import machine
 from tests.integration.conftest import ADMIN_PASSWORD
 from tests.integration.drive import Drive
 
 pytestmark = pytest.mark.integration
 Run = Callable[..., Result]
+ADMIN = frozenset({Role.ADMIN})
 
 
 @pytest.fixture
@@ -101,3 +108,55 @@ def test_steering_errors_are_reported_with_their_code(cli: Run, drive: Drive) ->
     assert recovery.exit_code == 1
     assert "RECOVERY_NOT_CONFIRMED (400)" in recovery.stderr
     assert cli("run", "Shop", "--mode", "sideways").exit_code == 2
+
+
+def test_run_wait_survives_a_server_restart(
+    services: Services, drive: Drive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resumed_after: list[str] = []
+    app = create_app(services)
+
+    async def watching(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/events"):
+            headers = dict(scope["headers"])
+            if b"last-event-id" in headers:
+                resumed_after.append(headers[b"last-event-id"].decode())
+        await app(scope, receive, send)
+
+    first = ServerThread(watching, graceful_seconds=1)
+    url = first.start() + "/api/v1"
+    port = int(url.split(":")[2].split("/")[0])
+    monkeypatch.setenv("DRSO_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("COLUMNS", "250")
+    runner = CliRunner()
+    signed = runner.invoke(app_cli, ["login", "--username", "admin", "--password",
+                                     ADMIN_PASSWORD, "--api", url])  # fmt: skip
+    assert signed.exit_code == 0, signed.output
+    shop = tmp_path / "shop.yaml"
+    shop.write_text(resources.files("drs_orchestrator.cli").joinpath("shop-plan.yaml").read_text())
+    assert runner.invoke(app_cli, ["plan", "apply", "-f", str(shop), "--yes"]).exit_code == 0
+    result: list[Result] = []
+    follower = threading.Thread(
+        target=lambda: result.append(runner.invoke(app_cli, ["run", "Shop", "--wait"]))
+    )
+    follower.start()
+    execution_id = drive.engine.wait_for_any_execution(timeout=30)
+    drive.until(execution_id, lambda s: s.wave("Databases").status == "COMPLETED")
+
+    first.stop()  # the server goes away mid-drill; the drill goes on
+    drive.until(execution_id, lambda s: s.wave("Application").status == "AWAITING_APPROVAL")
+    second = ServerThread(watching, port=port, graceful_seconds=1)
+    second.start()
+    try:
+        approve = lambda s, t: machine.approve(s, "Application", "admin", ADMIN, t)  # noqa: E731
+        drive.engine.command(execution_id, approve)
+        drive.until(execution_id, lambda s: not s.status.active)
+        follower.join(timeout=60)
+    finally:
+        second.stop()
+
+    assert not follower.is_alive()
+    (done,) = result
+    assert done.exit_code == 0, done.output
+    assert "COMPLETED" in done.stdout
+    assert any(int(after) > 0 for after in resumed_after)  # resumed, not started over
