@@ -2,14 +2,16 @@
 
 A NUL character anywhere (path, query, body: PostgreSQL cannot store it, the file system
 cannot name it), a body that is not valid UTF-8 JSON or form data, nesting deeper than any of
-our documents, integers no database column holds: each is a 400 naming the field and the
-reason, before a route runs, on SQLite and PostgreSQL alike. Routes then parse bodies that
-are known to be well formed.
+our documents, a number Python cannot read (5,000 digits) or JSON cannot carry back
+(1e400): each is a 400 naming the field and the reason, before a route runs, on SQLite and
+PostgreSQL alike. Routes then validate bodies known to be well formed (integer fields carry
+their own bounds; query integers are bounded where they are declared).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -21,7 +23,6 @@ from drs_orchestrator.api.problems import problem
 MAX_BODY_BYTES = 4 * 1024 * 1024
 # Our deepest document (a plan: waves, hooks, parameters) nests about 8 levels.
 MAX_DEPTH = 64
-_INT_RANGE = range(-(2**63), 2**63)
 _WITH_BODY = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -32,7 +33,8 @@ class RefusedInputError(Exception):
 
 
 def _refuse(refusal: RefusedInputError) -> ASGIApp:
-    error = {"field": refusal.field, "code": refusal.code, "message": refusal.message}
+    field = refusal.field.replace("\x00", "\\u0000")  # never echo the NUL itself
+    error = {"field": field, "code": refusal.code, "message": refusal.message}
     return problem(400, "VALIDATION_FAILED", f"{refusal.field}: {refusal.message}", errors=[error])
 
 
@@ -66,6 +68,13 @@ def _reject_constant(name: str) -> Any:
     raise RefusedInputError("body", "INVALID_JSON", f"{name} is not a JSON number")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise RefusedInputError("body", "NUMBER_OUT_OF_RANGE", f"{text[:40]} is too large")
+    return value
+
+
 def _walk(document: Any) -> Iterator[tuple[str, int, Any]]:
     """Every value of a parsed document with its field path and depth."""
     stack: list[tuple[str, int, Any]] = [("", 0, document)]
@@ -88,7 +97,7 @@ def check_json(body: bytes) -> None:
             "body", "INVALID_UTF8", f"is not valid UTF-8 (byte {error.start})"
         ) from None
     try:
-        document = json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
     except RecursionError:
         raise RefusedInputError(
             "body", "TOO_DEEP", f"nests deeper than {MAX_DEPTH} levels"
@@ -103,8 +112,6 @@ def check_json(body: bytes) -> None:
             raise RefusedInputError(field, "TOO_DEEP", f"nests deeper than {MAX_DEPTH} levels")
         if isinstance(value, str):
             _no_nul(field, value)
-        elif isinstance(value, int) and not isinstance(value, bool) and value not in _INT_RANGE:
-            raise RefusedInputError(field, "NUMBER_OUT_OF_RANGE", "must fit in 64 bits")
 
 
 def check_form(body: bytes) -> None:

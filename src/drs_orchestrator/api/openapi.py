@@ -20,6 +20,7 @@ _entry = problems.response_entry
 _METHODS = {"get", "put", "post", "delete", "patch"}
 # FastAPI's schemas for the 422 it documents but we never send.
 _UNUSED = {"HTTPValidationError", "ValidationError"}
+_ANSWERS_ONLY = {"Problem", "FieldError"}
 
 
 def _strings_without_nul(schema: Any) -> None:
@@ -33,7 +34,9 @@ def _strings_without_nul(schema: Any) -> None:
     if schema.get("type") == "string" and not {"pattern", "enum", "const", "format"} & set(schema):
         schema["pattern"] = NO_NUL
     if schema.get("type") == "object" and "additionalProperties" in schema:
-        schema.setdefault("propertyNames", {"pattern": NO_NUL})
+        names = schema.setdefault("propertyNames", {})
+        if not {"pattern", "enum", "const", "format"} & set(names):
+            names["pattern"] = NO_NUL
     for value in schema.values():
         if isinstance(value, dict | list):
             _strings_without_nul(value)
@@ -77,9 +80,16 @@ def document(app: FastAPI) -> dict[str, Any]:
     components.update(components["Problem"].pop("$defs", {}))
     for name in _UNUSED:
         components.pop(name, None)
+    for name, body in components.items():
+        if name.startswith("Body_"):  # form fields: absent, never null, like parameters;
+            body["properties"] = {k: _not_null(v) for k, v in body["properties"].items()}
+            # others are ignored, but the boundary refuses NUL in them too
+            body["additionalProperties"] = {"type": "string"}
     for path in schema.get("paths", {}).values():
         for method, operation in path.items():
             if method in _METHODS:
                 _truthful(operation)
-    _strings_without_nul(schema)
+    # What clients send; a problem may quote what was refused, NUL and all (escaped).
+    _strings_without_nul({k: v for k, v in schema.items() if k != "components"})
+    _strings_without_nul({k: v for k, v in components.items() if k not in _ANSWERS_ONLY})
     return schema

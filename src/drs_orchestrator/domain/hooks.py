@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
 from pydantic import AnyHttpUrl, Field, StringConstraints
+from typing_extensions import TypeAliasType
 
-from drs_orchestrator.domain.model import Document
+from drs_orchestrator.domain.model import Boolean, Document, Integer
 from drs_orchestrator.domain.roles import Role
 
 SsmDocumentName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_\-.:/]{3,128}$")]
@@ -21,32 +22,40 @@ FunctionName = Annotated[
 ]
 
 
+# Any JSON value, said as a schema (a Lambda's payload), so that what a client may send is
+# written down rather than "anything".
+JsonValue = TypeAliasType(
+    "JsonValue",
+    "Union[str, Integer, float, Boolean, list[JsonValue], dict[str, JsonValue], None]",  # noqa: UP007
+)
+
+
 class ManualApproval(Document):
     type: Literal["manualApproval"]
     message: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
     approver_role: Role = Role.OPERATOR
-    timeout_minutes: int = Field(default=60, ge=1, le=10080)
+    timeout_minutes: Integer = Field(default=60, ge=1, le=10080)
 
 
 class Wait(Document):
     type: Literal["wait"]
-    duration_seconds: int = Field(ge=1, le=86400)
+    duration_seconds: Integer = Field(ge=1, le=86400)
 
 
 class HttpCheck(Document):
     type: Literal["httpCheck"]
     url: AnyHttpUrl
-    expect_status: int = Field(default=200, ge=100, le=599)
-    retries: int = Field(default=3, ge=0, le=100)
-    interval_seconds: int = Field(default=15, ge=1, le=3600)
-    timeout_seconds: int = Field(default=10, ge=1, le=300)
+    expect_status: Integer = Field(default=200, ge=100, le=599)
+    retries: Integer = Field(default=3, ge=0, le=100)
+    interval_seconds: Integer = Field(default=15, ge=1, le=3600)
+    timeout_seconds: Integer = Field(default=10, ge=1, le=300)
 
 
 class SsmAutomation(Document):
     type: Literal["ssmAutomation"]
     document_name: SsmDocumentName
     parameters: SsmParameters = Field(default_factory=dict)
-    timeout_minutes: int = Field(default=30, ge=1, le=1440)
+    timeout_minutes: Integer = Field(default=30, ge=1, le=1440)
 
 
 class SsmCommand(Document):
@@ -55,13 +64,13 @@ class SsmCommand(Document):
     type: Literal["ssmCommand"]
     document_name: SsmDocumentName
     parameters: SsmParameters = Field(default_factory=dict)
-    timeout_minutes: int = Field(default=30, ge=1, le=1440)
+    timeout_minutes: Integer = Field(default=30, ge=1, le=1440)
 
 
 class LambdaInvoke(Document):
     type: Literal["lambda"]
     function_name: FunctionName
-    payload: dict[str, object] = Field(default_factory=dict)
+    payload: dict[str, JsonValue] = Field(default_factory=dict)
 
 
 Hook = Annotated[

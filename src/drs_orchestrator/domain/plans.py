@@ -11,7 +11,16 @@ from pydantic import Field, model_validator
 from drs_orchestrator.domain import graph
 from drs_orchestrator.domain.errors import Violation
 from drs_orchestrator.domain.hooks import Hook
-from drs_orchestrator.domain.model import Description, Document, Name, ResourceId, SourceServerId
+from drs_orchestrator.domain.model import (
+    Boolean,
+    Description,
+    Document,
+    Integer,
+    Name,
+    ResourceId,
+    SourceServerId,
+    WeekOfMinutes,
+)
 
 DEFAULT_WAVE_TIMEOUT_MINUTES = 90
 
@@ -24,12 +33,12 @@ class Wave(Document):
     server_ids: list[SourceServerId] = Field(default_factory=list, max_length=1000)
     # None means "the previous wave" and is filled in by the plan; [] means no dependencies.
     depends_on: list[Name] | None = None
-    pause_before: bool = False
+    pause_before: Boolean = False
     pre_hooks: list[Hook] = Field(default_factory=list, max_length=20)
     post_hooks: list[Hook] = Field(default_factory=list, max_length=20)
     on_failure: Literal["stop", "continue"] = "stop"
     non_critical_server_ids: list[SourceServerId] = Field(default_factory=list, max_length=1000)
-    timeout_minutes: int = Field(default=DEFAULT_WAVE_TIMEOUT_MINUTES, ge=1, le=1440)
+    timeout_minutes: Integer = Field(default=DEFAULT_WAVE_TIMEOUT_MINUTES, ge=1, le=1440)
 
     @property
     def dependencies(self) -> list[str]:
@@ -39,9 +48,9 @@ class Wave(Document):
 class RecoveryPlanSpec(Document):
     name: Name
     description: Description = ""
-    rto_target_minutes: int | None = Field(default=None, ge=1, le=10080)
+    rto_target_minutes: WeekOfMinutes | None = None
     # Drills: terminate their recovery instances this long after they end (None: keep them).
-    cleanup_after_minutes: int | None = Field(default=None, ge=1, le=10080)
+    cleanup_after_minutes: WeekOfMinutes | None = None
     waves: list[Wave] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")

@@ -7,12 +7,11 @@ import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta
-from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from drs_orchestrator.domain.errors import InvalidInput, NotFound, Unauthorized, Violation
-from drs_orchestrator.domain.model import Document
+from drs_orchestrator.domain.model import Document, Name, TenYearsOfDays
 from drs_orchestrator.domain.roles import ROLE_PERMISSIONS, Role, permissions_of
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.users import Identity, Username, UserService
@@ -25,10 +24,10 @@ TOKEN_PREFIX = "drso_"
 class TokenSpec(Document):
     # The user the token acts as; default the caller.
     username: Username | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+    name: Name
     # A subset of the owner's roles; default all of them.
     roles: list[Role] | None = Field(default=None, min_length=1, max_length=4)
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    expires_in_days: TenYearsOfDays | None = None
 
 
 def token_hash(token: str) -> str:

@@ -28,7 +28,7 @@ from drs_orchestrator.domain.errors import (
     Unauthorized,
     Violation,
 )
-from drs_orchestrator.domain.model import Document
+from drs_orchestrator.domain.model import Boolean, Document
 from drs_orchestrator.domain.roles import Role
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.store import audit, pages, users
@@ -54,7 +54,7 @@ class UserSpec(Document):
     username: Username
     password: Password
     roles: list[Role] = Field(min_length=1, max_length=4)
-    password_change_required: bool = Field(
+    password_change_required: Boolean = Field(
         default=False, description="Make the user choose their own password at first sign-in."
     )
 
@@ -62,10 +62,10 @@ class UserSpec(Document):
 class UserUpdate(Document):
     password: Password | None = None
     roles: list[Role] | None = Field(default=None, min_length=1, max_length=4)
-    disabled: bool | None = Field(
+    disabled: Boolean | None = Field(
         default=None, description="A disabled user cannot sign in; their tokens stop working."
     )
-    password_change_required: bool | None = None
+    password_change_required: Boolean | None = None
 
 
 class PasswordChange(Document):

@@ -28,6 +28,7 @@ from drs_orchestrator.domain.executions import (
     WaveStatus,
 )
 from drs_orchestrator.domain.hooks import ManualApproval
+from drs_orchestrator.domain.model import Boolean, WeekOfMinutes
 from drs_orchestrator.domain.roles import Permission, Role, permissions_of
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
@@ -59,8 +60,8 @@ class ExecutionStart(Strict):
     confirm_plan_name: str | None = Field(
         default=None, max_length=128, description="RECOVERY only: the plan's name, typed."
     )
-    cleanup_after_minutes: int | None = Field(
-        default=None, ge=1, le=10080, description="DRILL only: terminate its instances after."
+    cleanup_after_minutes: WeekOfMinutes | None = Field(
+        default=None, description="DRILL only: terminate its instances after."
     )
 
 
@@ -116,7 +117,7 @@ class WaveCommand(CommandNote):
 
 
 class CancelCommand(CommandNote):
-    terminate: bool = Field(
+    terminate: Boolean = Field(
         default=False, description="Also terminate the instances launched so far (clean-up)."
     )
 
