@@ -24,7 +24,12 @@ def name_owner(conn: sa.Connection, table: sa.Table, name: str) -> tuple[str, st
 
 
 def current_version(conn: sa.Connection, table: sa.Table, row_id: str, what: str, code: str) -> int:
-    version = conn.execute(sa.select(table.c.version).where(table.c.id == row_id)).scalar()
+    """The row's version, locked until the transaction ends where the database can (FOR
+    UPDATE on PostgreSQL; SQLite writers take turns anyway): the write that follows cannot
+    lose a race to another writer."""
+    version = conn.execute(
+        sa.select(table.c.version).where(table.c.id == row_id).with_for_update()
+    ).scalar()
     if version is None:
         raise NotFound(code, f"{what} {row_id} not found")
     return int(version)
