@@ -28,8 +28,10 @@ export type Discovery = S["DiscoveryOut"];
 export type ProtectionGroup = S["ProtectionGroupOut"];
 export type ProtectionGroupSpec = S["ProtectionGroupSpec"];
 export type RecoveryPlan = S["RecoveryPlanOut"];
-export type RecoveryPlanSpec = S["RecoveryPlanSpec"];
-export type Wave = S["Wave"];
+// A plan holds hooks whose Lambda payload is any JSON value, a recursive schema, which the
+// document names twice (-Input, -Output); the two have the same shape.
+export type RecoveryPlanSpec = S["RecoveryPlanSpec-Input"];
+export type Wave = S["Wave-Input"];
 export type Hook = Wave["preHooks"] extends (infer H)[] | undefined ? H : never;
 export type Finding = S["FindingOut"];
 export type Lint = S["LintOut"];
@@ -44,3 +46,4 @@ export type ApiToken = S["ApiTokenOut"];
 export type ApiTokenCreated = S["ApiTokenCreated"];
 export type ServerClock = S["ServerClock"];
 export type Report = S["Report"];
+export type SessionOut = S["SessionOut"];

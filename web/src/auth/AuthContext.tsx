@@ -2,7 +2,7 @@
 // an HttpOnly cookie: the console learns who it stands for from /auth/me.
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
 import { api } from "../api/client";
-import type { Me, Problem, Role } from "../api/types";
+import type { Me, Problem, Role, SessionOut } from "../api/types";
 import { csrfToken, session } from "./session";
 
 interface Auth {
@@ -12,6 +12,8 @@ interface Auth {
   loading: boolean;
   signOut: () => Promise<void>;
   refresh: () => void;
+  /** A sign-in just answered: ask who we are, unless it already said a password is due. */
+  signedIn: (session: SessionOut) => void;
 }
 
 const AuthContext = createContext<Auth>({
@@ -20,6 +22,7 @@ const AuthContext = createContext<Auth>({
   loading: true,
   signOut: async () => {},
   refresh: () => {},
+  signedIn: () => {},
 });
 
 export function AuthProvider({ children }: { children: ReactNode }) {
@@ -46,12 +49,22 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     refresh();
     return session.subscribe(refresh);
   }, [refresh]);
+  const signedIn = useCallback(
+    (answer: SessionOut) => {
+      if (answer.passwordChangeRequired) {
+        setMe(null);
+        setMustChange(answer.username);
+        setLoading(false);
+      } else refresh();
+    },
+    [refresh],
+  );
   const signOut = useCallback(async () => {
     await api.DELETE("/api/v1/auth/session");
     setMe(null);
     setMustChange(null);
   }, []);
-  return <AuthContext.Provider value={{ me, mustChangePassword, loading, signOut, refresh }}>{children}</AuthContext.Provider>;
+  return <AuthContext.Provider value={{ me, mustChangePassword, loading, signOut, refresh, signedIn }}>{children}</AuthContext.Provider>;
 }
 
 export function useAuth(): Auth {

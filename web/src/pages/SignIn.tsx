@@ -95,7 +95,7 @@ function ChangePassword({ username, current: known }: { username: string; curren
 export default function SignIn() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
-  const { me, mustChangePassword, refresh } = useAuth();
+  const { me, mustChangePassword, signedIn } = useAuth();
   const [options, setOptions] = useState<SignInOptions | null>(null);
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
@@ -111,9 +111,9 @@ export default function SignIn() {
     const idToken = fragment.get("id_token");
     if (idToken) {
       window.history.replaceState(null, "", window.location.pathname);
-      void unwrap(api.POST("/api/v1/auth/session/exchange", { headers: { Authorization: `Bearer ${idToken}` } })).then(refresh, setError);
+      void unwrap(api.POST("/api/v1/auth/session/exchange", { headers: { Authorization: `Bearer ${idToken}` } })).then(signedIn, setError);
     }
-  }, [refresh]);
+  }, [signedIn]);
 
   useEffect(() => {
     if (me) navigate(next, { replace: true });
@@ -123,8 +123,7 @@ export default function SignIn() {
     setBusy(true);
     setError(null);
     try {
-      await unwrap(api.POST("/api/v1/auth/session", form({ username, password })));
-      refresh();
+      signedIn(await unwrap(api.POST("/api/v1/auth/session", form({ username, password }))));
     } catch (failure) {
       setError(failure);
     } finally {
