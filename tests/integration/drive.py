@@ -31,6 +31,7 @@ class Drive:
     def advance(self, seconds: float) -> None:
         self.emulator.advance(seconds)
         self.engine.poller.poll_now()
+        self.engine.resume_unattended()  # as the heartbeat does
         self.engine.wake_all()
         self.engine.settle()
 
@@ -44,4 +45,7 @@ class Drive:
             if done(state):
                 return state
             self.advance(step)
-        raise AssertionError(f"never reached: {self.engine.state(execution_id).status}")
+        state = self.engine.state(execution_id)
+        waves = [(w.name, w.status, [(h.hook.type, h.status, h.detail) for h in w.hooks])
+                 for w in state.waves]  # fmt: skip
+        raise AssertionError(f"never reached: {state.status} {waves}")

@@ -15,6 +15,7 @@ from pydantic import (
     StringConstraints,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 # DRS's own patterns (botocore model) so bad IDs are refused before DRS is asked.
 SourceServerId = Annotated[str, StringConstraints(pattern=r"^s-[0-9a-zA-Z]{17}$")]
@@ -50,7 +51,7 @@ _NAME = re.compile(NAME_PATTERN, re.DOTALL)
 
 def _trimmed(value: str) -> str:
     if not _NAME.fullmatch(value):  # fullmatch: Python's `$` would let a final newline by
-        raise ValueError("must not begin or end with a space")
+        raise PydanticCustomError("NAME_NOT_TRIMMED", "must not begin or end with a space")
     return value
 
 

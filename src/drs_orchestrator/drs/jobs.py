@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -109,6 +109,18 @@ class DrsJobs:
             raise StartDeferredError("Unreachable", str(error)) from error
         return answer["job"]["jobID"]
 
+    def _jobs_since(
+        self, place: tuple[str, str], since: datetime, kind: str
+    ) -> Iterator[Mapping[str, Any]]:
+        """Jobs of `kind` created since a little before `since`, newest first."""
+        paginator = self._client(place).get_paginator("describe_jobs")
+        filters: DescribeJobsRequestFiltersTypeDef = {
+            "fromDate": _iso(since - timedelta(minutes=5))
+        }
+        with self.gateway.asking(*place):
+            for page in paginator.paginate(filters=filters):
+                yield from (j for j in page["items"] if j.get("type") == kind)
+
     def find_started(
         self,
         place: tuple[str, str],
@@ -119,23 +131,14 @@ class DrsJobs:
     ) -> str | None:
         """A launch job already started for this batch: by its tags, or (with tagging off) by
         exactly these servers, created since the intent was recorded."""
-        client = self._client(place)
         wanted = set(server_ids)
-        paginator = client.get_paginator("describe_jobs")
-        filters: DescribeJobsRequestFiltersTypeDef = {
-            "fromDate": _iso(since - timedelta(minutes=5))
-        }
-        with self.gateway.asking(*place):
-            for page in paginator.paginate(filters=filters):
-                for job in page["items"]:
-                    if job.get("type") != "LAUNCH":
-                        continue
-                    job_tags = job.get("tags") or {}
-                    if tags and all(job_tags.get(k) == v for k, v in tags.items()):
-                        return job["jobID"]
-                    servers = {p["sourceServerID"] for p in job.get("participatingServers", [])}
-                    if not tags and servers == wanted:
-                        return job["jobID"]
+        for job in self._jobs_since(place, since, "LAUNCH"):
+            job_tags = job.get("tags") or {}
+            if tags and all(job_tags.get(k) == v for k, v in tags.items()):
+                return str(job["jobID"])
+            servers = {p["sourceServerID"] for p in job.get("participatingServers", [])}
+            if not tags and servers == wanted:
+                return str(job["jobID"])
         return None
 
     def find_terminate(
@@ -144,21 +147,10 @@ class DrsJobs:
         """A TERMINATE job already started for these recovery instances since the intent was
         recorded (TerminateRecoveryInstances takes no tags: its instances identify it)."""
         wanted = set(recovery_instance_ids)
-        client = self._client(place)
-        paginator = client.get_paginator("describe_jobs")
-        filters: DescribeJobsRequestFiltersTypeDef = {
-            "fromDate": _iso(since - timedelta(minutes=5))
-        }
-        with self.gateway.asking(*place):
-            for page in paginator.paginate(filters=filters):
-                for job in page["items"]:
-                    if job.get("type") != "TERMINATE":
-                        continue
-                    covered = {
-                        p.get("recoveryInstanceID") for p in job.get("participatingServers", [])
-                    }
-                    if wanted <= covered:
-                        return job["jobID"]
+        for job in self._jobs_since(place, since, "TERMINATE"):
+            covered = {p.get("recoveryInstanceID") for p in job.get("participatingServers", [])}
+            if wanted <= covered:
+                return str(job["jobID"])
         return None
 
     def describe(self, place: tuple[str, str], job_ids: Sequence[str]) -> list[dict[str, Any]]:

@@ -252,8 +252,14 @@ def _started(started: tuple[str | None, str]) -> str:
     return run_id
 
 
-def _ssm_automation(call: _HookCall, spec: SsmAutomation) -> HookResult:
-    hooks = call.engine.hooks
+def _ssm_run(
+    call: _HookCall,
+    start: Callable[[], tuple[str | None, str]],
+    find: Callable[[datetime], str | None],
+    follow: Callable[[str], HookResult],
+) -> HookResult:
+    """An SSM run: started once (its intent first, then found again after a crash rather
+    than started twice), then followed until it ends."""
     if call.handle is None:
         try:
             started = once(
@@ -261,53 +267,43 @@ def _ssm_automation(call: _HookCall, spec: SsmAutomation) -> HookResult:
                 call.execution_id,
                 call.key,
                 call.place,
-                # SSM starts one execution per ClientToken: asking again finds it.
-                find=lambda _since: None,
-                call=lambda: _started(
-                    hooks.start_automation(
-                        call.place, spec.document_name, spec.parameters, call.token
-                    )
-                ),
+                find=find,
+                call=lambda: _started(start()),
             )
         except _NotStartedError as refused:
             return HookResult(True, False, str(refused))
         call.pending(started)
         return HookResult(False)
-    result = hooks.automation(call.place, call.handle)
+    result = follow(call.handle)
     if not result.done:
         call.pending(call.handle)
     return result
+
+
+def _ssm_automation(call: _HookCall, spec: SsmAutomation) -> HookResult:
+    hooks = call.engine.hooks
+    return _ssm_run(
+        call,
+        lambda: hooks.start_automation(call.place, spec.document_name, spec.parameters, call.token),
+        # SSM starts one execution per ClientToken: asking again is how it is found.
+        lambda _since: None,
+        lambda handle: hooks.automation(call.place, handle),
+    )
 
 
 def _ssm_command(call: _HookCall, spec: SsmCommand, instances: list[str]) -> HookResult:
     hooks = call.engine.hooks
     if not instances:
         return HookResult(True, False, "no recovered instances to run the command on")
-    if call.handle is None:
-        comment = f"drs-orchestrator {call.token}"
-        try:
-            started = once(
-                call.engine,
-                call.execution_id,
-                call.key,
-                call.place,
-                find=lambda since: hooks.find_command(
-                    call.place, since, spec.document_name, comment
-                ),
-                call=lambda: _started(
-                    hooks.send_command(
-                        call.place, spec.document_name, spec.parameters, instances, comment
-                    )
-                ),
-            )
-        except _NotStartedError as refused:
-            return HookResult(True, False, str(refused))
-        call.pending(started)
-        return HookResult(False)
-    result = hooks.command(call.place, call.handle, instances)
-    if not result.done:
-        call.pending(call.handle)
-    return result
+    comment = f"drs-orchestrator {call.token}"
+    return _ssm_run(
+        call,
+        lambda: hooks.send_command(
+            call.place, spec.document_name, spec.parameters, instances, comment
+        ),
+        lambda since: hooks.find_command(call.place, since, spec.document_name, comment),
+        lambda handle: hooks.command(call.place, handle, instances),
+    )
 
 
 def _lambda_at_most_once(

@@ -382,9 +382,10 @@ def run_execution(execution_id: str) -> str:
     engine = _current()
     while True:
         turn = take_turn(execution_id)
-        if turn["done"]:
+        if turn["done"] and not has_work_again(execution_id):
             engine.resting(execution_id, finished=True)
             return str(turn["status"])
+        # (done, yet a command just gave it work: it rests below until that command wakes it)
         retry_in: list[float] = []
         for action in turn["actions"]:
             outcome = perform(execution_id, action)
@@ -396,6 +397,15 @@ def run_execution(execution_id: str) -> str:
         engine.resting(execution_id)
         message = DBOS.recv(WAKE, timeout_seconds=min(waits) if waits else LONGEST_SLEEP)
         engine.woke(execution_id, message)
+
+
+@DBOS.step(retries_allowed=True, max_attempts=5)
+def has_work_again(execution_id: str) -> bool:
+    """Whether a command arrived as the workflow was about to end (its wake-up would be lost
+    with the workflow): then it takes another turn instead of ending."""
+    engine = _current()
+    with engine.db.connect() as conn:
+        return executions.has_work(conn, execution_id)
 
 
 @DBOS.step(retries_allowed=True, max_attempts=5)

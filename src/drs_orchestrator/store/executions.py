@@ -203,6 +203,11 @@ def ids_with_work(conn: sa.Connection) -> list[str]:
     return list(workflows_with_work(conn))
 
 
+def has_work(conn: sa.Connection, execution_id: str) -> bool:
+    found = conn.execute(sa.select(T.c.has_work).where(T.c.id == execution_id)).scalar()
+    return bool(found)
+
+
 def workflows_with_work(conn: sa.Connection) -> dict[str, str | None]:
     """Executions with work -> the ID of their newest workflow (None before the first)."""
     rows = conn.execute(sa.select(T.c.id, T.c.workflow_id).where(T.c.has_work.is_(True)))

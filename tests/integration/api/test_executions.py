@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -314,6 +317,17 @@ def test_the_report_holds_the_evidence_in_json_and_html(
     assert [t["seq"] for t in report["transitions"]] == list(range(len(report["transitions"])))
     page = admin.get(f"/executions/{execution_id}/report", params={"format": "html"})
     assert page.headers["content-type"].startswith("text/html")
+    # the report's own policy: its one inline style, by hash, and nothing else at all
+    policy = page.headers["content-security-policy"]
+    assert policy.startswith("default-src 'none'; style-src 'sha256-")
+    assert "frame-ancestors 'none'" in policy
+    digest = re.search(r"'sha256-([^']+)'", policy)
+    style = re.search(r"<style>(.*?)</style>", page.text, re.DOTALL)
+    assert digest
+    assert style
+    assert base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode() == (
+        digest.group(1)
+    )
     assert "Drill of “Shop” (version 2)" in page.text
     assert "approved by user-operator" in page.text
     assert "DB &lt;consistent&gt;?" in page.text  # escaped, never markup

@@ -173,7 +173,7 @@ def test_uninitialised_region(admin: httpx.Client) -> None:
         (
             {"name": "   ", "region": "us-east-1", "sourceServerIds": ["s-12345678901234567"]},
             "name",
-            "STRING_TOO_SHORT",
+            "NAME_NOT_TRIMMED",
         ),
     ],
 )

@@ -371,3 +371,30 @@ def test_users_create_with_an_unknown_role_names_the_field(signed_in: Run) -> No
 
     assert result.exit_code == 1
     assert result.stderr.count("roles[0]") == 1  # the field once, not again in the detail
+
+
+def test_login_with_a_one_time_password_says_how_to_change_it_and_password_does(
+    run: Run, api_url: str, admin: httpx.Client
+) -> None:
+    made = admin.post(
+        "/users",
+        json={"username": "newbie", "password": "temporary-1", "roles": ["operator"],
+              "passwordChangeRequired": True},
+    )  # fmt: skip
+    assert made.status_code == 201
+
+    signed = run("login", "--username", "newbie", "--password", "temporary-1", "--api", api_url)
+    refused = run("pg", "list")
+    changed = run("password", "--current", "temporary-1", "--new", "mine-at-last")
+    listed = run("pg", "list")
+
+    assert signed.exit_code == 0, signed.output
+    assert "drs-orchestrator password" in signed.stdout
+    assert refused.exit_code == 1
+    assert "PASSWORD_CHANGE_REQUIRED (403)" in refused.stderr
+    assert "drs-orchestrator password" in refused.stderr
+    assert changed.exit_code == 0, changed.output
+    assert "earlier tokens no longer work" in changed.stdout
+    assert listed.exit_code == 0, listed.output  # with the token `password` saved
+    again = run("login", "--username", "newbie", "--password", "mine-at-last", "--api", api_url)
+    assert "one-time" not in again.stdout

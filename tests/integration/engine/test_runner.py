@@ -217,3 +217,31 @@ def test_servers_busy_in_another_job_are_retried_until_drs_frees_them(
     ]
     assert len(ours) == 3
     assert emulator.error_counts["StartRecovery:ConflictException"] >= 1
+
+
+def test_a_second_drill_follows_only_its_own_instances_not_the_first_ones(
+    shop: Callable[..., str], run: Callable[..., ExecutionState], drive: Drive, engine: Engine
+) -> None:
+    plan_id = shop()
+    first = drive.until(run(plan_id).id, ended)
+    engine.command(first.id, lambda s, t: machine.request_cleanup(s, "alice", t))
+    drive.until(first.id, lambda s: s.cleanup == "COMPLETED")
+    theirs = {s.recovery_instance_id for s in first.servers.values()}
+
+    second = drive.until(run(plan_id).id, ended)
+    events = engine_events(engine, second.id)
+
+    ours = {s.recovery_instance_id for s in second.servers.values()}
+    assert second.status == ExecutionStatus.COMPLETED
+    assert ours.isdisjoint(theirs)  # DRS made new instances; the first ones linger, terminated
+    recorded = {e.detail["recoveryInstanceId"] for e in events if e.kind == "instance"}
+    assert recorded == ours
+    assert not [e for e in events if e.new == "TERMINATED"]
+    assert all(s.ec2_state == "RUNNING" for s in second.servers.values())
+
+
+def engine_events(engine: Engine, execution_id: str) -> list[Any]:
+    from drs_orchestrator.store import executions
+
+    with engine.db.connect() as conn:
+        return list(executions.events_after(conn, execution_id, -1, 10_000))
