@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import boto3
 import jwt
 import pytest
 import sqlalchemy as sa
+from moto import mock_aws
 
 from drs_orchestrator.api.services import Services, StartupError
 from drs_orchestrator.config import Settings
@@ -120,4 +122,22 @@ def test_rotating_the_signing_key_signs_new_tokens_and_retires_old_keys_later(
     assert {k["kid"] for k in services.issuer.jwks()["keys"]} == {new_kid, newest}
     with pytest.raises(Exception, match="unknown signing key"):
         services.issuer.verify(before)
+    services.ctx.engine.dispose()
+
+
+def test_the_secret_can_come_from_secrets_manager(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DRSO_SECRET_KEY")
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DRS", raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():  # moto's Secrets Manager, in-process: no AWS is reached
+        secrets = boto3.client("secretsmanager", region_name="us-east-1")
+        arn = secrets.create_secret(Name="drso/secret-key", SecretString=NEW)["ARN"]
+        services = build(f"sqlite:///{tmp_path}/a.db", None, secret_key_secret_id=arn)
+        missing = "arn:aws:secretsmanager:us-east-1:123456789012:secret:nothing-AbCdEf"
+        with pytest.raises(StartupError, match="Secrets Manager secret"):
+            build(f"sqlite:///{tmp_path}/b.db", None, secret_key_secret_id=missing)
+
+    assert all(Keyring([NEW]).sealed_with_newest(s) for s in sealed(services))
     services.ctx.engine.dispose()
