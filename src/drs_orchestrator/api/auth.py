@@ -73,6 +73,19 @@ def clear_session_cookies(request: Request, response: Response) -> None:
         )
 
 
+def same_origin(request: Request) -> None:
+    """A sign-in the browser posts from another site's page is refused (login CSRF: a page
+    signing its visitor in as someone else). Browsers name the page's origin on a POST."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    expected = f"{request.url.scheme}://{request.url.netloc}"
+    if origin.rstrip("/") != expected:
+        raise Forbidden(
+            "CROSS_ORIGIN_SIGN_IN", f"A sign-in from {origin} is refused: sign in at {expected}"
+        )
+
+
 def identify(request: Request, token: Annotated[str | None, Depends(bearer)]) -> Identity:
     """The caller, whatever they proved it with (even one who must change their password)."""
     services = request.app.state.services

@@ -183,6 +183,19 @@ def test_the_console_session_is_an_httponly_strict_cookie_and_changes_need_its_c
         assert (kept.status_code, kept.json()["code"]) == (401, "SESSION_ENDED")
 
 
+def test_a_sign_in_posted_from_another_sites_page_is_refused(api_url: str) -> None:
+    form = {"username": "admin", "password": ADMIN_PASSWORD}
+    foreign = httpx.post(
+        f"{api_url}/auth/session", data=form, headers={"Origin": "https://evil.example"}
+    )
+    own = httpx.post(
+        f"{api_url}/auth/session", data=form, headers={"Origin": api_url.removesuffix("/api/v1")}
+    )
+    assert (foreign.status_code, foreign.json()["code"]) == (403, "CROSS_ORIGIN_SIGN_IN")
+    assert "set-cookie" not in foreign.headers
+    assert own.status_code == 200
+
+
 def test_changing_a_password_ends_every_earlier_session_and_token(
     admin: httpx.Client, api_url: str
 ) -> None:

@@ -13,6 +13,7 @@ from drs_orchestrator.api.auth import (
     AnyoneAtAll,
     UserAdmin,
     clear_session_cookies,
+    same_origin,
     session_secret,
     set_session_cookies,
 )
@@ -199,7 +200,7 @@ def _session_out(user: UserRecord | None, who: Identity | None, expires: datetim
     )
 
 
-@router.post("/auth/session", responses=responses(400, 401, 429), operation_id="openSession")
+@router.post("/auth/session", responses=responses(400, 401, 403, 429), operation_id="openSession")
 def open_session(
     svc: Svc,
     request: Request,
@@ -209,6 +210,7 @@ def open_session(
 ) -> SessionOut:
     """The console's sign-in: sets an HttpOnly, SameSite=Strict session cookie (Secure over
     TLS) and a CSRF cookie whose value state-changing requests echo in `X-CSRF-Token`."""
+    same_origin(request)
     user = _local_sign_in(svc, request, username, password)
     opened = svc.sessions.open_local(user)
     set_session_cookies(request, response, opened, svc.ctx.now())
@@ -223,6 +225,7 @@ def open_session(
 def exchange_for_session(svc: Svc, request: Request, response: Response, who: Anyone) -> SessionOut:
     """Trade a Cognito token (sent as Bearer once, from the hosted UI's redirect) for a
     console session cookie, so the token never stays where page scripts can read it."""
+    same_origin(request)
     if who.via != "cognito":
         raise InvalidInput(
             [
