@@ -82,7 +82,14 @@ def postgres_url() -> str | None:
 
 def measure(url: str, endpoint: str, server_ids: list[str]) -> dict[str, tuple[float, float]]:
     services = Services.build(
-        Settings(database_url=url, admin_password="bench-password", regions=["us-east-1"])
+        Settings.model_validate(
+            {
+                "database_url": url,
+                "admin_password": "bench-password",
+                "regions": ["us-east-1"],
+                "secret_key": "bench-secret-key-that-is-long-enough-0000000",
+            }
+        )
     )
     services.users.bootstrap_admin()
     group_id, plan_id = fill(services, server_ids)

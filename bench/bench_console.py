@@ -87,6 +87,7 @@ def main() -> None:
                 "database_url": f"sqlite:///{tmp / 'bench.db'}",
                 "admin_password": PASSWORD,
                 "regions": ["us-east-1", "us-west-2"],
+                "data_dir": str(tmp),
             }
         )
     )

@@ -56,7 +56,11 @@ def run(concurrent: int, tmp: Path) -> dict[str, float]:
         "AWS_SECRET_ACCESS_KEY": "emulator",
     }
     settings = Settings.model_validate(
-        {"database_url": f"sqlite:///{tmp / f'bench-{concurrent}.db'}", "regions": [REGION]}
+        {
+            "database_url": f"sqlite:///{tmp / f'bench-{concurrent}.db'}",
+            "regions": [REGION],
+            "data_dir": str(tmp),
+        }
     )
     services = Services.build(settings)
     clock = Clock(lambda: datetime.fromtimestamp(emulator.clock.now(), UTC), speed=SPEED)

@@ -158,6 +158,7 @@ def _welcome(url: str, password: str | None, demo_speed: float | None) -> None:
             "plan 'Shop' with three waves loaded."
         )
         console.print(
-            f"Try: open {url}/, sign in, open the plan Shop and press Start drill; or: "
+            f"Try: open {url}/, sign in (and choose your own password), open the plan Shop and "
+            "press Start drill; or: "
             f"drs-orchestrator login --api {url}/api/v1 && drs-orchestrator run Shop --wait"
         )
