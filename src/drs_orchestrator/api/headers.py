@@ -64,7 +64,9 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         tls = scope.get("scheme") == "https"
-        api = str(scope.get("path", "")).startswith("/api/")
+        path = str(scope.get("path", ""))
+        # API answers are not kept; the docs' packaged assets may be, like the console's
+        api = path.startswith("/api/") and not path.startswith("/api/v1/docs/assets/")
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
