@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import IntEnum
 
 from drs_orchestrator.domain.errors import DomainError, DrsNotInitialized
 from drs_orchestrator.domain.executions import Mode
@@ -28,6 +29,25 @@ LAG_BUCKETS: list[tuple[str, int | None]] = [
     ("over 1 h", None),
 ]
 ATTENTION_MAX = 20
+# Replication that has stopped loses data now; a stale drill only loses confidence.
+BROKEN_REPLICATION = frozenset({"STALLED", "DISCONNECTED", "STOPPED"})
+
+
+class Severity(IntEnum):
+    """How urgently a server needs an operator, most urgent first."""
+
+    REPLICATION_BROKEN = 0
+    REPLICATION_NOT_CONTINUOUS = 1
+    NEVER_DRILLED = 2
+    NOT_DRILLED_RECENTLY = 3
+
+
+@dataclass(frozen=True)
+class Attention:
+    region: str
+    server: ServerFacts
+    severity: Severity
+    reason: str
 
 
 @dataclass
@@ -45,8 +65,8 @@ class ServerReadiness:
     by_replication_state: dict[str, int]
     by_lag: dict[str, int]
     never_drilled: int
-    stale: int
-    attention: list[tuple[str, ServerFacts, str]]  # region, server, why
+    stale: int  # drilled, but before the cut-off; the never drilled are counted apart
+    attention: list[Attention]  # most urgent first, at most ATTENTION_MAX
 
 
 @dataclass
@@ -58,6 +78,25 @@ class PlanReadiness:
     last_execution: ExecutionState | None
     last_drill: ExecutionState | None
     last_drill_rto_seconds: float | None
+
+
+def _attention(
+    region: str, server: ServerFacts, cutoff: datetime, stale_days: int
+) -> Attention | None:
+    """The most urgent thing wrong with a server, if anything is."""
+    state = server.replication_state
+    if state in BROKEN_REPLICATION:
+        why = "replication " + state.lower().replace("_", " ")
+        return Attention(region, server, Severity.REPLICATION_BROKEN, why)
+    if state != "CONTINUOUS":
+        why = "replication " + state.lower().replace("_", " ")
+        return Attention(region, server, Severity.REPLICATION_NOT_CONTINUOUS, why)
+    if server.last_drill_at is None:
+        return Attention(region, server, Severity.NEVER_DRILLED, "never drilled")
+    if server.last_drill_at < cutoff:
+        why = f"not drilled in {stale_days} days"
+        return Attention(region, server, Severity.NOT_DRILLED_RECENTLY, why)
+    return None
 
 
 def lag_bucket(lag_seconds: int | None) -> str:
@@ -110,24 +149,28 @@ class ReadinessService:
         states: Counter[str] = Counter()
         lags: Counter[str] = Counter({name: 0 for name, _ in LAG_BUCKETS} | {"unknown": 0})
         never = stale = 0
-        attention: list[tuple[str, ServerFacts, str]] = []
+        attention: list[Attention] = []
         for region in regions:
             for server in region.servers:
                 states[server.replication_state] += 1
                 lags[lag_bucket(server.lag_seconds)] += 1
-                why = None
-                if server.replication_state != "CONTINUOUS":
-                    why = "replication " + server.replication_state.lower().replace("_", " ")
                 if server.last_drill_at is None:
                     never += 1
-                    why = why or "never drilled"
                 elif server.last_drill_at < cutoff:
                     stale += 1
-                    why = why or f"not drilled in {stale_days} days"
-                if why and len(attention) < ATTENTION_MAX:
-                    attention.append((region.region, server, why))
+                found = _attention(region.region, server, cutoff, stale_days)
+                if found is not None:
+                    attention.append(found)
+        attention.sort(key=lambda a: (a.severity, a.server.hostname, a.server.source_server_id))
         return ServerReadiness(
-            account, stale_days, regions, dict(states), dict(lags), never, stale, attention
+            account,
+            stale_days,
+            regions,
+            dict(states),
+            dict(lags),
+            never,
+            stale,
+            attention[:ATTENTION_MAX],
         )
 
     def plans_readiness(self) -> list[PlanReadiness]:

@@ -51,7 +51,7 @@ export default function Dashboard() {
                 <Counter label="Servers" value={s.total} />
                 <Counter label="Not replicating continuously" value={unhealthy} tone={unhealthy ? "error" : "success"} />
                 <Counter label="Never drilled" value={s.neverDrilled} tone={s.neverDrilled ? "warning" : "success"} />
-                <Counter label={`Not drilled in ${s.staleDays} days`} value={s.stale} tone={s.stale ? "warning" : "success"} />
+                <Counter label={`Not drilled in ${s.staleDays} days, or never`} value={s.stale + s.neverDrilled} tone={s.stale + s.neverDrilled ? "warning" : "success"} />
               </ColumnLayout>
               <ColumnLayout columns={2} variant="text-grid">
                 <div>
@@ -80,13 +80,13 @@ export default function Dashboard() {
               )}
               <Table
                 variant="embedded"
-                header={<Header variant="h3">Needs attention</Header>}
+                header={<Header variant="h3" description="Most urgent first: stopped replication, then replication not yet continuous, then drills never or not recently run.">Needs attention</Header>}
                 items={s.attention}
                 empty={<Box color="text-body-secondary">Every server replicates and was drilled recently.</Box>}
                 columnDefinitions={[
                   { id: "host", header: "Hostname", cell: (a) => a.hostname },
                   { id: "region", header: "Region", cell: (a) => a.region },
-                  { id: "why", header: "Why", cell: (a) => a.reason },
+                  { id: "why", header: "Why", cell: (a) => <StatusIndicator type={a.severity}>{a.reason.replace(/^./, (c) => c.toUpperCase())}</StatusIndicator> },
                   { id: "lag", header: "Lag", cell: (a) => formatDuration(a.lagSeconds) },
                   { id: "drill", header: "Last drill", cell: (a) => <Time value={a.lastDrillAt} /> },
                 ]}

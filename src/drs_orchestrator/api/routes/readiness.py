@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 
 from drs_orchestrator.api.auth import Reader
 from drs_orchestrator.api.common import ApiModel
@@ -13,9 +14,16 @@ from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.routes.discovery import AccountQuery
 from drs_orchestrator.api.routes.executions import ExecutionSummary, summary
 from drs_orchestrator.api.services import Svc
-from drs_orchestrator.service.readiness import PlanReadiness
+from drs_orchestrator.service.readiness import PlanReadiness, Severity
 
 router = APIRouter(prefix="/readiness", tags=["readiness"])
+
+SEVERITY: dict[Severity, Literal["error", "warning", "info"]] = {
+    Severity.REPLICATION_BROKEN: "error",
+    Severity.REPLICATION_NOT_CONTINUOUS: "warning",
+    Severity.NEVER_DRILLED: "warning",
+    Severity.NOT_DRILLED_RECENTLY: "info",
+}
 
 
 class RegionCount(ApiModel):
@@ -32,6 +40,10 @@ class AttentionServer(ApiModel):
     lag_seconds: int | None
     last_drill_at: datetime | None
     reason: str
+    severity: Literal["error", "warning", "info"] = Field(
+        description="error: replication has stopped; warning: not replicating continuously "
+        "or never drilled; info: not drilled recently. The list is sorted by it."
+    )
 
 
 class ServerReadinessOut(ApiModel):
@@ -42,8 +54,8 @@ class ServerReadinessOut(ApiModel):
     by_replication_state: dict[str, int]
     by_lag: dict[str, int]
     never_drilled: int
-    stale: int
-    attention: list[AttentionServer]
+    stale: int = Field(description="Drilled, but longer ago than staleDays (never drilled: apart).")
+    attention: list[AttentionServer] = Field(description="Most urgent first; at most 20.")
 
 
 class PlanReadinessOut(ApiModel):
@@ -90,15 +102,16 @@ def servers(
         stale=found.stale,
         attention=[
             AttentionServer(
-                region=region,
-                source_server_id=s.source_server_id,
-                hostname=s.hostname,
-                replication_state=s.replication_state,
-                lag_seconds=s.lag_seconds,
-                last_drill_at=s.last_drill_at,
-                reason=why,
+                region=a.region,
+                source_server_id=a.server.source_server_id,
+                hostname=a.server.hostname,
+                replication_state=a.server.replication_state,
+                lag_seconds=a.server.lag_seconds,
+                last_drill_at=a.server.last_drill_at,
+                reason=a.reason,
+                severity=SEVERITY[a.severity],
             )
-            for region, s, why in found.attention
+            for a in found.attention
         ],
     )
 
