@@ -38,6 +38,7 @@ def test_every_operation_passes_every_check(
     admin: httpx.Client,
     as_role: Callable[[str], httpx.Client],
     api_url: str,
+    tmp_path: Path,
 ) -> None:
     client = None if role is None else admin if role == "admin" else as_role(role)
     auth = ["-H", f"Authorization: {client.headers['Authorization']}"] if client else []
@@ -53,9 +54,16 @@ def test_every_operation_passes_every_check(
         "--no-color",
         *auth,
     ]  # fmt: skip
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.integration.api.schemathesis_hooks"}
+    # Run from a directory of its own: schemathesis keeps a cache of past failures in its
+    # working directory (.schemathesis/), which must neither dirty the checkout nor replay
+    # another run's cases; the hooks module is found through PYTHONPATH.
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "tests.integration.api.schemathesis_hooks",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900, check=False
     )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"schemathesis-{role or 'anonymous'}.txt").write_text(done.stdout)
