@@ -125,6 +125,32 @@ CLEANUP: Mapping[str, str] = {
 MODE: Mapping[str, str] = {Mode.DRILL: "Drill", Mode.RECOVERY: "Recovery"}
 
 
+# What a transition is about, and the states it moves between, by its kind.
+KIND: Mapping[str, str] = {
+    "execution": "Execution",
+    "wave": "Wave",
+    "server": "Server",
+    "hook": "Hook",
+    "batch": "DRS job",
+    "cleanup": "Clean-up",
+    "command": "Command",
+}
+_STATES_OF: Mapping[str, Mapping[str, str]] = {
+    "execution": EXECUTION,
+    "wave": WAVE,
+    "server": SERVER,
+    "hook": HOOK,
+    "cleanup": CLEANUP,
+}
+
+
+def transition_state(kind: str, state: str | None) -> str:
+    """A transition's old or new state in words (`Ready`, not `READY`); empty when none."""
+    if state is None:
+        return ""
+    return label(_STATES_OF.get(kind, {}), state)
+
+
 def label(table: Mapping[str, str], status: str | None) -> str:
     """The status's friendly name; one this build does not know is shown as it is."""
     if status is None:
@@ -146,17 +172,18 @@ def hook_name(hook: HookSpec) -> str:
         case HttpCheck():
             return f"HTTP check {hook.url}"
         case SsmAutomation():
-            return f"SSM automation {hook.document_name}"
+            return f"SSM Automation {hook.document_name}"
         case SsmCommand():
             return f"SSM command {hook.document_name}"
         case LambdaInvoke():
-            return f"Lambda {lambda_name(hook.function_name)}"
+            return f"Lambda {hook.function_name}"
         case _:  # pragma: no cover - every hook type is named above
             assert_never(hook)
 
 
-def lambda_name(function: str) -> str:
-    """The function's own name out of a name or an ARN (`...:function:smoke-test:live`
-    reads `smoke-test:live`)."""
-    _, found, rest = function.partition(":function:")
-    return rest if found else function
+PHASE: Mapping[str, str] = {"pre": "Before launch", "post": "After launch"}
+
+
+def hook_in_wave(wave: str, phase: str, hook: HookSpec) -> str:
+    """`Web: after launch, SSM command AWS-RunShellScript`, as the console's event log says."""
+    return f"{wave}: {label(PHASE, phase).lower()}, {hook_name(hook)}"

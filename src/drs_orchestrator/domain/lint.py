@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from drs_orchestrator.domain import graph
+from drs_orchestrator.domain import display, graph
 from drs_orchestrator.domain.errors import Violation
 from drs_orchestrator.domain.hooks import SsmCommand
 from drs_orchestrator.domain.plans import (
@@ -227,9 +227,10 @@ def lint(
                 Finding(
                     "warning",
                     "RTO_TARGET_AT_RISK",
-                    f"The critical path {' -> '.join(rto.critical_path)} should take about "
-                    f"{rto.p50_minutes:.0f} min ({rto.low_minutes:.0f}-{rto.high_minutes:.0f}, "
-                    f"{basis}), over the {plan.rto_target_minutes} min target",
+                    f"The critical path {' -> '.join(rto.critical_path)} should take "
+                    f"{display.estimate(rto.p50_minutes, rto.low_minutes, rto.high_minutes)} "
+                    f"({basis}), over the {display.duration(plan.rto_target_minutes * 60)} "
+                    "target",
                     "Run independent waves in parallel (dependsOn), or revisit the target",
                 )
             )

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+from drs_orchestrator.domain import display
 from drs_orchestrator.domain.executions import HookStatus, ServerStatus, WaveStatus
 from drs_orchestrator.domain.hooks import ManualApproval
 from drs_orchestrator.engine.core.state import ExecutionState, ServerRun
@@ -81,6 +82,16 @@ class Cleanup(Model):
     still_running: int
 
 
+class HookEvidence(Model):
+    wave: str
+    phase: str
+    name: str  # by type and what it runs: "SSM command AWS-RunShellScript"
+    status: HookStatus
+    started_at: datetime | None
+    ended_at: datetime | None
+    detail: str | None
+
+
 class Transition(Model):
     seq: int
     at: datetime
@@ -89,6 +100,11 @@ class Transition(Model):
     old: str | None
     new: str | None
     detail: dict[str, Any]
+    # The subject as people name it (a hostname, a drsjob-... ID, a hook by type and name);
+    # filled in reports, where the execution is at hand.
+    subject_name: str | None = None
+    # The detail as people read it: internal keys (a batch's) replaced by what DRS calls them.
+    detail_text: str | None = None
 
 
 class Report(Model):
@@ -108,6 +124,7 @@ class Report(Model):
     waves: list[WaveEvidence]
     servers: list[ServerEvidence]
     approvals: list[ApprovalEvidence]
+    hooks: list[HookEvidence]
     failures: list[Failure]
     cleanup: Cleanup
     transitions: list[Transition]
@@ -145,6 +162,32 @@ def measured_rto(state: ExecutionState) -> float | None:
             return None
         ends.append(wave.ended_at)
     return _span(state.started_at, max(ends)) if ends else None
+
+
+def subject_names(state: ExecutionState) -> dict[tuple[str, str], str]:
+    """(kind, subject) of a transition -> its name: servers by hostname, batches by their DRS
+    job (drsjob-...), hooks by wave, phase, type and name; never an internal key."""
+    names = {("server", s.server_id): s.hostname or s.server_id for s in state.servers.values()}
+    for b in state.batches:
+        servers = display.plural(len(b.server_ids), "server")
+        job = b.job_id or "DRS job not started"
+        names["batch", b.key] = f"{b.wave}: {job} ({servers}, {b.region})"
+    for w in state.waves:
+        for h in w.hooks:
+            names["hook", f"{w.name}/{h.phase}/{h.index}"] = display.hook_in_wave(
+                w.name, h.phase, h.hook
+            )
+    return names
+
+
+def detail_text(detail: dict[str, Any], state: ExecutionState) -> str:
+    jobs = {b.key: b.job_id or "DRS job not started" for b in state.batches}
+    words = []
+    for key, value in detail.items():
+        if key == "batch" and isinstance(value, str):
+            key, value = "job", jobs.get(value, value)  # noqa: PLW2901
+        words.append(f"{key}={', '.join(map(str, value)) if isinstance(value, list) else value}")
+    return " ".join(words)
 
 
 def build(state: ExecutionState, transitions: Sequence[Any], now: datetime) -> Report:
@@ -189,6 +232,7 @@ def build(state: ExecutionState, transitions: Sequence[Any], now: datetime) -> R
         if s.failure and s.status == ServerStatus.FAILED
     ]
     with_instances = [s for s in servers if s.recovery_instance_id]
+    names = subject_names(state)
     return Report(
         execution_id=state.id,
         plan_id=state.plan_id,
@@ -223,6 +267,19 @@ def build(state: ExecutionState, transitions: Sequence[Any], now: datetime) -> R
             for s in servers
         ],
         approvals=approvals,
+        hooks=[
+            HookEvidence(
+                wave=w.name,
+                phase=h.phase,
+                name=display.hook_name(h.hook),
+                status=h.status,
+                started_at=h.started_at,
+                ended_at=h.ended_at,
+                detail=h.detail,
+            )
+            for w in state.waves
+            for h in w.hooks
+        ],
         failures=failures,
         cleanup=Cleanup(
             status=state.cleanup.value,
@@ -230,6 +287,15 @@ def build(state: ExecutionState, transitions: Sequence[Any], now: datetime) -> R
             terminated=sum(s.status == ServerStatus.TERMINATED for s in with_instances),
             still_running=sum(s.status != ServerStatus.TERMINATED for s in with_instances),
         ),
-        transitions=[Transition.model_validate(t.__dict__) for t in transitions],
+        transitions=[
+            Transition.model_validate(
+                {
+                    **t.__dict__,
+                    "subject_name": names.get((t.kind, t.subject)),
+                    "detail_text": detail_text(t.detail, state),
+                }
+            )
+            for t in transitions
+        ],
         generated_at=now,
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from drs_orchestrator.domain import display
 from drs_orchestrator.reports.evidence import Report
 
 _ENV = Environment(
@@ -19,25 +21,17 @@ _ENV = Environment(
 )
 
 
-def duration(seconds: float | None) -> str:
-    """`1 h 02 min 05 s`, `4 min 10 s`, `12 s`; an em dash when unknown."""
-    if seconds is None:
-        return "—"
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min {secs:02d} s"
-    if minutes:
-        return f"{minutes} min {secs:02d} s"
-    return f"{secs} s"
-
-
 def moment(at: datetime | None) -> str:
-    return "—" if at is None else at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    """In UTC, named: a report is read anywhere, later, by people in other zones."""
+    return display.moment(None if at is None else at.astimezone(UTC))
 
 
-_ENV.filters["duration"] = duration
+_ENV.filters["duration"] = display.duration
+_ENV.filters["plural"] = display.plural
+_ENV.filters["kind"] = functools.partial(display.label, display.KIND)
+_ENV.filters["transition_state"] = display.transition_state
+for _name in ("EXECUTION", "WAVE", "SERVER", "HOOK", "CLEANUP", "MODE"):
+    _ENV.filters[_name.lower()] = functools.partial(display.label, getattr(display, _name))
 _ENV.filters["moment"] = moment
 
 

@@ -124,6 +124,11 @@ def test_lint_reports_what_would_go_wrong(admin: httpx.Client) -> None:
     assert result["errors"] == 0
     rto = next(f for f in result["findings"] if f["code"] == "RTO_TARGET_AT_RISK")
     assert "DB -> App -> Web" in rto["message"]
+    # the same estimate, in the same words, as the API's (and so the console's and the CLI's)
+    estimate = admin.get(f"/recovery-plans/{plan['id']}/rto-estimate").json()
+    assert f"should take {estimate['text']} (from DRS's usual" in rto["message"]
+    assert estimate["text"] == "1 h (36 min to 1 h 45 min)"  # three default waves of 20 min
+    assert "over the 30 min target" in rto["message"]
     # an unsaved document with a cycle is linted too, with the cycle as an error
     document["waves"][0]["dependsOn"] = ["Web"]
     draft = admin.post("/recovery-plans/lint", json=document).json()

@@ -331,7 +331,21 @@ def test_the_report_holds_the_evidence_in_json_and_html(
     assert "Drill of “Shop” (version 2)" in page.text
     assert "approved by user-operator" in page.text
     assert "DB &lt;consistent&gt;?" in page.text  # escaped, never markup
-    assert "against a target of 240 min" in page.text
+    assert "against a target of 4 h:" in page.text  # one duration format, as the console's
+    # One name for each thing: DRS job IDs as DRS gives them, hooks by type, labels not codes.
+    assert final.batches
+    for batch in final.batches:
+        assert batch.key not in page.text
+        assert (batch.job_id or "").startswith("drsjob-")
+        assert f"<code>{batch.job_id}</code>" in page.text
+    assert "App: before launch, Manual approval" in page.text
+    assert "/pre/0" not in page.text
+    assert ">Ready<" in page.text
+    assert ">READY<" not in page.text
+    assert not re.search(r"\d min 0\d s", page.text)  # never zero-padded
+    names = {t["subjectName"] for t in report["transitions"] if t["kind"] == "hook"}
+    assert names == {"App: before launch, Manual approval"}
+    assert [h["name"] for h in report["hooks"]] == ["Manual approval"]
     assert (
         admin.get(f"/executions/{execution_id}/report", params={"format": "pdf"}).status_code == 400
     )
@@ -360,6 +374,8 @@ def test_the_rto_estimate_learns_from_past_drills(
     assert after["p50Minutes"] == pytest.approx(
         sum(w["p50Minutes"] for w in after["waves"]), abs=0.2
     )
+    assert " to " in before["text"]  # DRS's usual times: a range
+    assert " to " not in after["text"]  # one past drill: no range of one value
     assert admin.get("/recovery-plans/nope/rto-estimate").status_code == 404
 
 

@@ -95,15 +95,22 @@ def test_an_unknown_status_is_shown_as_it_is() -> None:
         (SsmCommand(type="ssmCommand", document_name="AWS-RunShellScript"),
          "SSM command AWS-RunShellScript"),
         (SsmAutomation(type="ssmAutomation", document_name="AWS-RestartEC2Instance"),
-         "SSM automation AWS-RestartEC2Instance"),
+         "SSM Automation AWS-RestartEC2Instance"),
         (LambdaInvoke(type="lambda", function_name="smoke-test"), "Lambda smoke-test"),
         (LambdaInvoke(type="lambda",
                       function_name="arn:aws:lambda:us-east-1:111111111111:function:smoke:live"),
-         "Lambda smoke:live"),
+         "Lambda arn:aws:lambda:us-east-1:111111111111:function:smoke:live"),
     ],
 )  # fmt: skip
 def test_hooks_are_named_by_type_and_what_they_run(hook: display.HookSpec, name: str) -> None:
     assert display.hook_name(hook) == name
+
+
+def test_a_hook_in_its_wave_reads_as_the_event_log_says_it() -> None:
+    hook = SsmCommand(type="ssmCommand", document_name="AWS-RunShellScript")
+    assert display.hook_in_wave("Web", "post", hook) == (
+        "Web: after launch, SSM command AWS-RunShellScript"
+    )
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,13 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response, status
+from pydantic import Field
 
 from drs_orchestrator.api.auth import Configurer, Reader
 from drs_orchestrator.api.common import ApiModel, Cursor, IfMatch, Limit, Page, etag
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Svc
+from drs_orchestrator.domain import display
 from drs_orchestrator.domain.lint import Finding
 from drs_orchestrator.domain.plans import RecoveryPlanSpec
 from drs_orchestrator.store.plans import PlanRecord, VersionRecord
@@ -172,6 +174,10 @@ class RtoEstimateOut(ApiModel):
     executions: int
     target_minutes: int | None
     at_risk: bool
+    text: str = Field(
+        description="The estimate as people read it, the same words as lint and the CLI: "
+        "`1 h 7 min`, or `50 min (30 min to 1 h 28 min)` when the range has a width."
+    )
 
 
 @router.get(
@@ -204,6 +210,7 @@ def rto_estimate(plan_id: str, svc: Svc, _: Reader) -> RtoEstimateOut:
         executions=found.executions,
         target_minutes=target,
         at_risk=target is not None and found.p50_minutes > target,
+        text=display.estimate(found.p50_minutes, found.low_minutes, found.high_minutes),
     )
 
 
