@@ -1,5 +1,6 @@
 // The shell: top bar with the user menu, side navigation, and one lazily loaded chunk per page.
 import AppLayout from "@cloudscape-design/components/app-layout";
+import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import SideNavigation from "@cloudscape-design/components/side-navigation";
 import Spinner from "@cloudscape-design/components/spinner";
 import TopNavigation from "@cloudscape-design/components/top-navigation";
@@ -14,7 +15,10 @@ import {
   type RouteObject,
 } from "react-router";
 import { AuthProvider, can, useAuth } from "./auth/AuthContext";
+import { EmulatedClock } from "./components/EmulatedClock";
+import { Help } from "./components/Help";
 import { ClockProvider } from "./lib/clock";
+import { CrumbProvider, crumbsFor, useCrumbLabel } from "./lib/crumbs";
 
 function page(load: () => Promise<{ default: React.ComponentType }>): Pick<RouteObject, "lazy"> {
   return { lazy: async () => ({ Component: (await load()).default }) };
@@ -53,6 +57,8 @@ function Shell() {
   const navigate = useNavigate();
   const location = useLocation();
   const [navigationOpen, setNavigationOpen] = useNavigationOpen();
+  const [toolsOpen, setToolsOpen] = useState(false);
+  const label = useCrumbLabel();
   if (loading) return <Spinner size="large" />;
   // Not signed in, or a one-time password is due (the sign-in page asks for a new one).
   if (!me || mustChangePassword !== null)
@@ -87,14 +93,24 @@ function Shell() {
       </div>
       <AppLayout
         headerSelector="#top-nav"
-        toolsHide
-        ariaLabels={{ navigationClose: "Close navigation", navigationToggle: "Open navigation", navigation: "Side navigation" }}
+        breadcrumbs={<BreadcrumbGroup items={crumbsFor(location.pathname, label)} onFollow={follow} ariaLabel="Breadcrumbs" />}
+        notifications={<EmulatedClock />}
+        tools={<Help pathname={location.pathname} />}
+        toolsOpen={toolsOpen}
+        onToolsChange={({ detail }) => setToolsOpen(detail.open)}
+        ariaLabels={{
+          navigationClose: "Close navigation",
+          navigationToggle: "Open navigation",
+          navigation: "Side navigation",
+          tools: "Help panel",
+          toolsToggle: "Open help panel",
+          toolsClose: "Close help panel",
+        }}
         navigationOpen={navigationOpen}
         onNavigationChange={({ detail }) => setNavigationOpen(detail.open)}
         navigation={
           <SideNavigation
             activeHref={"/" + (location.pathname.split("/")[1] ?? "")}
-            header={{ href: "/", text: "DRS Orchestrator" }}
             onFollow={follow}
             items={[
               { type: "link", text: "Dashboard", href: "/" },
@@ -151,7 +167,9 @@ export function App() {
   return (
     <AuthProvider>
       <ClockProvider>
-        <RouterProvider router={router} />
+        <CrumbProvider>
+          <RouterProvider router={router} />
+        </CrumbProvider>
       </ClockProvider>
     </AuthProvider>
   );

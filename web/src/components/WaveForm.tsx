@@ -1,4 +1,6 @@
 // One wave of a plan: its groups and servers, what it waits for, its gates, hooks and policy.
+import Alert from "@cloudscape-design/components/alert";
+import Button from "@cloudscape-design/components/button";
 import Checkbox from "@cloudscape-design/components/checkbox";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
 import FormField from "@cloudscape-design/components/form-field";
@@ -14,6 +16,33 @@ import type { Finding, Hook, ProtectionGroup, Role, Wave } from "../api/types";
 import { api, unwrap } from "../api/client";
 
 const ROLES: Role[] = ["operator", "recovery-admin", "admin"];
+
+// The form field a lint finding is about, so that its alert can take the operator there.
+type FieldKey = "groups" | "postHooks";
+const FIELD_OF: Record<string, FieldKey> = {
+  SERVER_MISSING: "groups",
+  SERVER_CANNOT_LAUNCH: "groups",
+  SERVER_NOT_CONTINUOUS: "groups",
+  INSTANCES_STILL_RUNNING: "groups",
+  NEVER_DRILLED: "groups",
+  DRILL_STALE: "groups",
+  SERVER_IN_TWO_GROUPS: "groups",
+  WAVE_OVER_JOB_QUOTA: "groups",
+  SSM_HOOK_WITHOUT_AGENT: "postHooks",
+};
+const FIELD_LABEL: Record<FieldKey, string> = { groups: "protection groups", postHooks: "post-launch hooks" };
+
+/** Focus a form control by its ID, scrolled into view. */
+export function goTo(controlId: string): void {
+  const target = document.getElementById(controlId);
+  target?.scrollIntoView({ block: "center" });
+  target?.focus();
+}
+
+/** Several chosen: say which, since the control's own text is only its placeholder. */
+function chosen(labels: string[], none: string, some: (list: string) => string): string {
+  return labels.length ? some(labels.join(", ")) : none;
+}
 
 type Approval = Extract<Hook, { type: "manualApproval" }>;
 
@@ -35,33 +64,41 @@ function serversOf(groupId: string): Promise<Record<string, string>> {
   return found;
 }
 
-function HooksField({ label, hooks, onChange, error }: { label: string; hooks: Hook[]; onChange: (hooks: Hook[]) => void; error?: string }) {
+function HooksField({ label, hooks, onChange, error, controlId }: { label: string; hooks: Hook[]; onChange: (hooks: Hook[]) => void; error?: string; controlId: string }) {
   const [text, setText] = useState(() => (hooks.length ? stringify(hooks) : ""));
   const [problem, setProblem] = useState<string | null>(null);
   return (
     <FormField
       label={label}
-      description="YAML list: wait, httpCheck, lambda, ssmAutomation, ssmCommand (see the plan-file reference)."
+      description="A YAML list of wait, httpCheck, lambda, ssmAutomation or ssmCommand hooks (see the plan-file reference)."
+      constraintText={
+        <>
+          Empty: none. For example <code>{"- {type: wait, durationSeconds: 60}"}</code>
+        </>
+      }
       errorText={problem ?? error}
       stretch
     >
-      <Textarea
-        value={text}
-        rows={Math.min(10, Math.max(2, text.split("\n").length))}
-        ariaLabel={label}
-        placeholder={"- type: wait\n  durationSeconds: 60"}
-        onChange={({ detail }) => {
-          setText(detail.value);
-          try {
-            const value: unknown = detail.value.trim() ? parse(detail.value) : [];
-            if (!Array.isArray(value)) throw new Error("Hooks are a YAML list");
-            setProblem(null);
-            onChange(value as Hook[]);
-          } catch (failure) {
-            setProblem(failure instanceof Error ? failure.message : String(failure));
-          }
-        }}
-      />
+      <div className="code-text">
+        <Textarea
+          value={text}
+          controlId={controlId}
+          rows={Math.min(10, Math.max(2, text.split("\n").length))}
+          ariaLabel={label}
+          placeholder="No hooks"
+          onChange={({ detail }) => {
+            setText(detail.value);
+            try {
+              const value: unknown = detail.value.trim() ? parse(detail.value) : [];
+              if (!Array.isArray(value)) throw new Error("Hooks are a YAML list");
+              setProblem(null);
+              onChange(value as Hook[]);
+            } catch (failure) {
+              setProblem(failure instanceof Error ? failure.message : String(failure));
+            }
+          }}
+        />
+      </div>
     </FormField>
   );
 }
@@ -105,13 +142,24 @@ export function WaveForm({
   return (
     <SpaceBetween size="m">
       {findings.length > 0 && (
-        <ul aria-label={`Lint findings for ${wave.name}`} style={{ margin: 0, paddingLeft: 18 }}>
-          {findings.map((f, i) => (
-            <li key={i} style={{ color: f.severity === "error" ? "#d91515" : f.severity === "warning" ? "#8d6605" : undefined }}>
-              <b>{f.severity}</b> {f.message} <i>{f.fix}</i>
-            </li>
-          ))}
-        </ul>
+        <div role="list" aria-label={`Lint findings for ${wave.name}`}>
+          <SpaceBetween size="xs">
+            {findings.map((f, i) => {
+              const field = FIELD_OF[f.code];
+              return (
+                <div role="listitem" key={i}>
+                  <Alert
+                    type={f.severity === "error" ? "error" : f.severity === "warning" ? "warning" : "info"}
+                    header={f.message}
+                    action={field && <Button onClick={() => goTo(`${at}-${field}`)}>{`Go to ${FIELD_LABEL[field]}`}</Button>}
+                  >
+                    {f.fix}
+                  </Alert>
+                </div>
+              );
+            })}
+          </SpaceBetween>
+        </div>
       )}
       <ColumnLayout columns={2}>
         <FormField label="Wave name" errorText={fieldError(`${at}.name`)}>
@@ -122,7 +170,7 @@ export function WaveForm({
             selectedOptions={(wave.dependsOn ?? []).map((d) => ({ value: d, label: d }))}
             options={others.map((n) => ({ value: n, label: n }))}
             onChange={({ detail }) => set({ dependsOn: detail.selectedOptions.map((o) => o.value!) })}
-            placeholder="Starts at once"
+            placeholder={chosen(wave.dependsOn ?? [], "Starts at once", (list) => `After ${list}`)}
             ariaLabel={`Wave ${index + 1} runs after`}
           />
         </FormField>
@@ -131,7 +179,8 @@ export function WaveForm({
             selectedOptions={groupIds.map((g) => ({ value: g, label: groups.find((x) => x.id === g)?.name ?? g }))}
             options={groups.map((g) => ({ value: g.id, label: g.name, description: `${g.region} · ${g.serverIds.length} servers` }))}
             onChange={({ detail }) => set({ protectionGroupIds: detail.selectedOptions.map((o) => o.value!) })}
-            placeholder="Choose groups"
+            placeholder={chosen(groupIds.map((g) => groups.find((x) => x.id === g)?.name ?? g), "Choose groups", (list) => list)}
+            controlId={`${at}-groups`}
             filteringType="auto"
             ariaLabel={`Wave ${index + 1} protection groups`}
           />
@@ -141,7 +190,7 @@ export function WaveForm({
             selectedOptions={(wave.serverIds ?? []).map(option)}
             options={serverOptions}
             onChange={({ detail }) => set({ serverIds: detail.selectedOptions.map((o) => o.value!) })}
-            placeholder="All servers of the groups"
+            placeholder={chosen((wave.serverIds ?? []).map((s) => hosts[s] ?? s), "All servers of the groups", (list) => `Only ${list}`)}
             filteringType="auto"
             ariaLabel={`Wave ${index + 1} servers`}
           />
@@ -151,7 +200,7 @@ export function WaveForm({
             selectedOptions={(wave.nonCriticalServerIds ?? []).map(option)}
             options={serverOptions}
             onChange={({ detail }) => set({ nonCriticalServerIds: detail.selectedOptions.map((o) => o.value!) })}
-            placeholder="Every server is critical"
+            placeholder={chosen((wave.nonCriticalServerIds ?? []).map((s) => hosts[s] ?? s), "Every server is critical", (list) => `Not critical: ${list}`)}
             filteringType="auto"
             ariaLabel={`Wave ${index + 1} non-critical servers`}
           />
@@ -216,8 +265,8 @@ export function WaveForm({
         </ColumnLayout>
       )}
       <ColumnLayout columns={2}>
-        <HooksField label="Pre-launch hooks" hooks={otherPre} onChange={(h) => set({ preHooks: approval ? [approval, ...h] : h })} error={fieldError(`${at}.preHooks`)} />
-        <HooksField label="Post-launch hooks" hooks={wave.postHooks ?? []} onChange={(h) => set({ postHooks: h })} error={fieldError(`${at}.postHooks`)} />
+        <HooksField label="Pre-launch hooks" hooks={otherPre} onChange={(h) => set({ preHooks: approval ? [approval, ...h] : h })} error={fieldError(`${at}.preHooks`)} controlId={`${at}-preHooks`} />
+        <HooksField label="Post-launch hooks" hooks={wave.postHooks ?? []} onChange={(h) => set({ postHooks: h })} error={fieldError(`${at}.postHooks`)} controlId={`${at}-postHooks`} />
       </ColumnLayout>
     </SpaceBetween>
   );

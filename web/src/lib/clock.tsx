@@ -1,8 +1,9 @@
 // The engine's clock, read once from the server, and a `now` that ticks every second at the
 // engine's speed (60x in a demo). Every pushed transition carries the engine's time, so a
 // page that follows an execution moves the clock forward with it: a clock moved by hand
-// (the emulator's, in tests) stays true without asking the server again.
-import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
+// (the emulator's, in tests) stays true without asking the server again. One tick for the
+// whole console, so that every running duration on a page shows the same moment.
+import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import { api } from "../api/client";
 import { serverNow, type ClockSync } from "./time";
 
@@ -12,6 +13,7 @@ interface Clock {
 }
 
 const ClockContext = createContext<Clock>({ sync: null, observe: () => {} });
+const TickContext = createContext<number>(Date.now());
 
 export function ClockProvider({ children }: { children: ReactNode }) {
   const [sync, setSync] = useState<ClockSync | null>(null);
@@ -31,7 +33,21 @@ export function ClockProvider({ children }: { children: ReactNode }) {
       return at > serverNow(current, local) ? { ...current, serverMs: at, localMs: local } : current;
     });
   }, []);
-  return <ClockContext.Provider value={{ sync, observe }}>{children}</ClockContext.Provider>;
+  const [tick, setTick] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setTick(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return (
+    <ClockContext.Provider value={{ sync, observe }}>
+      <TickContext.Provider value={tick}>{children}</TickContext.Provider>
+    </ClockContext.Provider>
+  );
+}
+
+/** The engine's clock as the server described it: its speed says whether time is emulated. */
+export function useClockSync(): ClockSync | null {
+  return useContext(ClockContext).sync;
 }
 
 /** Tell the clock the engine's time of something that just happened. */
@@ -39,14 +55,11 @@ export function useObserveEngineTime(): (engineTime: string) => void {
   return useContext(ClockContext).observe;
 }
 
-/** The server's now in ms, re-rendering every second while `ticking`. */
+/** The server's now in ms, moving with the console's one tick while `ticking`, held while not. */
 export function useNow(ticking = true): number {
   const { sync } = useContext(ClockContext);
-  const [local, setLocal] = useState(() => Date.now());
-  useEffect(() => {
-    if (!ticking) return;
-    const timer = setInterval(() => setLocal(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [ticking]);
-  return serverNow(sync, local);
+  const tick = useContext(TickContext);
+  const held = useRef(tick);
+  if (ticking) held.current = tick;
+  return serverNow(sync, ticking ? tick : held.current);
 }

@@ -21,6 +21,15 @@ describe("plan YAML", () => {
     });
   });
 
+  it("names groups by name, as plan files do, and reads names back as IDs", () => {
+    const names = { g1: "Databases" };
+    const text = toYaml(plan, names);
+    expect(text).toContain("- Databases");
+    expect(text).not.toContain("g1");
+    expect(fromYaml(text.replace("Databases", "databases"), names).plan?.waves[0]?.protectionGroupIds).toEqual(["g1"]);
+    expect(fromYaml(text, {}).plan?.waves[0]?.protectionGroupIds).toEqual(["Databases"]);
+  });
+
   it("says what is wrong instead of throwing", () => {
     expect(fromYaml("name: [").error).toBeTruthy();
     expect(fromYaml("- a").error).toBe("The YAML must be a mapping with name and waves");

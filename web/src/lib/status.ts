@@ -6,6 +6,7 @@ import type {
   ExecutionStatus,
   HookStatus,
   Mode,
+  ServerRun,
   ServerStatus,
   WaveStatus,
 } from "../api/types";
@@ -88,3 +89,54 @@ export const MODE: Record<Mode, string> = { DRILL: "Drill", RECOVERY: "Recovery"
 export function shown<K extends string>(map: Record<K, Shown>, status: string): Shown {
   return (map as Record<string, Shown>)[status] ?? { label: status, type: "info" };
 }
+
+/** DRS's launch status of a server, in words (its codes beside "Ready" read as noise). */
+export const DRS_LAUNCH: Record<string, Shown> = {
+  PENDING: { label: "Pending", type: "pending" },
+  IN_PROGRESS: { label: "In progress", type: "in-progress" },
+  LAUNCHED: { label: "Launched", type: "success" },
+  FAILED: { label: "Failed", type: "error" },
+  TERMINATED: { label: "Terminated", type: "stopped" },
+};
+
+/** The recovery instance's EC2 state as DRS reports it (ec2InstanceState), in words. */
+export const EC2_STATE: Record<string, Shown> = {
+  PENDING: { label: "Pending", type: "pending" },
+  RUNNING: { label: "Running", type: "success" },
+  STOPPING: { label: "Stopping", type: "in-progress" },
+  STOPPED: { label: "Stopped", type: "stopped" },
+  "SHUTTING-DOWN": { label: "Shutting down", type: "in-progress" },
+  TERMINATED: { label: "Terminated", type: "stopped" },
+  NOT_FOUND: { label: "Not found", type: "stopped" },
+};
+
+type Run = Pick<ServerRun, "status" | "failure" | "launchedAt" | "endedAt" | "recoveryInstanceId" | "ec2State">;
+
+/** A server its wave brought up: ready now, or ready until a clean-up terminated it. */
+export function recovered(s: Run): boolean {
+  return s.status === "READY" || (s.status === "TERMINATED" && !!s.launchedAt && !!s.endedAt && !s.failure);
+}
+
+const GONE = new Set(["SHUTTING-DOWN", "TERMINATED", "NOT_FOUND"]);
+
+/** The recovery instances this execution launched that are still there to terminate. */
+export function stillRunning<S extends Run>(e: { servers: Record<string, S> }): S[] {
+  return Object.values(e.servers).filter((s) => s.recoveryInstanceId && s.status !== "TERMINATED" && !GONE.has(s.ec2State ?? ""));
+}
+
+/** What the clean-up stands at, true at every moment: nothing is "not cleaned up" while the
+ * execution still runs, or when it launched nothing. */
+export function cleanupShown(e: { active: boolean; mode: Mode; cleanup: CleanupStatus; servers: Record<string, Run> }): Shown {
+  if (e.cleanup !== "NONE") return shown(CLEANUP, e.cleanup);
+  if (e.active) return { label: "Once the execution ends", type: "not-started" };
+  const left = stillRunning(e).length;
+  if (!left) return { label: "Nothing to clean up", type: "success" };
+  const what = `${left} recovery instance${left === 1 ? "" : "s"} still running`;
+  return e.mode === "DRILL" ? { label: `Not cleaned up — ${what}`, type: "warning" } : { label: `Kept — ${what}`, type: "info" };
+}
+
+/** A wave's failure policy, in words. */
+export const ON_FAILURE: Record<string, string> = { stop: "Stop the plan", continue: "Continue" };
+
+/** A lint finding's severity, in words. */
+export const SEVERITY: Record<string, string> = { error: "Error", warning: "Warning", info: "Note" };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import cases from "./durations.cases.json";
 import { elapsedSeconds, formatDuration, formatTime, NONE, serverNow } from "./time";
 
 describe("formatDuration", () => {
@@ -69,5 +70,11 @@ describe("serverNow", () => {
     expect(serverNow(sync, 6_000)).toBe(1_060_000);
     expect(serverNow({ ...sync, speed: null }, 60_000)).toBe(1_000_000);
     expect(serverNow(null, 42)).toBe(42);
+  });
+});
+
+describe("formatDuration, as Python's domain/display.duration says it", () => {
+  it.each(cases as [number | null, string][])("%s s reads %s", (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
   });
 });

@@ -31,8 +31,11 @@ import { WaveGraph } from "../components/WaveGraph";
 import { useObserveEngineTime } from "../lib/clock";
 import { useEventStream } from "../lib/live";
 import { phaseOf } from "../lib/phase";
-import { CLEANUP, EXECUTION, HOOK, MODE, SERVER, WAVE } from "../lib/status";
-import { zoneName } from "../lib/time";
+import { useCrumb } from "../lib/crumbs";
+import { hookLabel, namesOf, PHASE } from "../lib/names";
+import { cleanupShown, DRS_LAUNCH, EC2_STATE, EXECUTION, HOOK, MODE, recovered, SERVER, shown, WAVE, stillRunning } from "../lib/status";
+import { formatDuration, plural, zoneName } from "../lib/time";
+
 import { describe } from "../lib/transition";
 
 type Command = "pause" | "resume" | "cancel" | "cleanup";
@@ -80,6 +83,7 @@ export default function ExecutionDetail() {
   const [busy, setBusy] = useState<string | null>(null);
   const [cancelling, setCancelling] = useState(false);
   const [terminate, setTerminate] = useState(false);
+  const [confirmingCleanup, setConfirmingCleanup] = useState(false);
   const [filter, setFilter] = useState("");
 
   // The stream ends with the execution; a later command (clean-up, retry) opens it again
@@ -101,7 +105,8 @@ export default function ExecutionDetail() {
     setLive,
   );
 
-  const hostnames = useMemo(() => Object.fromEntries(Object.values(e?.servers ?? {}).map((s) => [s.serverId, s.hostname || s.serverId])), [e]);
+  const names = useMemo(() => namesOf(e), [e]);
+  useCrumb(e ? `${MODE[e.mode]} of ${e.planName}` : null);
   if (!e) return error ? <ProblemAlert error={error} header="Could not load the execution" /> : <Box>Loading…</Box>;
 
   const steerPermission = e.mode === "RECOVERY" ? "run-recovery" : "run-drill";
@@ -114,6 +119,9 @@ export default function ExecutionDetail() {
       let next: Execution;
       if (what === "approve" || what === "retry-wave" || what === "skip-wave") {
         next = await unwrap(api.POST(`/api/v1/executions/{execution_id}/${what}`, { ...path, body: { wave: wave! } }));
+      } else if (what === "cleanup") {
+        next = await unwrap(api.POST("/api/v1/executions/{execution_id}/cleanup", path));
+        setConfirmingCleanup(false);
       } else if (what === "cancel") {
         next = await unwrap(api.POST("/api/v1/executions/{execution_id}/cancel", { ...path, body: { terminate } }));
         setCancelling(false);
@@ -130,8 +138,9 @@ export default function ExecutionDetail() {
   };
 
   const servers = Object.values(e.servers);
-  const launched = servers.some((s) => s.recoveryInstanceId);
-  const canClean = mayRun && !e.active && launched && (e.cleanup === "NONE" || e.cleanup === "FAILED") && (e.mode === "DRILL" || can(me, "terminate-instances"));
+  const running = stillRunning(e);
+  const canClean = mayRun && !e.active && running.length > 0 && (e.cleanup === "NONE" || e.cleanup === "FAILED") && (e.mode === "DRILL" || can(me, "terminate-instances"));
+  const cleanupState = cleanupShown(e);
   const shownServers = servers.filter((s) => !filter || [s.hostname, s.serverId, s.wave, s.ec2InstanceId ?? ""].join(" ").toLowerCase().includes(filter.toLowerCase()));
   const waveStatuses = Object.fromEntries(e.waves.map((w) => [w.name, w.status]));
   const liveLabel = { open: ["success", "Live"], retrying: ["pending", "Reconnecting"], closed: ["stopped", "Ended"], connecting: ["loading", "Connecting"] }[live] as [
@@ -165,7 +174,7 @@ export default function ExecutionDetail() {
               )}
               {mayRun && e.active && !e.cancelRequested && <Button onClick={() => setCancelling(true)}>Cancel</Button>}
               {canClean && (
-                <Button loading={busy === "cleanup"} onClick={() => void run("cleanup")}>
+                <Button iconName="remove" onClick={() => setConfirmingCleanup(true)}>
                   Clean up instances
                 </Button>
               )}
@@ -222,8 +231,15 @@ export default function ExecutionDetail() {
               },
               { label: "Started by", value: e.initiatedBy },
               { label: "Ended", value: <Time value={e.endedAt} /> },
-              { label: "RTO target", value: e.rtoTargetMinutes ? `${e.rtoTargetMinutes} min` : "None" },
-              { label: "Clean-up", value: <Status map={CLEANUP} status={e.cleanup} /> },
+              { label: "RTO target", value: e.rtoTargetMinutes ? formatDuration(e.rtoTargetMinutes * 60) : "None" },
+              {
+                label: "Clean-up",
+                value: (
+                  <span data-testid="cleanup-state">
+                    <StatusIndicator type={cleanupState.type}>{cleanupState.label}</StatusIndicator>
+                  </span>
+                ),
+              },
             ]}
           />
         </Container>
@@ -247,8 +263,34 @@ export default function ExecutionDetail() {
                     columnDefinitions={[
                       { id: "name", header: "Wave", cell: (w) => w.name },
                       { id: "status", header: "Status", cell: (w) => <span data-wave-status={w.name}><Status map={WAVE} status={w.status} /></span> },
-                      { id: "servers", header: "Servers ready", cell: (w) => `${servers.filter((s) => s.wave === w.name && s.status === "READY").length} of ${servers.filter((s) => s.wave === w.name).length}` },
-                      { id: "hooks", header: "Hooks", cell: (w) => (w.hooks?.length ? w.hooks.map((h) => <div key={`${h.phase}${h.index}`}>{`${h.phase} ${h.hook.type}: `}<Status map={HOOK} status={h.status} /></div>) : "—") },
+                      {
+                        id: "servers",
+                        header: "Servers recovered",
+                        cell: (w) => {
+                          const mine = servers.filter((s) => s.wave === w.name);
+                          const done = mine.filter(recovered);
+                          const gone = done.filter((s) => s.status === "TERMINATED").length;
+                          return (
+                            <span data-wave-servers={w.name}>
+                              {`${done.length} of ${mine.length}`}
+                              {gone ? ` (${gone === done.length ? "all" : gone} cleaned up)` : ""}
+                            </span>
+                          );
+                        },
+                      },
+                      {
+                        id: "hooks",
+                        header: "Hooks",
+                        cell: (w) =>
+                          w.hooks?.length
+                            ? w.hooks.map((h) => (
+                                <div key={`${h.phase}${h.index}`}>
+                                  {`${PHASE[h.phase]}: ${hookLabel(h.hook)} — `}
+                                  <Status map={HOOK} status={h.status} />
+                                </div>
+                              ))
+                            : "—",
+                      },
                       { id: "started", header: "Started", cell: (w) => <Time value={w.startedAt} /> },
                       { id: "duration", header: "Duration", cell: (w) => <Duration start={w.startedAt} end={w.endedAt} running={e.active && !!w.startedAt} /> },
                       { id: "failure", header: "Failure", cell: (w) => w.failure ?? "—" },
@@ -287,10 +329,10 @@ export default function ExecutionDetail() {
                     { id: "host", header: "Hostname", cell: (s) => s.hostname || s.serverId },
                     { id: "wave", header: "Wave", cell: (s) => s.wave },
                     { id: "status", header: "Status", cell: (s) => <Status map={SERVER} status={s.status} /> },
-                    { id: "launch", header: "DRS launch status", cell: (s) => s.launchStatus ?? "—" },
+                    { id: "launch", header: "DRS launch status", cell: (s) => (s.launchStatus ? shown(DRS_LAUNCH, s.launchStatus).label : "—") },
                     { id: "phase", header: "Phase", cell: (s) => phaseOf(s) },
                     { id: "instance", header: "Instance ID", cell: (s) => (s.ec2InstanceId ? <code data-instance>{s.ec2InstanceId}</code> : "—") },
-                    { id: "state", header: "Instance state", cell: (s) => s.ec2State ?? "—" },
+                    { id: "state", header: "Instance state", cell: (s) => (s.ec2State ? shown(EC2_STATE, s.ec2State).label : "—") },
                     { id: "job", header: "DRS job", cell: (s) => (s.jobId ? <code>{s.jobId}</code> : "—") },
                     { id: "failure", header: "Failure reason", cell: (s) => s.failure ?? "—" },
                   ]}
@@ -308,7 +350,7 @@ export default function ExecutionDetail() {
                   columnDefinitions={[
                     { id: "seq", header: "#", cell: (t) => t.seq },
                     { id: "at", header: `Time (${zoneName()})`, cell: (t) => <Time value={t.at} /> },
-                    { id: "what", header: "Event", cell: (t) => describe(t, hostnames) },
+                    { id: "what", header: "Event", cell: (t) => describe(t, names) },
                   ]}
                 />
               ),
@@ -319,6 +361,39 @@ export default function ExecutionDetail() {
       <span hidden data-testid="last-seq">
         {events.length ? events[events.length - 1]!.seq : -1}
       </span>
+      <Modal
+        visible={confirmingCleanup}
+        onDismiss={() => setConfirmingCleanup(false)}
+        header={`Terminate ${plural(running.length, "recovery instance")}`}
+        footer={
+          <ModalFooter
+            confirm={`Terminate ${plural(running.length, "instance")}`}
+            onConfirm={() => void run("cleanup")}
+            onCancel={() => setConfirmingCleanup(false)}
+            loading={busy === "cleanup"}
+            cancel="Keep them"
+          />
+        }
+      >
+        <SpaceBetween size="s">
+          <Box>
+            DRS terminates these recovery instances launched by this {MODE[e.mode].toLowerCase()} and deletes their volumes. Source servers and replication are
+            not touched. This cannot be undone.
+          </Box>
+          <Table
+            variant="embedded"
+            items={running}
+            trackBy="serverId"
+            ariaLabels={{ tableLabel: "Instances to terminate" }}
+            columnDefinitions={[
+              { id: "host", header: "Source server", cell: (s) => s.hostname || s.serverId },
+              { id: "instance", header: "Recovery instance", cell: (s) => <code>{s.ec2InstanceId ?? s.recoveryInstanceId}</code> },
+              { id: "state", header: "State", cell: (s) => (s.ec2State ? shown(EC2_STATE, s.ec2State).label : "—") },
+              { id: "wave", header: "Wave", cell: (s) => s.wave },
+            ]}
+          />
+        </SpaceBetween>
+      </Modal>
       <Modal
         visible={cancelling}
         onDismiss={() => setCancelling(false)}

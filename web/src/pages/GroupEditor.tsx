@@ -15,6 +15,7 @@ import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Textarea from "@cloudscape-design/components/textarea";
 import { useEffect, useMemo, useState } from "react";
+import { useCrumb } from "../lib/crumbs";
 import { useNavigate, useParams } from "react-router";
 import { api, ApiError, unwrap } from "../api/client";
 import type { DiscoveredServer, ProtectionGroup, ProtectionGroupSpec } from "../api/types";
@@ -87,6 +88,7 @@ export default function GroupEditor() {
   const [account, setAccount] = useState<string | null>(null);
   const { regions, error: regionError } = useRegions(account);
 
+  useCrumb(existing?.name);
   useEffect(() => {
     if (!id) return;
     unwrap(api.GET("/api/v1/protection-groups/{group_id}", { params: { path: { group_id: id } } })).then((g) => {
@@ -169,16 +171,26 @@ export default function GroupEditor() {
   const tagErrors = fieldError("serverSelector.tags") ?? fieldError("serverSelector");
 
   return (
-    <ContentLayout header={<Header variant="h1">{existing ? `Protection group ${existing.name}` : "Create protection group"}</Header>}>
+    <ContentLayout
+      header={
+        <Header
+          variant="h1"
+          actions={
+            existing && (
+              <Button iconName="remove" onClick={() => setDeleting(true)}>
+                Delete
+              </Button>
+            )
+          }
+        >
+          {existing ? `Protection group ${existing.name}` : "Create protection group"}
+        </Header>
+      }
+    >
       <form onSubmit={(e) => e.preventDefault()}>
         <Form
           actions={
             <SpaceBetween direction="horizontal" size="xs">
-              {existing && (
-                <Button onClick={() => setDeleting(true)} formAction="none">
-                  Delete
-                </Button>
-              )}
               <Button variant="link" onClick={() => navigate("/protection-groups")} formAction="none">
                 Cancel
               </Button>

@@ -26,8 +26,11 @@ import { VersionDiff } from "../components/VersionDiff";
 import { WaveGraph } from "../components/WaveGraph";
 import { useFollow } from "../lib/nav";
 import { toYaml } from "../lib/planYaml";
-import { EXECUTION, MODE } from "../lib/status";
-import { plural } from "../lib/time";
+import { hookLabel } from "../lib/names";
+import { rtoEstimateText } from "../lib/rto";
+import { EXECUTION, MODE, ON_FAILURE, SEVERITY } from "../lib/status";
+import { formatDuration, plural } from "../lib/time";
+import { useCrumb } from "../lib/crumbs";
 import { useApi } from "../lib/useApi";
 import { listGroups } from "../lib/groups";
 
@@ -80,8 +83,10 @@ export default function PlanDetail() {
   const runs = useApi(() => unwrap(api.GET("/api/v1/executions", { params: { query: { planId: id, limit: 20 } } })), [id]);
   const groups = useApi(listGroups, []);
   const p = plan.data;
+  useCrumb(p?.name);
   if (!p) return plan.error ? <ProblemAlert error={plan.error} header="Could not load the plan" /> : <Box>Loading…</Box>;
-  const groupName = (g: string) => groups.data?.find((x) => x.id === g)?.name ?? g;
+  const groupNames = Object.fromEntries((groups.data ?? []).map((g) => [g.id, g.name]));
+  const groupName = (g: string) => groupNames[g] ?? g;
   const remove = async () => {
     try {
       await unwrap(api.DELETE("/api/v1/recovery-plans/{plan_id}", { params: { path: { plan_id: p.id }, header: { "If-Match": `"${p.version}"` } } }));
@@ -98,8 +103,18 @@ export default function PlanDetail() {
           description={p.description || undefined}
           actions={
             <SpaceBetween direction="horizontal" size="xs">
-              {can(me, "configure") && <Button onClick={() => setDeleting(true)}>Delete</Button>}
-              {can(me, "configure") && <Button onClick={() => navigate(`/recovery-plans/${p.id}/edit`)}>Edit</Button>}
+              {can(me, "configure") && (
+                <Box margin={{ right: "l" }}>
+                  <Button iconName="remove" onClick={() => setDeleting(true)}>
+                    Delete
+                  </Button>
+                </Box>
+              )}
+              {can(me, "configure") && (
+                <Button iconName="edit" onClick={() => navigate(`/recovery-plans/${p.id}/edit`)}>
+                  Edit
+                </Button>
+              )}
               {can(me, "run-recovery") && <Button onClick={() => setStarting("RECOVERY")}>Start recovery</Button>}
               {can(me, "run-drill") && (
                 <Button variant="primary" onClick={() => setStarting("DRILL")}>
@@ -119,12 +134,12 @@ export default function PlanDetail() {
             columns={4}
             items={[
               { label: "Version", value: p.version },
-              { label: "RTO target", value: p.rtoTargetMinutes ? `${p.rtoTargetMinutes} min` : "None" },
+              { label: "RTO target", value: p.rtoTargetMinutes ? formatDuration(p.rtoTargetMinutes * 60) : "None" },
               {
                 label: "Estimated RTO",
                 value: rto.data ? (
                   <StatusIndicator type={rto.data.atRisk ? "warning" : "info"}>
-                    {`${rto.data.p50Minutes} min (${rto.data.lowMinutes}–${rto.data.highMinutes})`}
+                    {rtoEstimateText(rto.data)}
                   </StatusIndicator>
                 ) : (
                   "—"
@@ -151,10 +166,10 @@ export default function PlanDetail() {
                       { id: "name", header: "Wave", cell: (w) => w.name },
                       { id: "groups", header: "Protection groups", cell: (w) => w.protectionGroupIds.map(groupName).join(", ") },
                       { id: "after", header: "Runs after", cell: (w) => (w.dependsOn?.length ? w.dependsOn.join(", ") : "Starts at once") },
-                      { id: "gates", header: "Gates", cell: (w) => [w.pauseBefore ? "pause" : "", ...(w.preHooks ?? []).map((h) => h.type === "manualApproval" ? `approval (${h.approverRole ?? "operator"})` : h.type)].filter(Boolean).join(", ") || "—" },
-                      { id: "post", header: "Post hooks", cell: (w) => (w.postHooks ?? []).map((h) => h.type).join(", ") || "—" },
-                      { id: "failure", header: "On failure", cell: (w) => w.onFailure ?? "stop" },
-                      { id: "timeout", header: "Timeout", cell: (w) => `${w.timeoutMinutes ?? 90} min` },
+                      { id: "gates", header: "Before launch", cell: (w) => [w.pauseBefore ? "Pause" : "", ...(w.preHooks ?? []).map((h) => (h.type === "manualApproval" ? `Manual approval (${h.approverRole ?? "operator"})` : hookLabel(h)))].filter(Boolean).join(", ") || "—" },
+                      { id: "post", header: "After launch", cell: (w) => (w.postHooks ?? []).map(hookLabel).join(", ") || "—" },
+                      { id: "failure", header: "On failure", cell: (w) => ON_FAILURE[w.onFailure ?? "stop"] },
+                      { id: "timeout", header: "Timeout", cell: (w) => formatDuration((w.timeoutMinutes ?? 90) * 60) },
                     ]}
                   />
                 </SpaceBetween>
@@ -171,7 +186,7 @@ export default function PlanDetail() {
                     loading={lint.loading}
                     empty={<Box color="text-status-success">No findings.</Box>}
                     columnDefinitions={[
-                      { id: "sev", header: "Severity", cell: (f) => <StatusIndicator type={f.severity === "error" ? "error" : f.severity === "warning" ? "warning" : "info"}>{f.severity}</StatusIndicator> },
+                      { id: "sev", header: "Severity", cell: (f) => <StatusIndicator type={f.severity === "error" ? "error" : f.severity === "warning" ? "warning" : "info"}>{SEVERITY[f.severity] ?? f.severity}</StatusIndicator> },
                       { id: "wave", header: "Wave", cell: (f) => f.wave ?? "—" },
                       { id: "msg", header: "Finding", cell: (f) => f.message },
                       { id: "fix", header: "Fix", cell: (f) => f.fix },
@@ -185,8 +200,8 @@ export default function PlanDetail() {
               label: "YAML",
               content: (
                 <Container>
-                  <pre aria-label="Plan YAML" style={{ margin: 0, fontSize: 13 }}>
-                    {toYaml(p)}
+                  <pre aria-label="Plan YAML" className="code-text" style={{ margin: 0 }}>
+                    {toYaml(p, groupNames)}
                   </pre>
                 </Container>
               ),

@@ -15,11 +15,12 @@ import SpaceBetween from "@cloudscape-design/components/space-between";
 import Tabs from "@cloudscape-design/components/tabs";
 import Textarea from "@cloudscape-design/components/textarea";
 import { useEffect, useState } from "react";
+import { useCrumb } from "../lib/crumbs";
 import { useNavigate, useParams } from "react-router";
 import { api, ApiError, unwrap } from "../api/client";
 import type { Lint, ProtectionGroup, RecoveryPlan, RecoveryPlanSpec, Wave } from "../api/types";
 import { ProblemAlert } from "../components/ProblemAlert";
-import { WaveForm } from "../components/WaveForm";
+import { goTo, WaveForm } from "../components/WaveForm";
 import { WaveGraph } from "../components/WaveGraph";
 import { fromYaml, specOf, toYaml } from "../lib/planYaml";
 import { plural } from "../lib/time";
@@ -81,6 +82,8 @@ export default function PlanEditor() {
     }, setError);
   }, [id]);
 
+  useCrumb(existing?.name);
+  const groupNames = Object.fromEntries(groups.map((g) => [g.id, g.name]));
   const { lint, error: lintError, incomplete } = useLint(plan);
   const fieldError = (field: string) =>
     error instanceof ApiError ? error.errors.find((e) => e.field === field || e.field.startsWith(`${field}[`) || e.field.startsWith(`${field}.`))?.message : undefined;
@@ -92,7 +95,7 @@ export default function PlanEditor() {
   const save = async () => {
     let body = plan;
     if (tab === "yaml") {
-      const parsed = fromYaml(yamlText);
+      const parsed = fromYaml(yamlText, groupNames);
       if (!parsed.plan) {
         setYamlError(parsed.error);
         return;
@@ -151,6 +154,7 @@ export default function PlanEditor() {
                     value={plan.rtoTargetMinutes == null ? "" : String(plan.rtoTargetMinutes)}
                     onChange={({ detail }) => setPlan({ ...plan, rtoTargetMinutes: detail.value === "" ? null : Number(detail.value) })}
                     ariaLabel="RTO target in minutes"
+                    controlId="plan-rtoTargetMinutes"
                   />
                 </FormField>
                 <FormField label="Clean up drills after (minutes)" description="Empty: keep drill instances until someone cleans up." errorText={fieldError("cleanupAfterMinutes")}>
@@ -182,7 +186,12 @@ export default function PlanEditor() {
               <ProblemAlert error={lintError} header="Lint could not run" />
               {lint && lint.findings.length === 0 && <Box color="text-status-success">No findings.</Box>}
               {general.map((f, i) => (
-                <Alert key={i} type={f.severity === "error" ? "error" : f.severity === "warning" ? "warning" : "info"} header={f.message}>
+                <Alert
+                  key={i}
+                  type={f.severity === "error" ? "error" : f.severity === "warning" ? "warning" : "info"}
+                  header={f.message}
+                  action={f.code === "RTO_TARGET_AT_RISK" ? <Button onClick={() => goTo("plan-rtoTargetMinutes")}>Go to the RTO target</Button> : undefined}
+                >
                   {f.fix}
                 </Alert>
               ))}
@@ -191,10 +200,10 @@ export default function PlanEditor() {
               activeTabId={tab}
               onChange={({ detail }) => {
                 if (detail.activeTabId === "yaml") {
-                  setYamlText(toYaml(plan));
+                  setYamlText(toYaml(plan, groupNames));
                   setYamlError(null);
                 } else {
-                  const parsed = fromYaml(yamlText);
+                  const parsed = fromYaml(yamlText, groupNames);
                   if (!parsed.plan) {
                     setYamlError(parsed.error);
                     return;
@@ -261,8 +270,15 @@ export default function PlanEditor() {
                   id: "yaml",
                   label: "YAML",
                   content: (
-                    <FormField label="The plan as YAML" errorText={yamlError} stretch description="Edit here or in the form; switching tabs carries the change over.">
-                      <Textarea value={yamlText} rows={Math.max(12, yamlText.split("\n").length + 1)} onChange={({ detail }) => setYamlText(detail.value)} ariaLabel="Plan YAML" spellcheck={false} />
+                    <FormField
+                      label="The plan as YAML"
+                      errorText={yamlError}
+                      stretch
+                      description="As in a plan file: waves name their protection groups by name. Edit here or in the form; switching tabs carries the change over."
+                    >
+                      <div className="code-text">
+                        <Textarea value={yamlText} rows={Math.max(12, yamlText.split("\n").length + 1)} onChange={({ detail }) => setYamlText(detail.value)} ariaLabel="Plan YAML" spellcheck={false} />
+                      </div>
                     </FormField>
                   ),
                 },
