@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck imports unit contract integration browser web webtest chromium bench emulator clean
+.PHONY: install demo demo-port test lint typecheck imports unit contract integration browser web webtest chromium bench emulator clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,17 @@ chromium:
 browser: web chromium
 	$(BIN)/pytest -q tests/integration/web
 
-demo: install web
-	$(BIN)/drs-orchestrator serve --demo
+# make demo PORT=8081 HOST=0.0.0.0: the port is checked before the console is rebuilt.
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+demo-port: install
+	@$(BIN)/python -c "import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
+	  sys.exit(0) if not s.bind(('$(HOST)', $(PORT))) else None" 2>/dev/null || { \
+	  echo "Port $(PORT) on $(HOST) is in use: stop what listens there, or run make demo PORT=8081"; exit 2; }
+
+demo: demo-port web
+	$(BIN)/drs-orchestrator serve --demo --host $(HOST) --port $(PORT)
 
 emulator: install
 	$(BIN)/drs-orchestrator emulator --scenario demo --speed 20

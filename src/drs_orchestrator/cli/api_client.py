@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import typer
 from httpx_sse import ServerSentEvent, connect_sse
-from rich.console import Console
+
+from drs_orchestrator.cli.consoles import err
 
 DEFAULT_API = "http://127.0.0.1:8080/api/v1"
-err = Console(stderr=True)
 
 
 def credentials_file() -> Path:
@@ -75,7 +75,7 @@ class Api:
         try:
             return self.attempt(method, path, **kwargs)
         except UnreachableError as error:
-            err.print(f"[red]Cannot reach the API at {self.url}: {error}[/]")
+            err.print(f"Cannot reach the API at {self.url}: {error}", style="red")
             err.print("Start it with `drs-orchestrator serve`, or pass --api URL.")
             raise typer.Exit(2) from None
 
@@ -127,13 +127,16 @@ def report(error: ApiError) -> None:
     if detail == "; ".join(f"{e['field']}: {e['message']}" for e in fields):
         detail = ""  # it only repeats the field lines below
     err.print(
-        f"[red]{p.get('code', 'ERROR')}[/] ({error.status})" + (f": {detail}" if detail else "")
+        f"{p.get('code', 'ERROR')} ({error.status})" + (f": {detail}" if detail else ""),
+        style="red",
     )
     for e in fields:
         err.print(f"  {e['field']}: {e['message']} [{e['code']}]")
     for c in p.get("conflicts") or []:
         err.print(f"  {c['serverId']} is in {c['protectionGroupName']} ({c['protectionGroupId']})")
-    if error.status == 401:
+    if p.get("code") == "INVALID_CREDENTIALS":
+        err.print("Check the username and the password (both are case-sensitive).")
+    elif error.status == 401:
         err.print("Sign in with `drs-orchestrator login`, or set DRSO_TOKEN.")
     if p.get("code") == "PASSWORD_CHANGE_REQUIRED":
         err.print("Change your one-time password with `drs-orchestrator password`.")

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from drs_orchestrator.cli.consoles import out as console
 from drs_orchestrator.emulator import Emulator, ManualClock, ScaledClock, ScenarioError
 from drs_orchestrator.emulator import load_scenario as load
 from drs_orchestrator.emulator.server import bind, endpoint_of, serve_forever
-
-console = Console()
 
 
 def emulator(

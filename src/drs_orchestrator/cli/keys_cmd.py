@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 
 from drs_orchestrator.api.services import Services, StartupError
+from drs_orchestrator.cli.consoles import out as console
 from drs_orchestrator.config import Settings
 
-console = Console()
 app = typer.Typer(
+    rich_markup_mode=None,
     help="JWT signing keys (on a server host; DRSO_* configuration as for `serve`).",
     no_args_is_help=True,
 )
@@ -19,7 +19,7 @@ def _services() -> Services:
     try:
         return Services.build(Settings())
     except StartupError as error:
-        console.print(f"[red]Cannot open the database: {error}[/]")
+        console.print(f"Cannot open the database: {error}", style="red")
         raise typer.Exit(2) from None
 
 

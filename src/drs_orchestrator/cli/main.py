@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+from typing import Annotated
+
 import typer
 
 from .emulator_cmd import emulator
@@ -15,11 +18,32 @@ from .serve_cmd import serve
 from .session_cmd import login, password, servers, users_app
 
 app = typer.Typer(
+    rich_markup_mode=None,
     name="drs-orchestrator",
     help="Disaster-recovery orchestration for AWS Elastic Disaster Recovery.",
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        print(f"drs-orchestrator {version('drs-orchestrator')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    _: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Disaster-recovery orchestration for AWS Elastic Disaster Recovery."""
+
+
 app.command()(serve)
 app.command()(emulator)
 app.command()(login)

@@ -8,23 +8,32 @@ from typing import Annotated, Any
 import typer
 
 from drs_orchestrator.cli.api_client import Api
-from drs_orchestrator.cli.output import ApiOption, JsonOption, api_errors, emit_json, out, table
+from drs_orchestrator.cli.output import (
+    ApiOption,
+    JsonOption,
+    api_errors,
+    emit_json,
+    err_exit,
+    out,
+    table,
+)
 
-app = typer.Typer(help="Protection groups.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="Protection groups.", no_args_is_help=True)
 
 
 def find(client: Api, name_or_id: str) -> dict[str, Any]:
     """A group by ID or by name (any case)."""
-    for group in client.all_pages("/protection-groups"):
+    groups = client.all_pages("/protection-groups")
+    for group in groups:
         if name_or_id == group["id"] or group["name"].casefold() == name_or_id.casefold():
             return group
-    out.print(f"[red]No protection group named or with ID {name_or_id!r}[/]")
-    raise typer.Exit(1)
+    return err_exit(f"No protection group named or with ID {name_or_id!r}", "GROUP_NOT_FOUND")
 
 
 @app.command("list")
 @api_errors
 def list_groups(api: ApiOption = None, as_json: JsonOption = False) -> None:
+    """Every protection group, with how its servers are chosen."""
     items = Api(api).all_pages("/protection-groups")
     if as_json:
         emit_json(items)
@@ -47,7 +56,9 @@ def show(group: str, api: ApiOption = None, as_json: JsonOption = False) -> None
     if as_json:
         emit_json(found)
         return
-    out.print(f"[bold]{found['name']}[/] ({found['id']}) {found['region']} v{found['version']}")
+    out.print(
+        f"{found['name']} ({found['id']}) {found['region']} v{found['version']}", style="bold"
+    )
     servers = client.json("GET", "/drs/source-servers", params={"protectionGroupId": found["id"]})[
         "items"
     ]
@@ -83,7 +94,7 @@ def create(
     if tag:
         pairs = [t.split("=", 1) for t in tag]
         if any(len(p) != 2 for p in pairs):
-            out.print("[red]--tag takes KEY=VALUE[/]")
+            out.print("--tag takes KEY=VALUE", style="red")
             raise typer.Exit(2)
         body["serverSelector"] = {"tags": dict(pairs)}
     group = Api(api).json("POST", "/protection-groups", json=body)
@@ -96,6 +107,7 @@ def create(
 @app.command()
 @api_errors
 def delete(group: str, api: ApiOption = None) -> None:
+    """Delete a group that no plan uses."""
     client = Api(api)
     found = find(client, group)
     client.call(

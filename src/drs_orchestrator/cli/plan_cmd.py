@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from drs_orchestrator.cli import plan_file
 from drs_orchestrator.cli.api_client import Api
@@ -15,30 +16,46 @@ from drs_orchestrator.cli.output import (
     JsonOption,
     api_errors,
     emit_json,
+    err,
     err_exit,
     out,
     table,
 )
 from drs_orchestrator.cli.plan_file import PlanFile, PlanFileError
+from drs_orchestrator.domain import display
 from drs_orchestrator.domain.groups import ProtectionGroupSpec
 from drs_orchestrator.domain.plans import RecoveryPlanSpec
 
-app = typer.Typer(help="Recovery plans as code: apply, export, diff, lint.", no_args_is_help=True)
-FileOption = Annotated[Path, typer.Option("-f", "--file", help="A plan file (YAML).")]
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Recovery plans as code: apply, export, diff, lint.",
+    no_args_is_help=True,
+)
+FileOption = Annotated[
+    Path, typer.Option("-f", "--file", metavar="FILE", help="A plan file (YAML).")
+]
 
 
 def _load(path: Path) -> PlanFile:
     try:
         return plan_file.load(path)
     except PlanFileError as error:
-        err_exit(str(error))
+        err_exit(str(error), "PLAN_FILE_INVALID")
 
 
 def plan_by_name(client: Api, name: str) -> dict[str, Any] | None:
+    """A plan by its name in any case (names are unique regardless of case)."""
     for plan in client.all_pages("/recovery-plans"):
         if plan["name"].casefold() == name.casefold():
             return plan
     return None
+
+
+def require_plan(client: Api, name: str) -> dict[str, Any]:
+    found = plan_by_name(client, name)
+    if found is None:
+        err_exit(f"No recovery plan named {name!r}", "PLAN_NOT_FOUND")
+    return found
 
 
 def _groups_by_name(client: Api) -> dict[str, dict[str, Any]]:
@@ -111,7 +128,7 @@ def _show_diff(text: str) -> None:
             if line.startswith("@@")
             else ""
         )
-        out.print(f"[{style}]{line}[/]" if style else line, highlight=False, markup=bool(style))
+        out.print(line, style=style or None)
 
 
 @app.command()
@@ -168,14 +185,15 @@ def apply(
 def export(
     name: str,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write here, not to stdout.")
+        Path | None,
+        typer.Option("-o", "--output", metavar="FILE", help="Write here, not to stdout."),
     ] = None,
     api: ApiOption = None,
 ) -> None:
     """The plan and the groups it uses, as a plan file."""
     current = _current(Api(api), name)
     if current is None:
-        err_exit(f"No recovery plan named {name!r}")
+        err_exit(f"No recovery plan named {name!r}", "PLAN_NOT_FOUND")
     text = plan_file.dump(plan_file.canonical(current))
     if output:
         output.write_text(text)
@@ -199,15 +217,19 @@ def diff(name: str, file: FileOption, api: ApiOption = None) -> None:
 @app.command()
 @api_errors
 def lint(
-    name: Annotated[str | None, typer.Argument(help="A saved plan's name")] = None,
-    file: Annotated[Path | None, typer.Option("-f", "--file", help="Or a plan file")] = None,
+    name: Annotated[
+        str | None, typer.Argument(metavar="PLAN", help="A saved plan's name (any case).")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("-f", "--file", metavar="FILE", help="Or a plan file.")
+    ] = None,
     api: ApiOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """What would go wrong if the plan ran now (exit status 1 on errors)."""
     client = Api(api)
     if (name is None) == (file is None):
-        err_exit("Give a plan name or -f FILE")
+        err_exit("Give a plan name or -f FILE", "PLAN_OR_FILE_REQUIRED")
     if file is not None:
         desired = _load(file)
         ids = {n: g["id"] for n, g in _groups_by_name(client).items()}
@@ -215,27 +237,26 @@ def lint(
             n for w in desired.plan.waves for n in w.protection_group_ids if n.casefold() not in ids
         ]
         if missing:
-            out.print(
-                "[yellow]Not applied yet, so not checked against DRS: "
-                f"{', '.join(sorted(set(missing)))}[/]"
+            err.print(
+                f"Not applied yet, so not checked against DRS: {', '.join(sorted(set(missing)))}",
+                style="yellow",
             )
         body = plan_file.plan_document(plan_file.with_ids(desired.plan, ids))
         result = client.json("POST", "/recovery-plans/lint", json=body)
     else:
-        plan = plan_by_name(client, name or "")
-        if plan is None:
-            err_exit(f"No recovery plan named {name!r}")
+        plan = require_plan(client, name or "")
         result = client.json("GET", f"/recovery-plans/{plan['id']}/lint")
     if as_json:
         emit_json(result)
     else:
         colour = {"error": "red", "warning": "yellow", "info": "blue"}
         table(
-            f"{result['errors']} errors, {result['warnings']} warnings",
+            f"{display.plural(result['errors'], 'error')}, "
+            f"{display.plural(result['warnings'], 'warning')}",
             ["severity", "code", "wave", "server", "finding", "fix"],
             [
                 (
-                    f"[{colour[f['severity']]}]{f['severity']}[/]",
+                    Text(f["severity"], style=colour.get(f["severity"], "")),
                     f["code"],
                     f["wave"],
                     f["serverId"],

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import shlex
+import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from drs_orchestrator.cli.api_client import Api, UnreachableError
 from drs_orchestrator.cli.output import (
@@ -17,43 +23,94 @@ from drs_orchestrator.cli.output import (
     JsonOption,
     api_errors,
     emit_json,
+    err,
     err_exit,
     out,
     table,
+    when,
 )
-from drs_orchestrator.cli.plan_cmd import plan_by_name
+from drs_orchestrator.cli.plan_cmd import require_plan
+from drs_orchestrator.domain import display
 from drs_orchestrator.domain.executions import ACTIVE_EXECUTION_STATUSES
 
-app = typer.Typer(help="Executions: list, show and steer them.", no_args_is_help=True)
-WaveOption = Annotated[str, typer.Option("--wave", help="The wave's name.")]
+app = typer.Typer(
+    rich_markup_mode=None, help="Executions: list, show and steer them.", no_args_is_help=True
+)
+ExecutionArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="EXECUTION_ID", help="The execution's ID (from run or executions list)."
+    ),
+]
+WaveOption = Annotated[
+    str, typer.Option("--wave", metavar="WAVE", help="The wave's name (any case).")
+]
 SUCCESS = {"COMPLETED"}
+CLEANING = {"REQUESTED", "RUNNING"}
+
+
+def cli_name() -> str:
+    """The command as it was typed (`.venv/bin/drs-orchestrator` from the project folder), so
+    the commands suggested can be pasted as they are."""
+    typed = sys.argv[0] if sys.argv else ""
+    return typed if Path(typed).name in {"drs-orchestrator", "drso"} else "drs-orchestrator"
+
+
+def next_commands(execution: dict[str, Any]) -> list[str]:
+    """What the operator can type next: open a waiting gate, clean up, read the report."""
+    cli, eid = cli_name(), execution["id"]
+    commands = [
+        f"{cli} executions approve {eid} --wave {shlex.quote(a['wave'])}"
+        for a in execution.get("pendingApprovals") or []
+    ]
+    if execution["status"] in ACTIVE_EXECUTION_STATUSES:
+        return commands
+    running = _instances(execution)
+    if execution["mode"] == "DRILL" and running and execution["cleanup"] not in CLEANING:
+        commands.append(f"{cli} executions cleanup {eid}")
+    commands.append(f"{cli} report {eid}")
+    return commands
+
+
+def _instances(execution: dict[str, Any]) -> list[str]:
+    """Recovery instances (i-...) the execution launched that are not terminated."""
+    return sorted(
+        s["ec2InstanceId"]
+        for s in execution["servers"].values()
+        if s.get("ec2InstanceId") and s["status"] != "TERMINATED"
+    )
 
 
 def progress(execution: dict[str, Any]) -> Table:
     """Waves with their servers by status, and what the execution waits for."""
     t = Table(
-        title=f"{execution['planName']} {execution['mode']} {execution['id']}: "
-        f"[bold]{execution['status']}[/]",
+        title=f"{display.label(display.MODE, execution['mode'])} of {execution['planName']} "
+        f"{execution['id']}: {display.label(display.EXECUTION, execution['status'])}",
         title_justify="left",
+        title_style="bold",
     )
-    for column in ("wave", "status", "servers", "DRS phase", "jobs", "note"):
-        t.add_column(column)
+    for column in ("wave", "status", "servers", "DRS phase", "DRS jobs", "note"):
+        t.add_column(column, overflow="fold")
     for wave in execution["waves"]:
         servers = [s for s in execution["servers"].values() if s["wave"] == wave["name"]]
-        counts = Counter(s["status"] for s in servers)
+        counts = Counter(display.label(display.SERVER, s["status"]) for s in servers)
         jobs = sorted({s["jobId"] for s in servers if s["jobId"]})
-        phase = latest_phase(servers)
         note = wave.get("failure") or ""
         for approval in execution["pendingApprovals"]:
             if approval["wave"] == wave["name"]:
                 note = f"awaits {approval['approverRole']}: {approval['message']}"
         t.add_row(
-            wave["name"],
-            wave["status"],
-            ", ".join(f"{n} {k}" for k, n in sorted(counts.items())),
-            phase,
-            ", ".join(jobs),
-            note,
+            *(
+                Text(v)
+                for v in (
+                    wave["name"],
+                    display.label(display.WAVE, wave["status"]),
+                    ", ".join(f"{n} {k}" for k, n in sorted(counts.items())),
+                    latest_phase(servers),
+                    ", ".join(jobs),
+                    note,
+                )
+            )
         )
     return t
 
@@ -65,6 +122,11 @@ def latest_phase(servers: list[dict[str, Any]]) -> str:
     return max(seen)[1] if seen else ""
 
 
+def _following(execution: dict[str, Any]) -> bool:
+    """Still something to see: it runs, or its clean-up does."""
+    return execution["status"] in ACTIVE_EXECUTION_STATUSES or execution["cleanup"] in CLEANING
+
+
 # How long `--wait` keeps trying to reach a restarting API before it gives up (wall seconds).
 RECONNECT_FOR_SECONDS = 600.0
 # Fewest seconds between two reads of the execution while events arrive in a burst.
@@ -72,106 +134,187 @@ _REFRESH_SECONDS = 0.5
 
 
 class _Follower:
-    """Live progress from the execution's event stream. The stream says when something
-    changed; the execution is then read again (at most every half second). A dropped stream
-    (a server restart, a proxy) is reopened after the last event seen (Last-Event-ID), for
-    up to RECONNECT_FOR_SECONDS without an answer."""
+    """Progress from the execution's event stream: on a terminal a live table with the
+    commands to type next; otherwise (a file, a pipe, CI) one line per transition, printed
+    as it happens. The stream says when something changed; the execution is then read again
+    (at most every half second). A dropped stream (a server restart, a proxy) is reopened
+    after the last event seen (Last-Event-ID), for up to RECONNECT_FOR_SECONDS."""
 
-    def __init__(self, client: Api, execution_id: str) -> None:
+    def __init__(self, client: Api, execution_id: str, lines: Console) -> None:
         self.client = client
         self.path = f"/executions/{execution_id}"
         self.last_event: str | None = None
         self.execution: dict[str, Any] = client.json("GET", self.path)
         self.read_at = time.monotonic()
         self.note = ""
+        self.lines = lines
+        self.live: Live | None = None
 
-    def view(self) -> Table:
-        table = progress(self.execution)
-        if self.note:
-            table.caption = self.note
-        return table
+    def view(self) -> Group:
+        hints = [f"Next: {c}" for c in next_commands(self.execution)]
+        notes = [self.note] if self.note else []
+        return Group(progress(self.execution), *(Text(t) for t in [*notes, *hints]))
 
-    def refresh(self, live: Live, *, now: bool = False) -> None:
+    def show(self) -> None:
+        if self.live is not None:
+            self.live.update(self.view())
+
+    def read(self, *, now: bool = False) -> None:
         if now or time.monotonic() - self.read_at >= _REFRESH_SECONDS:
             self.execution = self.client.attempt("GET", self.path).json()
             self.read_at = time.monotonic()
-        live.update(self.view())
 
-    def listen(self, live: Live) -> bool:
+    def say(self, text: str) -> None:
+        """A line as it happens (no terminal to redraw): flushed at once for `> file`."""
+        if self.live is None:
+            self.lines.print(text, soft_wrap=True)
+            self.lines.file.flush()
+
+    def transition(self, data: dict[str, Any]) -> None:
+        kind, subject = data["kind"], data["subject"]
+        if kind == "batch" and ("batch", subject) not in self.names():
+            self.read(now=True)  # a new DRS job: learn its wave
+        name = self.names().get((kind, subject), subject)
+        old = display.transition_state(kind, data.get("old"))
+        new = display.transition_state(kind, data.get("new"))
+        change = f"{old} -> {new}" if old and new and old != new else new or old
+        detail = data.get("detail") or {}
+        if job := detail.get("jobId"):
+            change = f"{change} ({job})" if change else job
+        if not change:
+            change = ", ".join(f"{k}={v}" for k, v in detail.items())
+        self.say(f"{when(data['at'])}  {display.label(display.KIND, kind)} {name}: {change}")
+        if kind == "wave" and data.get("new") == "AWAITING_APPROVAL":
+            cli = cli_name()
+            self.say(f"  to approve: {cli} executions approve {self.execution['id']} "
+                     f"--wave {shlex.quote(subject)}")  # fmt: skip
+
+    def names(self) -> dict[tuple[str, str], str]:
+        e = self.execution
+        found = {("execution", e["id"]): f"{display.label(display.MODE, e['mode'])} of "
+                 f"{e['planName']}"}  # fmt: skip
+        found |= {("server", s["serverId"]): s["hostname"] or s["serverId"]
+                  for s in e["servers"].values()}  # fmt: skip
+        for b in e.get("batches") or []:
+            job = b.get("jobId") or "not started"
+            found["batch", b["key"]] = f"{b['wave']} ({job})"
+        for w in e["waves"]:
+            for h in w.get("hooks") or []:
+                label = f"{w['name']}: {display.label(display.PHASE, h['phase']).lower()}, "
+                found["hook", f"{w['name']}/{h['phase']}/{h['index']}"] = label + _hook(h)
+            found["wave", w["name"]] = w["name"]
+        found["cleanup", e["id"]] = "of the recovery instances"
+        return found
+
+    def listen(self) -> bool:
         """Follow the stream until it ends (True) or drops (False)."""
         for event in self.client.events(f"{self.path}/events", self.last_event):
             if event.id:
                 self.last_event = event.id
             if event.event == "end":
-                self.refresh(live, now=True)
+                self.read(now=True)
+                self.show()
                 return True
             self.note = ""
-            self.refresh(live)
+            if self.live is None:
+                self.transition(json.loads(event.data))
+            else:
+                self.read()
+                self.show()
         return False
 
-    def run(self) -> dict[str, Any]:
-        with Live(self.view(), console=out, refresh_per_second=4) as live:
-            silent_since: float | None = None
-            backoff = 0.5
-            while self.execution["status"] in ACTIVE_EXECUTION_STATUSES:
-                try:
-                    if self.listen(live):
-                        break
-                    silent_since, backoff = None, 0.5  # closed by the server: reopen at once
-                except UnreachableError as error:
-                    silent_since = silent_since or time.monotonic()
-                    if time.monotonic() - silent_since > RECONNECT_FOR_SECONDS:
-                        err_exit(
-                            f"Lost the API at {self.client.url} ({error}); the execution goes "
-                            "on: follow it again with `executions show ID --wait`",
-                            2,
-                        )
-                    self.note = f"Reconnecting to {self.client.url} ({error})..."
-                    live.update(self.view())
-                    time.sleep(backoff)  # a client's backoff before its next connection
-                    backoff = min(backoff * 2, 5.0)
-        return self.execution
+    def follow(self) -> None:
+        silent_since: float | None = None
+        backoff = 0.5
+        while _following(self.execution):
+            try:
+                if self.listen():
+                    break
+                silent_since, backoff = None, 0.5  # closed by the server: reopen at once
+            except UnreachableError as error:
+                silent_since = silent_since or time.monotonic()
+                if time.monotonic() - silent_since > RECONNECT_FOR_SECONDS:
+                    err_exit(
+                        f"Lost the API at {self.client.url} ({error}); the execution goes "
+                        "on: follow it again with `executions show ID --wait`",
+                        "API_UNREACHABLE",
+                        2,
+                    )
+                self.note = f"Reconnecting to {self.client.url} ({error})..."
+                self.say(self.note)
+                self.show()
+                time.sleep(backoff)  # a client's backoff before its next connection
+                backoff = min(backoff * 2, 5.0)
+
+    def run(self, terminal: bool) -> dict[str, Any]:
+        if terminal:
+            with Live(self.view(), console=out, refresh_per_second=4) as self.live:
+                self.follow()
+            self.live = None
+        else:
+            self.follow()
+        e = self.execution
+        self.say(f"{display.label(display.MODE, e['mode'])} {e['id']} of {e['planName']} "
+                 f"ended: {display.label(display.EXECUTION, e['status'])}")  # fmt: skip
+        if not terminal:
+            for command in next_commands(e):
+                self.say(f"Next: {command}")
+        return e
 
 
-def follow(client: Api, execution_id: str) -> dict[str, Any]:
-    """Show live progress until the execution ends; its final state."""
-    return _Follower(client, execution_id).run()
+def _hook(run: dict[str, Any]) -> str:
+    from pydantic import TypeAdapter
+
+    from drs_orchestrator.domain.hooks import Hook
+
+    return display.hook_name(TypeAdapter(Hook).validate_python(run["hook"]))
+
+
+def follow(client: Api, execution_id: str, *, as_json: bool = False) -> dict[str, Any]:
+    """Show progress until the execution (and its clean-up) ends; its final state. With
+    --json, stdout holds only the JSON: the progress lines go to stderr."""
+    terminal = out.is_terminal and not as_json
+    return _Follower(client, execution_id, err if as_json else out).run(terminal)
 
 
 @api_errors
 def run(
-    plan: Annotated[str, typer.Argument(help="The plan's name.")],
-    mode: Annotated[str, typer.Option(help="drill or recovery")] = "drill",
+    plan: Annotated[str, typer.Argument(metavar="PLAN", help="The plan's name (any case).")],
+    mode: Annotated[str, typer.Option(metavar="MODE", help="drill or recovery")] = "drill",
     confirm: Annotated[
-        str | None, typer.Option(help="Recovery only: the plan's name, to confirm.")
+        str | None,
+        typer.Option(metavar="PLAN", help="Recovery only: the plan's name again, to confirm."),
     ] = None,
     cleanup_after: Annotated[
-        int | None, typer.Option(help="Drill only: terminate its instances after N minutes.")
+        int | None,
+        typer.Option(metavar="MINUTES", help="Drill only: terminate its instances after."),
     ] = None,
-    wait: Annotated[bool, typer.Option(help="Follow it live until it ends.")] = False,
+    wait: Annotated[bool, typer.Option(help="Follow it until it ends.")] = False,
     api: ApiOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run a plan as a drill (default) or a recovery."""
+    """Run a plan as a drill (default) or a recovery; with --wait, follow it (a live table on
+    a terminal, one line per transition otherwise; exit status 1 unless it completes)."""
     if mode.lower() not in {"drill", "recovery"}:
-        err_exit("--mode is drill or recovery", 2)
+        err_exit("--mode is drill or recovery", "INVALID_MODE", 2)
     client = Api(api)
-    found = plan_by_name(client, plan)
-    if found is None:
-        err_exit(f"No recovery plan named {plan!r}")
+    found = require_plan(client, plan)
     body: dict[str, Any] = {"mode": mode.upper()}
     if confirm is not None:
         body["confirmPlanName"] = confirm
     if cleanup_after is not None:
         body["cleanupAfterMinutes"] = cleanup_after
     started = client.json("POST", f"/recovery-plans/{found['id']}/executions", json=body)
-    if not wait:
-        if as_json:
-            emit_json(started)
-        else:
-            out.print(f"Started {mode.lower()} {started['id']} of {found['name']}")
+    if as_json and not wait:
+        emit_json(started)
         return
-    final = follow(client, started["id"])
+    said = err if as_json else out
+    said.print(f"Started {mode.lower()} {started['id']} of {found['name']}", soft_wrap=True)
+    said.file.flush()
+    if not wait:
+        said.print(f"Follow it: {cli_name()} executions show {started['id']} --wait")
+        return
+    final = follow(client, started["id"], as_json=as_json)
     if as_json:
         emit_json(final)
     if final["status"] not in SUCCESS:
@@ -182,11 +325,12 @@ def run(
 @api_errors
 def list_executions(
     active: Annotated[
-        bool | None, typer.Option(help="Only active (or --no-active: ended).")
+        bool | None, typer.Option(help="Only active ones (or --no-active: ended ones).")
     ] = None,
     api: ApiOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    """Executions of every plan, newest first (the last 100)."""
     params = {} if active is None else {"active": str(active).lower()}
     items = Api(api).json("GET", "/executions", params={**params, "limit": 100})["items"]
     if as_json:
@@ -196,8 +340,9 @@ def list_executions(
         "Executions",
         ["id", "plan", "mode", "status", "by", "started", "ended"],
         [
-            (e["id"], e["planName"], e["mode"], e["status"], e["initiatedBy"],
-             e["startedAt"], e["endedAt"])
+            (e["id"], e["planName"], display.label(display.MODE, e["mode"]),
+             display.label(display.EXECUTION, e["status"]), e["initiatedBy"],
+             when(e["startedAt"]), when(e["endedAt"]))
             for e in items
         ],
     )  # fmt: skip
@@ -206,92 +351,207 @@ def list_executions(
 @app.command()
 @api_errors
 def show(
-    execution_id: str,
-    wait: Annotated[bool, typer.Option(help="Follow it live until it ends.")] = False,
+    execution_id: ExecutionArg,
+    wait: Annotated[bool, typer.Option(help="Follow it until it ends.")] = False,
     api: ApiOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    """One execution: its waves, servers, DRS jobs and what it waits for."""
     client = Api(api)
-    execution = (
-        follow(client, execution_id) if wait else client.json("GET", f"/executions/{execution_id}")
-    )
+    if wait:
+        execution = follow(client, execution_id, as_json=as_json)
+    else:
+        execution = client.json("GET", f"/executions/{execution_id}")
     if as_json:
         emit_json(execution)
     elif not wait:
-        out.print(progress(execution))
+        _print(execution)
 
 
-def _steer(verb: str, execution_id: str, api: str | None, body: dict[str, Any] | None) -> None:
-    execution = Api(api).json("POST", f"/executions/{execution_id}/{verb}", json=body)
+def _print(execution: dict[str, Any]) -> None:
     out.print(progress(execution))
+    for command in next_commands(execution):
+        out.print(f"Next: {command}", soft_wrap=True)
+
+
+def wave_named(execution: dict[str, Any], name: str) -> str:
+    """The execution's wave of that name in any case, as plan names match."""
+    for wave in execution["waves"]:
+        if wave["name"].casefold() == name.strip().casefold():
+            return str(wave["name"])
+    names = ", ".join(w["name"] for w in execution["waves"])
+    return err_exit(
+        f"Execution {execution['id']} has no wave named {name!r} (its waves: {names})",
+        "WAVE_NOT_FOUND",
+    )
+
+
+def _steer(
+    verb: str,
+    execution_id: str,
+    api: str | None,
+    body: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
+) -> dict[str, Any]:
+    client = Api(api)
+    sent = None
+    if body is not None:
+        sent = body(client.json("GET", f"/executions/{execution_id}"))
+    execution: dict[str, Any] = client.json("POST", f"/executions/{execution_id}/{verb}", json=sent)
+    _print(execution)
+    return execution
 
 
 @app.command()
 @api_errors
-def pause(execution_id: str, api: ApiOption = None) -> None:
-    """Hold at the next wave boundary."""
-    _steer("pause", execution_id, api, None)
+def pause(execution_id: ExecutionArg, api: ApiOption = None) -> None:
+    """Hold at the next wave boundary (waves under way finish)."""
+    _steer("pause", execution_id, api)
 
 
 @app.command()
 @api_errors
-def resume(execution_id: str, api: ApiOption = None) -> None:
-    _steer("resume", execution_id, api, None)
+def resume(execution_id: ExecutionArg, api: ApiOption = None) -> None:
+    """Go on after a pause."""
+    _steer("resume", execution_id, api)
 
 
 @app.command()
 @api_errors
 def cancel(
-    execution_id: str,
+    execution_id: ExecutionArg,
     terminate: Annotated[bool, typer.Option(help="Also terminate what was launched.")] = False,
     api: ApiOption = None,
 ) -> None:
     """Start nothing new; running DRS jobs finish."""
-    _steer("cancel", execution_id, api, {"terminate": terminate})
+    _steer("cancel", execution_id, api, lambda _: {"terminate": terminate})
+
+
+def _waiting_wave(execution: dict[str, Any]) -> str:
+    waiting = [a["wave"] for a in execution["pendingApprovals"]]
+    if not waiting:
+        status = display.label(display.EXECUTION, execution["status"]).lower()
+        err_exit(f"Execution {execution['id']} ({status}) waits for no approval",
+                 "NO_PENDING_APPROVAL")  # fmt: skip
+    if len(waiting) > 1:
+        err_exit(f"Several waves wait for approval ({', '.join(waiting)}): choose one with "
+                 "--wave", "APPROVAL_AMBIGUOUS")  # fmt: skip
+    return str(waiting[0])
 
 
 @app.command()
 @api_errors
-def approve(execution_id: str, wave: WaveOption, api: ApiOption = None) -> None:
-    _steer("approve", execution_id, api, {"wave": wave})
+def approve(
+    execution_id: ExecutionArg,
+    wave: Annotated[
+        str | None,
+        typer.Option(
+            "--wave", metavar="WAVE", help="The wave (any case); default: the one waiting."
+        ),
+    ] = None,
+    api: ApiOption = None,
+) -> None:
+    """Open a wave's approval gate: the only one waiting, or the --wave named."""
+
+    def body(e: dict[str, Any]) -> dict[str, Any]:
+        return {"wave": _waiting_wave(e) if wave is None else wave_named(e, wave)}
+
+    _steer("approve", execution_id, api, body)
 
 
 @app.command()
 @api_errors
-def retry(execution_id: str, wave: WaveOption, api: ApiOption = None) -> None:
+def retry(execution_id: ExecutionArg, wave: WaveOption, api: ApiOption = None) -> None:
     """Launch a failed wave's failed servers again."""
-    _steer("retry-wave", execution_id, api, {"wave": wave})
+    _steer("retry-wave", execution_id, api, lambda e: {"wave": wave_named(e, wave)})
 
 
 @app.command()
 @api_errors
-def skip(execution_id: str, wave: WaveOption, api: ApiOption = None) -> None:
+def skip(execution_id: ExecutionArg, wave: WaveOption, api: ApiOption = None) -> None:
     """Give a wave up so that its dependants run."""
-    _steer("skip-wave", execution_id, api, {"wave": wave})
+    _steer("skip-wave", execution_id, api, lambda e: {"wave": wave_named(e, wave)})
 
 
 @app.command()
 @api_errors
-def cleanup(execution_id: str, api: ApiOption = None) -> None:
-    """Terminate every recovery instance the execution launched."""
-    _steer("cleanup", execution_id, api, None)
+def cleanup(
+    execution_id: ExecutionArg,
+    wait: Annotated[bool, typer.Option(help="Follow it until the instances are gone.")] = False,
+    api: ApiOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Terminate every recovery instance the execution launched, and say which."""
+    client = Api(api)
+    execution = client.json("POST", f"/executions/{execution_id}/cleanup")
+    said = err if as_json else out
+    instances = _instances(execution)
+    said.print(
+        f"{display.label(display.CLEANUP, execution['cleanup'])}: DRS terminates "
+        f"{display.plural(len(instances), 'recovery instance')}"
+        + (f": {', '.join(instances)}" if instances else ""),
+        soft_wrap=True,
+    )
+    if wait:
+        execution = follow(client, execution_id, as_json=as_json)
+    if jobs := execution.get("cleanupJobIds"):
+        said.print(f"DRS {'job' if len(jobs) == 1 else 'jobs'}: {', '.join(jobs)}")
+    if not wait:
+        said.print(f"Follow it: {cli_name()} executions show {execution_id} --wait")
+    if as_json:
+        emit_json(execution)
 
 
 @api_errors
 def report(
-    execution_id: str,
-    format_: Annotated[str, typer.Option("--format", help="html or json")] = "html",
+    execution_id: ExecutionArg,
+    format_: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="html or json")
+    ] = "html",
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write here, not to stdout.")
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="FILE",
+            help="Where to write it (default: report-EXECUTION_ID.html or .json here; "
+            "- for stdout).",
+        ),
     ] = None,
     api: ApiOption = None,
 ) -> None:
-    """An execution's report: the evidence of a drill or recovery."""
+    """An execution's report, the evidence of a drill or recovery: written to a file, with
+    a summary printed."""
     if format_ not in {"html", "json"}:
-        err_exit("--format is html or json", 2)
-    answer = Api(api).call("GET", f"/executions/{execution_id}/report", params={"format": format_})
-    if output is None:
-        print(answer.text)
+        err_exit("--format is html or json", "INVALID_FORMAT", 2)
+    client = Api(api)
+    path = f"/executions/{execution_id}/report"
+    text = client.call("GET", path, params={"format": format_}).text
+    if str(output) == "-":
+        print(text, end="" if text.endswith("\n") else "\n")
         return
-    output.write_text(answer.text)
-    out.print(f"Report written to {output}")
+    evidence = json.loads(text) if format_ == "json" else client.json("GET", path)
+    target = output or Path(f"report-{execution_id}.{format_}")
+    target.write_text(text)
+    _summary(evidence)
+    out.print(f"Report written to {target}", soft_wrap=True)
+
+
+def _summary(r: dict[str, Any]) -> None:
+    rto = r["measuredRtoSeconds"]
+    target = r["rtoTargetMinutes"]
+    met = {True: "met", False: "missed", None: "unknown"}[r["rtoMet"]]
+    cleanup = display.label(display.CLEANUP, r["cleanup"]["status"])
+    if r["cleanup"]["stillRunning"]:
+        running = r["cleanup"]["stillRunning"]
+        cleanup += f" — {display.plural(running, 'recovery instance')} still running"
+    lines = [
+        f"{display.label(display.MODE, r['mode'])} of {r['planName']} (version "
+        f"{r['planVersion']}): {display.label(display.EXECUTION, r['status'])}",
+        f"Started {when(r['startedAt'])}, ended {when(r['endedAt'])}",
+        "Measured RTO: "
+        + ("not measured" if rto is None else display.duration(rto))
+        + (f" against a target of {display.duration(target * 60)}: {met}" if target else ""),
+        f"Clean-up: {cleanup}",
+    ]
+    for line in lines:
+        out.print(line, soft_wrap=True)

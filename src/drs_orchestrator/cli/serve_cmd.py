@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -10,19 +12,19 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from rich.console import Console
 
 from drs_orchestrator.api.app import create_app
 from drs_orchestrator.api.console import STATIC
 from drs_orchestrator.api.services import Services, StartupError
 from drs_orchestrator.cli import plan_file
+from drs_orchestrator.cli.consoles import err
+from drs_orchestrator.cli.consoles import out as console
 from drs_orchestrator.config import Settings
 from drs_orchestrator.domain.errors import DomainError
 from drs_orchestrator.emulator import Emulator, EmulatorThread, ScaledClock, load_scenario
 from drs_orchestrator.emulator.server import bind, endpoint_of
 from drs_orchestrator.engine.clock import Clock, system_clock
 
-console = Console()
 DEMO_ACCOUNT = "111111111111"
 
 
@@ -73,13 +75,13 @@ def serve(
 ) -> None:
     """Serve the REST API; configuration from DRSO_* variables (see docs/operations.md)."""
     if (tls_cert is None) != (tls_key is None):
-        console.print("[red]--tls-cert and --tls-key go together[/]")
+        err.print("--tls-cert and --tls-key go together", style="red")
         raise typer.Exit(2)
     settings = Settings()
     try:
         sock = bind(host, port)
     except OSError as error:
-        console.print(f"[red]Cannot listen on {host}:{port}: {error.strerror}[/] (use --port)")
+        err.print(f"Cannot listen on {host}:{port}: {error.strerror} (use --port)", style="red")
         raise typer.Exit(2) from None
     clock = system_clock()
     if demo:
@@ -92,7 +94,7 @@ def serve(
     try:
         services = Services.build(settings)
     except StartupError as error:
-        console.print(f"[red]Cannot start: {error}[/]")
+        err.print(f"Cannot start: {error}", style="red")
         raise typer.Exit(2) from None
     services.start_engine(clock)
     password = services.users.bootstrap_admin()
@@ -100,7 +102,7 @@ def serve(
         try:
             load_demo_plan(services)
         except DomainError as error:
-            console.print(f"[red]The demo plan could not be loaded: {error}[/]")
+            err.print(f"The demo plan could not be loaded: {error}", style="red")
             services.stop_engine()
             raise typer.Exit(1) from None
     url = endpoint_of(sock)
@@ -125,6 +127,18 @@ def serve(
         services.stop_engine()
 
 
+def _cli() -> str:
+    """This command as it can be typed from the current folder (`.venv/bin/drs-orchestrator`
+    from the project folder, where it is not on the PATH), else its bare name."""
+    typed = Path(sys.argv[0]) if sys.argv else Path()
+    if typed.name not in {"drs-orchestrator", "drso"} or shutil.which(typed.name):
+        return typed.name or "drs-orchestrator"
+    try:
+        return str(typed.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(typed)
+
+
 def _demo_settings(settings: Settings) -> Settings:
     """A demo starts from a clean slate every time, next to (not in) real data."""
     demo_db = settings.data_dir / "demo.db"
@@ -142,23 +156,29 @@ def _demo_settings(settings: Settings) -> Settings:
 
 
 def _welcome(url: str, password: str | None, demo_speed: float | None) -> None:
-    console.print(f"drs-orchestrator console: [bold]{url}/[/]")
+    console.print(f"drs-orchestrator console: {url}/")
     console.print(f"API: {url}/api/v1 (docs at {url}/api/v1/docs)")
     if not (STATIC / "index.html").is_file():
-        console.print("[yellow]The console is not built: run `make web` to build it.[/]")
+        console.print("The console is not built: run `make web` to build it.", style="yellow")
     if password:
-        console.print(f"First start: user [bold]admin[/], one-time password [bold]{password}[/]")
+        console.print(f"First start: user admin, one-time password {password}", style="bold")
         console.print(
             "It is shown only now and must be changed at the first sign-in (the console asks; "
-            "or: drs-orchestrator login, then drs-orchestrator password)."
+            f"or: {_cli()} login, then {_cli()} password)."
         )
     if demo_speed is not None:
         console.print(
             f"Demo: DRS emulator at {os.environ['AWS_ENDPOINT_URL_DRS']} (x{demo_speed:g}), "
             "plan 'Shop' with three waves loaded."
         )
+        cli = _cli()
         console.print(
             f"Try: open {url}/, sign in (and choose your own password), open the plan Shop and "
-            "press Start drill; or: "
-            f"drs-orchestrator login --api {url}/api/v1 && drs-orchestrator run Shop --wait"
+            "press Start drill; or, from another terminal in this folder:",
+            soft_wrap=True,
         )
+        for command in (
+            f"{cli} login --api {url}/api/v1 --username admin",
+            f"{cli} run Shop --wait",
+        ):
+            console.print(f"  {command}", soft_wrap=True)

@@ -8,16 +8,32 @@ from typing import Annotated
 import typer
 
 from drs_orchestrator.cli.api_client import Api, api_url, save_credentials
-from drs_orchestrator.cli.output import ApiOption, JsonOption, api_errors, emit_json, out, table
+from drs_orchestrator.cli.output import (
+    ApiOption,
+    JsonOption,
+    api_errors,
+    emit_json,
+    out,
+    table,
+    when,
+)
+from drs_orchestrator.domain import display
 
 
 @api_errors
 def login(
-    username: Annotated[str, typer.Option(prompt=True)],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    username: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Asked for when omitted.")
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(metavar="PASSWORD", help="Asked for (hidden) when omitted; prefer that."),
+    ] = None,
     api: ApiOption = None,
 ) -> None:
     """Sign in and keep the token for later commands."""
+    username = username or typer.prompt("Username")
+    password = password or typer.prompt("Password", hide_input=True)
     client = Api(api, token="")
     answer = client.json("POST", "/auth/token", data={"username": username, "password": password})
     path = save_credentials(api_url(api), answer["access_token"])
@@ -81,8 +97,8 @@ def servers(
             s["hostname"],
             s["sourceServerId"],
             s["replicationState"],
-            "" if s["lagSeconds"] is None else f"{s['lagSeconds']} s",
-            s["lastDrillAt"] or "never",
+            "" if s["lagSeconds"] is None else display.duration(s["lagSeconds"]),
+            when(s["lastDrillAt"]) if s["lastDrillAt"] else "never",
             s["protectionGroupName"] or "",
         )
         for s in items
@@ -94,12 +110,15 @@ def servers(
     )
 
 
-users_app = typer.Typer(help="Local users (admins only).", no_args_is_help=True)
+users_app = typer.Typer(
+    rich_markup_mode=None, help="Local users (admins only).", no_args_is_help=True
+)
 
 
 @users_app.command("list")
 @api_errors
 def users_list(api: ApiOption = None, as_json: JsonOption = False) -> None:
+    """Every local user and their roles."""
     items = Api(api).all_pages("/users")
     if as_json:
         emit_json(items)
@@ -107,7 +126,7 @@ def users_list(api: ApiOption = None, as_json: JsonOption = False) -> None:
     table(
         "Users",
         ["username", "roles", "created"],
-        [(u["username"], ", ".join(u["roles"]), u["createdAt"]) for u in items],
+        [(u["username"], ", ".join(u["roles"]), when(u["createdAt"])) for u in items],
     )
 
 
@@ -122,6 +141,7 @@ def users_create(
     api: ApiOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    """Create a user with one or more roles (the password is asked for when omitted)."""
     user = Api(api).json(
         "POST", "/users", json={"username": username, "password": password, "roles": role}
     )
@@ -134,5 +154,6 @@ def users_create(
 @users_app.command("delete")
 @api_errors
 def users_delete(username: str, api: ApiOption = None) -> None:
+    """Delete a user; their tokens stop working."""
     Api(api).call("DELETE", f"/users/{username}")
     out.print(f"Deleted {username}")

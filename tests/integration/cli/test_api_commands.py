@@ -90,6 +90,8 @@ def test_a_wrong_password_is_refused_and_nothing_is_saved(
 
     assert result.exit_code == 1
     assert "INVALID_CREDENTIALS (401)" in result.stderr
+    assert "drs-orchestrator login" not in result.stderr  # they are running it
+    assert "Check the username and the password" in result.stderr
     assert not (tmp_path / "config" / "credentials.json").exists()
 
 
@@ -197,7 +199,7 @@ def test_pg_show_of_an_unknown_group_says_so(signed_in: Run) -> None:
     result = signed_in("pg", "show", "Nope")
 
     assert result.exit_code == 1
-    assert "No protection group named or with ID 'Nope'" in result.stdout
+    assert "GROUP_NOT_FOUND: No protection group named or with ID 'Nope'" in result.stderr
 
 
 # --- plans as code ----------------------------------------------------------------------
@@ -325,8 +327,9 @@ def test_plan_lint_of_a_file_warns_about_groups_not_applied(
     result = signed_in("plan", "lint", "-f", str(shop_file), "--json")
 
     assert "Not applied yet, so not checked against DRS: Shop application, Shop databases" in (
-        result.stdout
+        result.stderr
     )
+    json.loads(result.stdout)  # stdout holds only the JSON
 
 
 def test_plan_lint_needs_exactly_one_of_name_and_file(signed_in: Run, shop_file: Path) -> None:
@@ -341,7 +344,7 @@ def test_plan_export_of_an_unknown_plan_fails(signed_in: Run) -> None:
     result = signed_in("plan", "export", "Nope")
 
     assert result.exit_code == 1
-    assert "No recovery plan named 'Nope'" in result.stderr
+    assert "PLAN_NOT_FOUND: No recovery plan named 'Nope'" in result.stderr
 
 
 # --- users --------------------------------------------------------------------------------

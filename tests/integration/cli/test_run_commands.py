@@ -93,7 +93,7 @@ def test_run_wait_follows_live_and_exits_by_the_outcome(cli: Run, drive: Drive) 
     assert not follower.is_alive()
     (done,) = result
     assert done.exit_code == 0, done.output
-    assert "COMPLETED" in done.stdout
+    assert "ended: Completed" in done.stdout
 
 
 def test_steering_errors_are_reported_with_their_code(cli: Run, drive: Drive) -> None:
@@ -158,5 +158,5 @@ def test_run_wait_survives_a_server_restart(
     assert not follower.is_alive()
     (done,) = result
     assert done.exit_code == 0, done.output
-    assert "COMPLETED" in done.stdout
+    assert "ended: Completed" in done.stdout
     assert any(int(after) > 0 for after in resumed_after)  # resumed, not started over
