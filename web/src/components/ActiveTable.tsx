@@ -2,12 +2,12 @@
 import Box from "@cloudscape-design/components/box";
 import Link from "@cloudscape-design/components/link";
 import ProgressBar from "@cloudscape-design/components/progress-bar";
-import Table from "@cloudscape-design/components/table";
 import { useState } from "react";
 import type { ActiveExecutions, ExecutionSummary } from "../api/types";
 import { useEventStream } from "../lib/live";
 import { useFollow } from "../lib/nav";
 import { EXECUTION, MODE } from "../lib/status";
+import { DataTable } from "./DataTable";
 import { Status } from "./Status";
 import { Duration } from "./Time";
 
@@ -23,19 +23,22 @@ export function useActiveExecutions(): ActiveExecutions | null {
 export function ActiveTable({ items, loading }: { items: ExecutionSummary[]; loading: boolean }) {
   const follow = useFollow();
   return (
-    <Table
+    <DataTable
+      name="active-executions"
       variant="embedded"
       loading={loading}
       loadingText="Loading executions"
       items={items}
       empty={<Box color="text-body-secondary">Nothing is running.</Box>}
       columnDefinitions={[
-        { id: "plan", header: "Plan", cell: (e) => <Link href={`/executions/${e.id}`} onFollow={follow}>{e.planName}</Link> },
-        { id: "mode", header: "Mode", cell: (e) => MODE[e.mode] },
-        { id: "status", header: "Status", cell: (e) => <Status map={EXECUTION} status={e.status} /> },
+        { id: "plan", header: "Plan", kind: "name", cell: (e) => <Link href={`/executions/${e.id}`} onFollow={follow}>{e.planName}</Link> },
+        { id: "mode", header: "Mode", kind: "short", cell: (e) => MODE[e.mode] },
+        { id: "status", header: "Status", kind: "status", cell: (e) => <Status map={EXECUTION} status={e.status} /> },
         {
           id: "progress",
           header: "Progress",
+          kind: "text",
+          minWidth: 180,
           cell: (e) => (
             <ProgressBar
               value={e.waves.length ? (100 * e.wavesDone) / e.waves.length : 0}
@@ -44,7 +47,7 @@ export function ActiveTable({ items, loading }: { items: ExecutionSummary[]; loa
             />
           ),
         },
-        { id: "running", header: "Running for", cell: (e) => <Duration start={e.startedAt ?? e.createdAt} end={e.endedAt} running={e.active} /> },
+        { id: "running", header: "Running for", kind: "short", cell: (e) => <Duration start={e.startedAt ?? e.createdAt} end={e.endedAt} running={e.active} /> },
       ]}
     />
   );

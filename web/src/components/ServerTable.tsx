@@ -4,11 +4,11 @@ import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import Pagination from "@cloudscape-design/components/pagination";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
-import Table from "@cloudscape-design/components/table";
 import TextFilter from "@cloudscape-design/components/text-filter";
 import type { ReactNode } from "react";
 import type { DiscoveredServer } from "../api/types";
 import { formatDuration } from "../lib/time";
+import { DataTable } from "./DataTable";
 import { Time } from "./Time";
 
 export function replicationIndicator(state: string): "success" | "warning" | "error" | "pending" {
@@ -49,14 +49,14 @@ export function ServerTable({
     sorting: { defaultState: { sortingColumn: { sortingField: "hostname" } } },
   });
   return (
-    <Table
+    <DataTable
+      name="source-servers"
       {...collectionProps}
       header={header}
       loading={loading}
       loadingText="Asking DRS for its source servers"
       items={items}
       trackBy="sourceServerId"
-      wrapLines
       selectionType={onSelect ? "multi" : undefined}
       selectedItems={selected}
       onSelectionChange={({ detail }) => onSelect?.(detail.selectedItems)}
@@ -77,19 +77,20 @@ export function ServerTable({
       }
       empty={error ?? <Box color="text-body-secondary">No source servers here.</Box>}
       columnDefinitions={[
-        { id: "hostname", header: "Hostname", cell: (s) => s.hostname, sortingField: "hostname" },
-        { id: "id", header: "Source server ID", cell: (s) => <code>{s.sourceServerId}</code> },
+        { id: "hostname", header: "Hostname", kind: "name", cell: (s) => s.hostname, sortingField: "hostname" },
+        { id: "id", header: "Source server ID", kind: "id", cell: (s) => <code>{s.sourceServerId}</code> },
         {
           id: "replication",
           header: "Replication",
+          kind: "status",
           cell: (s) => <StatusIndicator type={replicationIndicator(s.replicationState)}>{s.replicationState.toLowerCase().replace(/_/g, " ")}</StatusIndicator>,
           sortingField: "replicationState",
         },
-        { id: "lag", header: "Lag", cell: (s) => formatDuration(s.lagSeconds), sortingComparator: (a, b) => (a.lagSeconds ?? -1) - (b.lagSeconds ?? -1) },
-        { id: "seen", header: "Last seen", cell: (s) => <Time value={s.lastSeenAt} compact /> },
-        { id: "drill", header: "Last drill", cell: (s) => (s.lastDrillAt ? <Time value={s.lastDrillAt} compact /> : <StatusIndicator type="warning">Never</StatusIndicator>) },
-        { id: "group", header: "Protection group", cell: (s) => s.protectionGroupName ?? "—" },
-        { id: "tags", header: "Tags", cell: (s) => Object.entries(s.tags).map(([k, v]) => `${k}=${v}`).join(", ") || "—" },
+        { id: "lag", header: "Lag", kind: "short", cell: (s) => formatDuration(s.lagSeconds), sortingComparator: (a, b) => (a.lagSeconds ?? -1) - (b.lagSeconds ?? -1) },
+        { id: "seen", header: "Last seen", kind: "time", cell: (s) => <Time value={s.lastSeenAt} compact /> },
+        { id: "drill", header: "Last drill", kind: "time", cell: (s) => (s.lastDrillAt ? <Time value={s.lastDrillAt} compact /> : <StatusIndicator type="warning">Never</StatusIndicator>) },
+        { id: "group", header: "Protection group", kind: "text", cell: (s) => s.protectionGroupName ?? "—" },
+        { id: "tags", header: "Tags", kind: "text", cell: (s) => Object.entries(s.tags).map(([k, v]) => `${k}=${v}`).join(", ") || "—" },
       ]}
     />
   );

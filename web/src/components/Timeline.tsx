@@ -56,9 +56,9 @@ export function Timeline({ waves, running }: { waves: WaveRun[]; running: boolea
         const bar = shownBars.find((b) => b.name === w.name);
         const look = shown(WAVE, w.status);
         return (
-          <div role="listitem" key={w.name} style={{ display: "flex", alignItems: "center", gap: 12, margin: "6px 0" }}>
-            <div style={{ width: 160, flex: "none", overflow: "hidden", textOverflow: "ellipsis" }}>{w.name}</div>
-            <div style={{ position: "relative", flex: 1, height: 22, background: "#f4f4f4", borderRadius: 4 }}>
+          <div role="listitem" key={w.name} style={{ display: "flex", flexWrap: "wrap", alignItems: "center", gap: "4px 12px", margin: "6px 0" }}>
+            <div style={{ flex: "0 1 160px", minWidth: 0, overflow: "hidden", textOverflow: "ellipsis" }}>{w.name}</div>
+            <div style={{ position: "relative", flex: "1 1 120px", height: 22, background: "#f4f4f4", borderRadius: 4 }}>
               {bar && (
                 <div
                   title={`${look.label}: ${formatDuration((bar.end - bar.start) / 1000)}`}

@@ -35,14 +35,17 @@ export function WaveGraph({ waves, statuses }: { waves: WaveNode[]; statuses?: R
   );
   const width = Math.max(1, found.levels.length) * (W + GAP_X) - GAP_X + 2;
   const height = Math.max(1, ...found.levels.map((l) => l.length)) * (H + GAP_Y) - GAP_Y + 2;
+  // Drawn at its natural size: on a narrow screen the graph scrolls sideways in its box
+  // (the labels stay readable), rather than shrinking to fit.
   return (
+    <div data-graph-scroll tabIndex={0} role="region" aria-label="Wave dependency graph, scrolls sideways" style={{ overflowX: "auto", maxWidth: "100%" }}>
     <svg
       role="img"
       aria-label={`Wave dependency graph: ${found.edges.map(([a, b]) => `${b} after ${a}`).join(", ") || "no dependencies"}`}
       width={width}
       height={height}
       viewBox={`-1 -1 ${width} ${height}`}
-      style={{ maxWidth: "100%", fontFamily: "inherit" }}
+      style={{ display: "block", flex: "none", fontFamily: "inherit" }}
     >
       <defs>
         <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto">
@@ -83,5 +86,6 @@ export function WaveGraph({ waves, statuses }: { waves: WaveNode[]; statuses?: R
         );
       })}
     </svg>
+    </div>
   );
 }

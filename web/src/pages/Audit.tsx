@@ -5,13 +5,13 @@ import ExpandableSection from "@cloudscape-design/components/expandable-section"
 import Header from "@cloudscape-design/components/header";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
-import Table from "@cloudscape-design/components/table";
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { Time } from "../components/Time";
 import { zoneName } from "../lib/time";
 import { usePaged } from "../lib/usePaged";
+import { DataTable } from "../components/DataTable";
 
 const TYPES = ["protection-group", "recovery-plan", "user", "api-token"];
 
@@ -25,7 +25,8 @@ export default function Audit() {
     <ContentLayout header={<Header variant="h1" description="Every change, who made it and when; kept with the data.">Audit log</Header>}>
       <SpaceBetween size="l">
         <ProblemAlert error={entries.error} />
-        <Table
+        <DataTable
+          name="audit"
           loading={entries.loading}
           items={entries.items}
           filter={
@@ -45,13 +46,13 @@ export default function Audit() {
             ) : undefined
           }
           columnDefinitions={[
-            { id: "at", header: `Time (${zoneName()})`, cell: (a) => <Time value={a.at} /> },
-            { id: "actor", header: "Who", cell: (a) => a.actor },
-            { id: "action", header: "Action", cell: (a) => a.action },
-            { id: "what", header: "Resource", cell: (a) => `${a.resourceType} ${a.resourceId}` },
+            { id: "at", header: `Time (${zoneName()})`, kind: "time", cell: (a) => <Time value={a.at} /> },
+            { id: "actor", header: "Who", kind: "short", cell: (a) => a.actor },
+            { id: "action", header: "Action", kind: "short", cell: (a) => a.action },
+            { id: "what", header: "Resource", kind: "long", cell: (a) => `${a.resourceType} ${a.resourceId}` },
             {
               id: "change",
-              header: "Change",
+              header: "Change", kind: "text",
               cell: (a) =>
                 a.before == null && a.after == null ? (
                   "—"

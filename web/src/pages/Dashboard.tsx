@@ -8,7 +8,6 @@ import Header from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
-import Table from "@cloudscape-design/components/table";
 import { api, unwrap } from "../api/client";
 import { ActiveTable, useActiveExecutions } from "../components/ActiveTable";
 import { ProblemAlert } from "../components/ProblemAlert";
@@ -16,6 +15,7 @@ import { Time } from "../components/Time";
 import { useFollow } from "../lib/nav";
 import { formatDuration, plural } from "../lib/time";
 import { useApi } from "../lib/useApi";
+import { DataTable } from "../components/DataTable";
 
 function Counter({ label, value, tone }: { label: string; value: number | string; tone?: "error" | "warning" | "success" }) {
   const color = tone === "error" ? "text-status-error" : tone === "warning" ? "text-status-warning" : tone === "success" ? "text-status-success" : undefined;
@@ -78,17 +78,18 @@ export default function Dashboard() {
                   {s.regions.filter((r) => r.error).map((r) => `${r.region}: ${r.error}`).join("; ")}
                 </Box>
               )}
-              <Table
+              <DataTable
+                name="needs-attention"
                 variant="embedded"
                 header={<Header variant="h3" description="Most urgent first: stopped replication, then replication not yet continuous, then drills never or not recently run.">Needs attention</Header>}
                 items={s.attention}
                 empty={<Box color="text-body-secondary">Every server replicates and was drilled recently.</Box>}
                 columnDefinitions={[
-                  { id: "host", header: "Hostname", cell: (a) => a.hostname },
-                  { id: "region", header: "Region", cell: (a) => a.region },
-                  { id: "why", header: "Why", cell: (a) => <StatusIndicator type={a.severity}>{a.reason.replace(/^./, (c) => c.toUpperCase())}</StatusIndicator> },
-                  { id: "lag", header: "Lag", cell: (a) => formatDuration(a.lagSeconds) },
-                  { id: "drill", header: "Last drill", cell: (a) => <Time value={a.lastDrillAt} /> },
+                  { id: "host", header: "Hostname", kind: "name", cell: (a) => a.hostname },
+                  { id: "region", header: "Region", kind: "short", cell: (a) => a.region },
+                  { id: "why", header: "Why", kind: "status", cell: (a) => <StatusIndicator type={a.severity}>{a.reason.replace(/^./, (c) => c.toUpperCase())}</StatusIndicator> },
+                  { id: "lag", header: "Lag", kind: "short", cell: (a) => formatDuration(a.lagSeconds) },
+                  { id: "drill", header: "Last drill", kind: "time", cell: (a) => <Time value={a.lastDrillAt} /> },
                 ]}
               />
             </SpaceBetween>
@@ -96,17 +97,18 @@ export default function Dashboard() {
         </Container>
         <Container header={<Header variant="h2">Recovery plans</Header>}>
           <ProblemAlert error={plans.error} header="Could not read the plans" />
-          <Table
+          <DataTable
+            name="plan-readiness"
             variant="embedded"
             loading={plans.loading}
             loadingText="Checking the plans"
             items={planItems}
             empty={<Box color="text-body-secondary">No recovery plan yet.</Box>}
             columnDefinitions={[
-              { id: "name", header: "Plan", cell: (p) => <Link href={`/recovery-plans/${p.id}`} onFollow={follow}>{p.name}</Link> },
+              { id: "name", header: "Plan", kind: "name", cell: (p) => <Link href={`/recovery-plans/${p.id}`} onFollow={follow}>{p.name}</Link> },
               {
                 id: "lint",
-                header: "Lint",
+                header: "Lint", kind: "status",
                 cell: (p) =>
                   p.lintFailure ? (
                     <StatusIndicator type="warning">Not checked: {p.lintFailure}</StatusIndicator>
@@ -118,10 +120,10 @@ export default function Dashboard() {
                     <StatusIndicator type="success">No errors or warnings</StatusIndicator>
                   ),
               },
-              { id: "drill", header: "Last drill", cell: (p) => (p.lastDrill ? <Time value={p.lastDrill.endedAt ?? p.lastDrill.createdAt} /> : <StatusIndicator type="warning">Never drilled</StatusIndicator>) },
+              { id: "drill", header: "Last drill", kind: "time", cell: (p) => (p.lastDrill ? <Time value={p.lastDrill.endedAt ?? p.lastDrill.createdAt} /> : <StatusIndicator type="warning">Never drilled</StatusIndicator>) },
               {
                 id: "rto",
-                header: "Measured RTO / target",
+                header: "Measured RTO / target", kind: "status",
                 cell: (p) =>
                   p.lastDrillRtoSeconds == null ? (
                     "—"

@@ -14,7 +14,6 @@ import Modal from "@cloudscape-design/components/modal";
 import ProgressBar from "@cloudscape-design/components/progress-bar";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
-import Table from "@cloudscape-design/components/table";
 import Tabs from "@cloudscape-design/components/tabs";
 import TextFilter from "@cloudscape-design/components/text-filter";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
@@ -37,6 +36,7 @@ import { cleanupShown, DRS_LAUNCH, EC2_STATE, EXECUTION, HOOK, MODE, recovered, 
 import { formatDuration, plural, zoneName } from "../lib/time";
 
 import { describe } from "../lib/transition";
+import { DataTable } from "../components/DataTable";
 
 type Command = "pause" | "resume" | "cancel" | "cleanup";
 type WaveCommand = "approve" | "retry-wave" | "skip-wave";
@@ -140,7 +140,7 @@ export default function ExecutionDetail() {
   const servers = Object.values(e.servers);
   const running = stillRunning(e);
   const canClean = mayRun && !e.active && running.length > 0 && (e.cleanup === "NONE" || e.cleanup === "FAILED") && (e.mode === "DRILL" || can(me, "terminate-instances"));
-  const cleanupState = cleanupShown(e);
+  const cleanupState = cleanupShown({ ...e, stillRunning: running.length });
   const shownServers = servers.filter((s) => !filter || [s.hostname, s.serverId, s.wave, s.ec2InstanceId ?? ""].join(" ").toLowerCase().includes(filter.toLowerCase()));
   const waveStatuses = Object.fromEntries(e.waves.map((w) => [w.name, w.status]));
   const liveLabel = { open: ["success", "Live"], retrying: ["pending", "Reconnecting"], closed: ["stopped", "Ended"], connecting: ["loading", "Connecting"] }[live] as [
@@ -237,6 +237,7 @@ export default function ExecutionDetail() {
                 value: (
                   <span data-testid="cleanup-state">
                     <StatusIndicator type={cleanupState.type}>{cleanupState.label}</StatusIndicator>
+                    {cleanupState.detail && <Box variant="small">{cleanupState.detail}</Box>}
                   </span>
                 ),
               },
@@ -256,16 +257,17 @@ export default function ExecutionDetail() {
                   <Container header={<Header variant="h2" description="Each bar runs from the wave's start to its end; the dark mark is its DRS launch.">Timeline</Header>}>
                     <Timeline waves={e.waves} running={e.active} />
                   </Container>
-                  <Table
+                  <DataTable
+                    name="execution-waves"
                     header={<Header variant="h2">Waves</Header>}
                     items={e.waves}
                     trackBy="name"
                     columnDefinitions={[
-                      { id: "name", header: "Wave", cell: (w) => w.name },
-                      { id: "status", header: "Status", cell: (w) => <span data-wave-status={w.name}><Status map={WAVE} status={w.status} /></span> },
+                      { id: "name", header: "Wave", kind: "name", cell: (w) => w.name },
+                      { id: "status", header: "Status", kind: "status", cell: (w) => <span data-wave-status={w.name}><Status map={WAVE} status={w.status} /></span> },
                       {
                         id: "servers",
-                        header: "Servers recovered",
+                        header: "Servers recovered", kind: "text",
                         cell: (w) => {
                           const mine = servers.filter((s) => s.wave === w.name);
                           const done = mine.filter(recovered);
@@ -280,7 +282,7 @@ export default function ExecutionDetail() {
                       },
                       {
                         id: "hooks",
-                        header: "Hooks",
+                        header: "Hooks", kind: "long",
                         cell: (w) =>
                           w.hooks?.length
                             ? w.hooks.map((h) => (
@@ -291,12 +293,12 @@ export default function ExecutionDetail() {
                               ))
                             : "—",
                       },
-                      { id: "started", header: "Started", cell: (w) => <Time value={w.startedAt} /> },
-                      { id: "duration", header: "Duration", cell: (w) => <Duration start={w.startedAt} end={w.endedAt} running={e.active && !!w.startedAt} /> },
-                      { id: "failure", header: "Failure", cell: (w) => w.failure ?? "—" },
+                      { id: "started", header: "Started", kind: "time", cell: (w) => <Time value={w.startedAt} /> },
+                      { id: "duration", header: "Duration", kind: "short", cell: (w) => <Duration start={w.startedAt} end={w.endedAt} running={e.active && !!w.startedAt} /> },
+                      { id: "failure", header: "Failure", kind: "long", cell: (w) => w.failure ?? "—" },
                       {
                         id: "actions",
-                        header: "Actions",
+                        header: "Actions", kind: "actions",
                         cell: (w) =>
                           mayRun && (w.status === "FAILED" || w.status === "TIMED_OUT") ? (
                             <ButtonDropdown
@@ -321,20 +323,21 @@ export default function ExecutionDetail() {
               id: "servers",
               label: `Servers (${servers.length})`,
               content: (
-                <Table
+                <DataTable
+                  name="execution-servers"
                   items={shownServers}
                   trackBy="serverId"
                   filter={<TextFilter filteringText={filter} onChange={({ detail }) => setFilter(detail.filteringText)} filteringPlaceholder="Find a server" filteringAriaLabel="Filter servers" />}
                   columnDefinitions={[
-                    { id: "host", header: "Hostname", cell: (s) => s.hostname || s.serverId },
-                    { id: "wave", header: "Wave", cell: (s) => s.wave },
-                    { id: "status", header: "Status", cell: (s) => <Status map={SERVER} status={s.status} /> },
-                    { id: "launch", header: "DRS launch status", cell: (s) => (s.launchStatus ? shown(DRS_LAUNCH, s.launchStatus).label : "—") },
-                    { id: "phase", header: "Phase", cell: (s) => phaseOf(s) },
-                    { id: "instance", header: "Instance ID", cell: (s) => (s.ec2InstanceId ? <code data-instance>{s.ec2InstanceId}</code> : "—") },
-                    { id: "state", header: "Instance state", cell: (s) => (s.ec2State ? shown(EC2_STATE, s.ec2State).label : "—") },
-                    { id: "job", header: "DRS job", cell: (s) => (s.jobId ? <code>{s.jobId}</code> : "—") },
-                    { id: "failure", header: "Failure reason", cell: (s) => s.failure ?? "—" },
+                    { id: "host", header: "Hostname", kind: "name", cell: (s) => s.hostname || s.serverId },
+                    { id: "wave", header: "Wave", kind: "text", cell: (s) => s.wave },
+                    { id: "status", header: "Status", kind: "status", cell: (s) => <Status map={SERVER} status={s.status} /> },
+                    { id: "launch", header: "DRS launch status", kind: "status", cell: (s) => (s.launchStatus ? shown(DRS_LAUNCH, s.launchStatus).label : "—") },
+                    { id: "phase", header: "Phase", kind: "text", hidden: true, cell: (s) => phaseOf(s) },
+                    { id: "instance", header: "Instance ID", kind: "id", cell: (s) => (s.ec2InstanceId ? <code data-instance>{s.ec2InstanceId}</code> : "—") },
+                    { id: "state", header: "Instance state", kind: "status", cell: (s) => (s.ec2State ? shown(EC2_STATE, s.ec2State).label : "—") },
+                    { id: "job", header: "DRS job", kind: "id", cell: (s) => (s.jobId ? <code>{s.jobId}</code> : "—") },
+                    { id: "failure", header: "Failure reason", kind: "long", cell: (s) => s.failure ?? "—" },
                   ]}
                 />
               ),
@@ -343,14 +346,15 @@ export default function ExecutionDetail() {
               id: "events",
               label: `Event log (${events.length})`,
               content: (
-                <Table
+                <DataTable
+                  name="execution-events"
                   items={[...events].reverse()}
                   trackBy="seq"
                   variant="container"
                   columnDefinitions={[
-                    { id: "seq", header: "#", cell: (t) => t.seq },
-                    { id: "at", header: `Time (${zoneName()})`, cell: (t) => <Time value={t.at} /> },
-                    { id: "what", header: "Event", cell: (t) => describe(t, names) },
+                    { id: "seq", header: "#", kind: "short", minWidth: 50, cell: (t) => t.seq },
+                    { id: "at", header: `Time (${zoneName()})`, kind: "time", cell: (t) => <Time value={t.at} /> },
+                    { id: "what", header: "Event", kind: "long", cell: (t) => describe(t, names) },
                   ]}
                 />
               ),
@@ -380,16 +384,17 @@ export default function ExecutionDetail() {
             DRS terminates these recovery instances launched by this {MODE[e.mode].toLowerCase()} and deletes their volumes. Source servers and replication are
             not touched. This cannot be undone.
           </Box>
-          <Table
+          <DataTable
+            name="cleanup-instances"
             variant="embedded"
             items={running}
             trackBy="serverId"
             ariaLabels={{ tableLabel: "Instances to terminate" }}
             columnDefinitions={[
-              { id: "host", header: "Source server", cell: (s) => s.hostname || s.serverId },
-              { id: "instance", header: "Recovery instance", cell: (s) => <code>{s.ec2InstanceId ?? s.recoveryInstanceId}</code> },
-              { id: "state", header: "State", cell: (s) => (s.ec2State ? shown(EC2_STATE, s.ec2State).label : "—") },
-              { id: "wave", header: "Wave", cell: (s) => s.wave },
+              { id: "host", header: "Source server", kind: "name", cell: (s) => s.hostname || s.serverId },
+              { id: "instance", header: "Recovery instance", kind: "id", cell: (s) => <code>{s.ec2InstanceId ?? s.recoveryInstanceId}</code> },
+              { id: "state", header: "State", kind: "status", cell: (s) => (s.ec2State ? shown(EC2_STATE, s.ec2State).label : "—") },
+              { id: "wave", header: "Wave", kind: "text", cell: (s) => s.wave },
             ]}
           />
         </SpaceBetween>

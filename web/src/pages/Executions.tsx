@@ -7,7 +7,6 @@ import Header from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
-import Table from "@cloudscape-design/components/table";
 import Tabs from "@cloudscape-design/components/tabs";
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
@@ -19,6 +18,7 @@ import { Duration, Time } from "../components/Time";
 import { useFollow } from "../lib/nav";
 import { CLEANUP, EXECUTION, MODE } from "../lib/status";
 import { usePaged } from "../lib/usePaged";
+import { DataTable } from "../components/DataTable";
 
 const ENDED: ExecutionStatus[] = ["COMPLETED", "PARTIAL", "FAILED", "CANCELLED", "TIMED_OUT"];
 
@@ -38,7 +38,8 @@ function History() {
   return (
     <SpaceBetween size="s">
       <ProblemAlert error={history.error} />
-      <Table
+      <DataTable
+        name="execution-history"
         loading={history.loading}
         loadingText="Loading history"
         items={history.items}
@@ -71,14 +72,14 @@ function History() {
           ) : undefined
         }
         columnDefinitions={[
-          { id: "plan", header: "Plan", cell: (e) => <Link href={`/executions/${e.id}`} onFollow={follow}>{e.planName}</Link> },
-          { id: "mode", header: "Mode", cell: (e) => MODE[e.mode] },
-          { id: "status", header: "Outcome", cell: (e) => <Status map={EXECUTION} status={e.status} /> },
-          { id: "waves", header: "Waves", cell: (e) => `${e.wavesDone} of ${e.waves.length} ended` },
-          { id: "started", header: "Started", cell: (e) => <Time value={e.startedAt ?? e.createdAt} /> },
-          { id: "duration", header: "Duration", cell: (e) => <Duration start={e.startedAt} end={e.endedAt} running={false} /> },
-          { id: "cleanup", header: "Clean-up", cell: (e) => (e.mode === "DRILL" ? <Status map={CLEANUP} status={e.cleanup} /> : "—") },
-          { id: "by", header: "By", cell: (e) => e.initiatedBy },
+          { id: "plan", header: "Plan", kind: "name", cell: (e) => <Link href={`/executions/${e.id}`} onFollow={follow}>{e.planName}</Link> },
+          { id: "mode", header: "Mode", kind: "short", cell: (e) => MODE[e.mode] },
+          { id: "status", header: "Outcome", kind: "status", cell: (e) => <Status map={EXECUTION} status={e.status} /> },
+          { id: "waves", header: "Waves", kind: "text", cell: (e) => `${e.wavesDone} of ${e.waves.length} ended` },
+          { id: "started", header: "Started", kind: "time", cell: (e) => <Time value={e.startedAt ?? e.createdAt} /> },
+          { id: "duration", header: "Duration", kind: "short", cell: (e) => <Duration start={e.startedAt} end={e.endedAt} running={false} /> },
+          { id: "cleanup", header: "Clean-up", kind: "status", cell: (e) => (e.mode === "DRILL" ? <Status map={CLEANUP} status={e.cleanup} /> : "—") },
+          { id: "by", header: "By", kind: "short", cell: (e) => e.initiatedBy },
         ]}
       />
     </SpaceBetween>

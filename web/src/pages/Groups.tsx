@@ -4,7 +4,6 @@ import ContentLayout from "@cloudscape-design/components/content-layout";
 import Header from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
 import SpaceBetween from "@cloudscape-design/components/space-between";
-import Table from "@cloudscape-design/components/table";
 import { useNavigate } from "react-router";
 import { can, useAuth } from "../auth/AuthContext";
 import { ProblemAlert } from "../components/ProblemAlert";
@@ -12,6 +11,7 @@ import { Time } from "../components/Time";
 import { useFollow } from "../lib/nav";
 import { listGroups } from "../lib/groups";
 import { useApi } from "../lib/useApi";
+import { DataTable } from "../components/DataTable";
 
 export default function Groups() {
   const { me } = useAuth();
@@ -38,19 +38,20 @@ export default function Groups() {
     >
       <SpaceBetween size="l">
         <ProblemAlert error={groups.error} />
-        <Table
+        <DataTable
+          name="protection-groups"
           loading={groups.loading}
           loadingText="Loading protection groups"
           items={groups.data ?? []}
           header={<Header counter={groups.data ? `(${groups.data.length})` : undefined}>Groups</Header>}
           empty={<Box color="text-body-secondary">No protection group yet.</Box>}
           columnDefinitions={[
-            { id: "name", header: "Name", cell: (g) => <Link href={`/protection-groups/${g.id}`} onFollow={follow}>{g.name}</Link> },
-            { id: "place", header: "Account / region", cell: (g) => `${g.accountId} / ${g.region}` },
-            { id: "how", header: "Selection", cell: (g) => (g.serverSelector ? `Tags: ${Object.entries(g.serverSelector.tags).map(([k, v]) => `${k}=${v}`).join(", ")}` : "Chosen servers") },
-            { id: "servers", header: "Servers", cell: (g) => g.serverIds.length },
-            { id: "updated", header: "Updated", cell: (g) => <Time value={g.updatedAt} /> },
-            { id: "by", header: "By", cell: (g) => g.createdBy },
+            { id: "name", header: "Name", kind: "name", cell: (g) => <Link href={`/protection-groups/${g.id}`} onFollow={follow}>{g.name}</Link> },
+            { id: "place", header: "Account / region", kind: "text", cell: (g) => `${g.accountId} / ${g.region}` },
+            { id: "how", header: "Selection", kind: "text", cell: (g) => (g.serverSelector ? `Tags: ${Object.entries(g.serverSelector.tags).map(([k, v]) => `${k}=${v}`).join(", ")}` : "Chosen servers") },
+            { id: "servers", header: "Servers", kind: "short", cell: (g) => g.serverIds.length },
+            { id: "updated", header: "Updated", kind: "time", cell: (g) => <Time value={g.updatedAt} /> },
+            { id: "by", header: "By", kind: "short", cell: (g) => g.createdBy },
           ]}
         />
       </SpaceBetween>

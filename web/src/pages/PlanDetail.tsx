@@ -10,7 +10,6 @@ import Modal from "@cloudscape-design/components/modal";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
-import Table from "@cloudscape-design/components/table";
 import Tabs from "@cloudscape-design/components/tabs";
 import { useEffect, useState } from "react";
 import { useNavigate, useParams } from "react-router";
@@ -27,12 +26,12 @@ import { WaveGraph } from "../components/WaveGraph";
 import { useFollow } from "../lib/nav";
 import { toYaml } from "../lib/planYaml";
 import { hookLabel } from "../lib/names";
-import { rtoEstimateText } from "../lib/rto";
 import { EXECUTION, MODE, ON_FAILURE, SEVERITY } from "../lib/status";
 import { formatDuration, plural } from "../lib/time";
 import { useCrumb } from "../lib/crumbs";
 import { useApi } from "../lib/useApi";
 import { listGroups } from "../lib/groups";
+import { DataTable } from "../components/DataTable";
 
 function Versions({ planId, latest }: { planId: string; latest: number }) {
   const versions = useApi(() => unwrap(api.GET("/api/v1/recovery-plans/{plan_id}/versions", { params: { path: { plan_id: planId } } })), [planId, latest]);
@@ -48,15 +47,16 @@ function Versions({ planId, latest }: { planId: string; latest: number }) {
   const options = (versions.data?.items ?? []).map((v) => ({ value: String(v.version), label: `Version ${v.version}`, description: `${v.createdBy}` }));
   return (
     <SpaceBetween size="l">
-      <Table
+      <DataTable
+        name="plan-versions"
         variant="embedded"
         loading={versions.loading}
         items={versions.data?.items ?? []}
         columnDefinitions={[
-          { id: "v", header: "Version", cell: (v) => v.version },
-          { id: "name", header: "Name", cell: (v) => v.name },
-          { id: "at", header: "Saved", cell: (v) => <Time value={v.createdAt} /> },
-          { id: "by", header: "By", cell: (v) => v.createdBy },
+          { id: "v", header: "Version", kind: "short", cell: (v) => v.version },
+          { id: "name", header: "Name", kind: "text", cell: (v) => v.name },
+          { id: "at", header: "Saved", kind: "time", cell: (v) => <Time value={v.createdAt} /> },
+          { id: "by", header: "By", kind: "short", cell: (v) => v.createdBy },
         ]}
       />
       <ColumnLayout columns={2}>
@@ -139,7 +139,7 @@ export default function PlanDetail() {
                 label: "Estimated RTO",
                 value: rto.data ? (
                   <StatusIndicator type={rto.data.atRisk ? "warning" : "info"}>
-                    {rtoEstimateText(rto.data)}
+                    {rto.data.text}
                   </StatusIndicator>
                 ) : (
                   "—"
@@ -159,17 +159,18 @@ export default function PlanDetail() {
                   <Container header={<Header variant="h2">Dependency graph</Header>}>
                     <WaveGraph waves={p.waves} />
                   </Container>
-                  <Table
+                  <DataTable
+                    name="plan-waves"
                     header={<Header variant="h2">Waves</Header>}
                     items={p.waves}
                     columnDefinitions={[
-                      { id: "name", header: "Wave", cell: (w) => w.name },
-                      { id: "groups", header: "Protection groups", cell: (w) => w.protectionGroupIds.map(groupName).join(", ") },
-                      { id: "after", header: "Runs after", cell: (w) => (w.dependsOn?.length ? w.dependsOn.join(", ") : "Starts at once") },
-                      { id: "gates", header: "Before launch", cell: (w) => [w.pauseBefore ? "Pause" : "", ...(w.preHooks ?? []).map((h) => (h.type === "manualApproval" ? `Manual approval (${h.approverRole ?? "operator"})` : hookLabel(h)))].filter(Boolean).join(", ") || "—" },
-                      { id: "post", header: "After launch", cell: (w) => (w.postHooks ?? []).map(hookLabel).join(", ") || "—" },
-                      { id: "failure", header: "On failure", cell: (w) => ON_FAILURE[w.onFailure ?? "stop"] },
-                      { id: "timeout", header: "Timeout", cell: (w) => formatDuration((w.timeoutMinutes ?? 90) * 60) },
+                      { id: "name", header: "Wave", kind: "name", cell: (w) => w.name },
+                      { id: "groups", header: "Protection groups", kind: "text", cell: (w) => w.protectionGroupIds.map(groupName).join(", ") },
+                      { id: "after", header: "Runs after", kind: "text", cell: (w) => (w.dependsOn?.length ? w.dependsOn.join(", ") : "Starts at once") },
+                      { id: "gates", header: "Before launch", kind: "text", cell: (w) => [w.pauseBefore ? "Pause" : "", ...(w.preHooks ?? []).map((h) => (h.type === "manualApproval" ? `Manual approval (${h.approverRole ?? "operator"})` : hookLabel(h)))].filter(Boolean).join(", ") || "—" },
+                      { id: "post", header: "After launch", kind: "text", cell: (w) => (w.postHooks ?? []).map(hookLabel).join(", ") || "—" },
+                      { id: "failure", header: "On failure", kind: "short", cell: (w) => ON_FAILURE[w.onFailure ?? "stop"] },
+                      { id: "timeout", header: "Timeout", kind: "short", cell: (w) => formatDuration((w.timeoutMinutes ?? 90) * 60) },
                     ]}
                   />
                 </SpaceBetween>
@@ -181,15 +182,16 @@ export default function PlanDetail() {
               content: (
                 <SpaceBetween size="s">
                   <ProblemAlert error={lint.error} header="Lint could not run" />
-                  <Table
+                  <DataTable
+                    name="plan-lint"
                     items={lint.data?.findings ?? []}
                     loading={lint.loading}
                     empty={<Box color="text-status-success">No findings.</Box>}
                     columnDefinitions={[
-                      { id: "sev", header: "Severity", cell: (f) => <StatusIndicator type={f.severity === "error" ? "error" : f.severity === "warning" ? "warning" : "info"}>{SEVERITY[f.severity] ?? f.severity}</StatusIndicator> },
-                      { id: "wave", header: "Wave", cell: (f) => f.wave ?? "—" },
-                      { id: "msg", header: "Finding", cell: (f) => f.message },
-                      { id: "fix", header: "Fix", cell: (f) => f.fix },
+                      { id: "sev", header: "Severity", kind: "status", cell: (f) => <StatusIndicator type={f.severity === "error" ? "error" : f.severity === "warning" ? "warning" : "info"}>{SEVERITY[f.severity] ?? f.severity}</StatusIndicator> },
+                      { id: "wave", header: "Wave", kind: "name", cell: (f) => f.wave ?? "—" },
+                      { id: "msg", header: "Finding", kind: "long", cell: (f) => f.message },
+                      { id: "fix", header: "Fix", kind: "long", cell: (f) => f.fix },
                     ]}
                   />
                 </SpaceBetween>
@@ -211,16 +213,17 @@ export default function PlanDetail() {
               id: "executions",
               label: "Executions",
               content: (
-                <Table
+                <DataTable
+                  name="plan-executions"
                   items={runs.data?.items ?? []}
                   loading={runs.loading}
                   empty={<Box>Never run.</Box>}
                   columnDefinitions={[
-                    { id: "when", header: "Started", cell: (e) => <Link href={`/executions/${e.id}`} onFollow={follow}><Time value={e.createdAt} /></Link> },
-                    { id: "mode", header: "Mode", cell: (e) => MODE[e.mode] },
-                    { id: "status", header: "Status", cell: (e) => <Status map={EXECUTION} status={e.status} /> },
-                    { id: "duration", header: "Duration", cell: (e) => <Duration start={e.startedAt} end={e.endedAt} running={e.active} /> },
-                    { id: "by", header: "By", cell: (e) => e.initiatedBy },
+                    { id: "when", header: "Started", kind: "time", cell: (e) => <Link href={`/executions/${e.id}`} onFollow={follow}><Time value={e.createdAt} /></Link> },
+                    { id: "mode", header: "Mode", kind: "short", cell: (e) => MODE[e.mode] },
+                    { id: "status", header: "Status", kind: "status", cell: (e) => <Status map={EXECUTION} status={e.status} /> },
+                    { id: "duration", header: "Duration", kind: "short", cell: (e) => <Duration start={e.startedAt} end={e.endedAt} running={e.active} /> },
+                    { id: "by", header: "By", kind: "short", cell: (e) => e.initiatedBy },
                   ]}
                 />
               ),

@@ -5,7 +5,6 @@ import Header from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
-import Table from "@cloudscape-design/components/table";
 import { useNavigate } from "react-router";
 import { api, unwrap } from "../api/client";
 import { can, useAuth } from "../auth/AuthContext";
@@ -16,6 +15,7 @@ import { useFollow } from "../lib/nav";
 import { EXECUTION, MODE } from "../lib/status";
 import { formatDuration, plural } from "../lib/time";
 import { useApi } from "../lib/useApi";
+import { DataTable } from "../components/DataTable";
 
 export default function Plans() {
   const { me } = useAuth();
@@ -43,19 +43,20 @@ export default function Plans() {
     >
       <SpaceBetween size="l">
         <ProblemAlert error={plans.error} />
-        <Table
+        <DataTable
+          name="recovery-plans"
           loading={plans.loading}
           loadingText="Loading plans"
           items={items}
           header={<Header counter={`(${items.length})`}>Plans</Header>}
           empty={<Box color="text-body-secondary">No recovery plan yet.</Box>}
           columnDefinitions={[
-            { id: "name", header: "Name", cell: (p) => <Link href={`/recovery-plans/${p.id}`} onFollow={follow}>{p.name}</Link> },
-            { id: "waves", header: "Waves", cell: (p) => p.waves },
-            { id: "version", header: "Version", cell: (p) => p.version },
+            { id: "name", header: "Name", kind: "name", cell: (p) => <Link href={`/recovery-plans/${p.id}`} onFollow={follow}>{p.name}</Link> },
+            { id: "waves", header: "Waves", kind: "short", cell: (p) => p.waves },
+            { id: "version", header: "Version", kind: "short", cell: (p) => p.version },
             {
               id: "lint",
-              header: "Lint",
+              header: "Lint", kind: "status",
               cell: (p) =>
                 p.lintFailure ? (
                   <StatusIndicator type="warning">Not checked</StatusIndicator>
@@ -67,7 +68,7 @@ export default function Plans() {
             },
             {
               id: "last",
-              header: "Last execution",
+              header: "Last execution", kind: "text",
               cell: (p) =>
                 p.lastExecution ? (
                   <Link href={`/executions/${p.lastExecution.id}`} onFollow={follow}>
@@ -79,7 +80,7 @@ export default function Plans() {
             },
             {
               id: "rto",
-              header: "Last drill RTO / target",
+              header: "Last drill RTO / target", kind: "status",
               cell: (p) =>
                 p.lastDrillRtoSeconds == null ? (
                   p.rtoTargetMinutes ? `— / ${formatDuration(p.rtoTargetMinutes * 60)}` : "—"

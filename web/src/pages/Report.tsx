@@ -11,20 +11,20 @@ import Header from "@cloudscape-design/components/header";
 import KeyValuePairs from "@cloudscape-design/components/key-value-pairs";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
-import Table from "@cloudscape-design/components/table";
 import { useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { API, ApiError, unwrap, api } from "../api/client";
-import type { Report as ReportData, Transition } from "../api/types";
+import type { CleanupStatus, Mode, Report as ReportData, Transition } from "../api/types";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { Status } from "../components/Status";
 import { Time } from "../components/Time";
 import { useCrumb } from "../lib/crumbs";
 import { NO_NAMES, PHASE } from "../lib/names";
-import { CLEANUP, EXECUTION, HOOK, MODE, SERVER, WAVE } from "../lib/status";
+import { cleanupShown, EXECUTION, HOOK, MODE, SERVER, WAVE } from "../lib/status";
 import { formatDuration, plural, zoneName } from "../lib/time";
 import { describe } from "../lib/transition";
 import { useApi } from "../lib/useApi";
+import { DataTable } from "../components/DataTable";
 
 async function reportHtml(id: string): Promise<string> {
   const response = await fetch(`${API}/executions/${encodeURIComponent(id)}/report?format=html`, {
@@ -50,6 +50,16 @@ function eventText(t: Line, r: ReportData): string {
   const names = { ...NO_NAMES, hosts };
   if (t.kind === "hook" && t.subjectName) names.hooks = { [t.subject]: t.subjectName };
   return describe(t, names);
+}
+
+function CleanupState({ r }: { r: ReportData }) {
+  const state = cleanupShown({ active: !r.endedAt, mode: r.mode as Mode, cleanup: r.cleanup.status as CleanupStatus, stillRunning: r.cleanup.stillRunning });
+  return (
+    <span data-testid="report-cleanup">
+      <StatusIndicator type={state.type}>{state.label}</StatusIndicator>
+      {state.detail && <Box variant="small">{state.detail}</Box>}
+    </span>
+  );
 }
 
 function Measured({ r }: { r: ReportData }) {
@@ -115,7 +125,7 @@ export default function Report() {
                   { label: "Status", value: <Status map={EXECUTION} status={r.status} /> },
                   { label: "Measured RTO", value: <span data-testid="rto"><Measured r={r} /></span> },
                   { label: "Started by", value: r.initiatedBy },
-                  { label: "Clean-up", value: <Status map={CLEANUP} status={r.cleanup.status} /> },
+                  { label: "Clean-up", value: <CleanupState r={r} /> },
                   { label: `Started (${zoneName()})`, value: <Time value={r.startedAt ?? r.createdAt} /> },
                   { label: "Ended", value: <Time value={r.endedAt} /> },
                   { label: "Recovery instances", value: `${r.cleanup.terminated} terminated, ${r.cleanup.stillRunning} still running` },
@@ -132,82 +142,82 @@ export default function Report() {
                 </ul>
               </Alert>
             )}
-            <Table
+            <DataTable
+              name="report-waves"
               header={<Header variant="h2" counter={`(${r.waves.length})`}>Waves</Header>}
               items={r.waves}
               trackBy="name"
-              wrapLines
               columnDefinitions={[
-                { id: "name", header: "Wave", cell: (w) => w.name },
-                { id: "status", header: "Status", cell: (w) => <Status map={WAVE} status={w.status} /> },
-                { id: "started", header: "Started", cell: (w) => <Time value={w.startedAt} compact /> },
-                { id: "launch", header: "DRS launch", cell: (w) => <Time value={w.launchStartedAt} compact /> },
-                { id: "ended", header: "Ended", cell: (w) => <Time value={w.endedAt} compact /> },
-                { id: "duration", header: "Duration", cell: (w) => formatDuration(w.durationSeconds) },
-                { id: "jobs", header: "DRS jobs", cell: (w) => (w.jobIds.length ? w.jobIds.map((j) => <div key={j}><code>{j}</code></div>) : "—") },
-                { id: "failure", header: "Failure", cell: (w) => w.failure ?? "—" },
+                { id: "name", header: "Wave", kind: "text", cell: (w) => w.name },
+                { id: "status", header: "Status", kind: "status", cell: (w) => <Status map={WAVE} status={w.status} /> },
+                { id: "started", header: "Started", kind: "time", cell: (w) => <Time value={w.startedAt} compact /> },
+                { id: "launch", header: "DRS launch", kind: "time", cell: (w) => <Time value={w.launchStartedAt} compact /> },
+                { id: "ended", header: "Ended", kind: "time", cell: (w) => <Time value={w.endedAt} compact /> },
+                { id: "duration", header: "Duration", kind: "short", cell: (w) => formatDuration(w.durationSeconds) },
+                { id: "jobs", header: "DRS jobs", kind: "id", cell: (w) => (w.jobIds.length ? w.jobIds.map((j) => <div key={j}><code>{j}</code></div>) : "—") },
+                { id: "failure", header: "Failure", kind: "long", cell: (w) => w.failure ?? "—" },
               ]}
             />
-            <Table
+            <DataTable
+              name="report-servers"
               header={<Header variant="h2" counter={`(${r.servers.length})`} description="Phases from DRS's job log.">Servers</Header>}
               items={r.servers}
               trackBy="serverId"
-              wrapLines
               columnDefinitions={[
-                { id: "host", header: "Hostname", cell: (s) => s.hostname || s.serverId },
-                { id: "wave", header: "Wave", cell: (s) => s.wave },
-                { id: "status", header: "Status", cell: (s) => <Status map={SERVER} status={s.status} /> },
-                { id: "instance", header: "Recovery instance", cell: (s) => (s.ec2InstanceId ? <code>{s.ec2InstanceId}</code> : "—") },
-                { id: "job", header: "DRS job", cell: (s) => (s.jobId ? <code>{s.jobId}</code> : "—") },
-                { id: "snapshot", header: "Snapshot", cell: (s) => formatDuration(s.phases.snapshot) },
-                { id: "conversion", header: "Conversion", cell: (s) => formatDuration(s.phases.conversion) },
-                { id: "launchPhase", header: "Launch", cell: (s) => formatDuration(s.phases.launch) },
-                { id: "failure", header: "Failure", cell: (s) => s.failure ?? "—" },
+                { id: "host", header: "Hostname", kind: "name", cell: (s) => s.hostname || s.serverId },
+                { id: "wave", header: "Wave", kind: "text", hidden: true, cell: (s) => s.wave },
+                { id: "status", header: "Status", kind: "status", cell: (s) => <Status map={SERVER} status={s.status} /> },
+                { id: "instance", header: "Recovery instance", kind: "id", cell: (s) => (s.ec2InstanceId ? <code>{s.ec2InstanceId}</code> : "—") },
+                { id: "job", header: "DRS job", kind: "id", cell: (s) => (s.jobId ? <code>{s.jobId}</code> : "—") },
+                { id: "snapshot", header: "Snapshot", kind: "short", cell: (s) => formatDuration(s.phases.snapshot) },
+                { id: "conversion", header: "Conversion", kind: "short", cell: (s) => formatDuration(s.phases.conversion) },
+                { id: "launchPhase", header: "Launch", kind: "short", cell: (s) => formatDuration(s.phases.launch) },
+                { id: "failure", header: "Failure", kind: "long", cell: (s) => s.failure ?? "—" },
               ]}
             />
             {r.approvals.length > 0 && (
-              <Table
+              <DataTable
+                name="report-approvals"
                 header={<Header variant="h2">Approvals</Header>}
                 items={r.approvals}
-                wrapLines
                 columnDefinitions={[
-                  { id: "wave", header: "Wave", cell: (a) => a.wave },
-                  { id: "status", header: "Decision", cell: (a) => <Status map={HOOK} status={a.status} /> },
-                  { id: "by", header: "By", cell: (a) => a.approvedBy ?? "—" },
-                  { id: "role", header: "Role needed", cell: (a) => a.approverRole },
-                  { id: "asked", header: "Requested", cell: (a) => <Time value={a.requestedAt} compact /> },
-                  { id: "decided", header: "Decided", cell: (a) => <Time value={a.decidedAt} compact /> },
-                  { id: "message", header: "Message", cell: (a) => a.message },
+                  { id: "wave", header: "Wave", kind: "text", cell: (a) => a.wave },
+                  { id: "status", header: "Decision", kind: "status", cell: (a) => <Status map={HOOK} status={a.status} /> },
+                  { id: "by", header: "By", kind: "short", cell: (a) => a.approvedBy ?? "—" },
+                  { id: "role", header: "Role needed", kind: "short", cell: (a) => a.approverRole },
+                  { id: "asked", header: "Requested", kind: "time", cell: (a) => <Time value={a.requestedAt} compact /> },
+                  { id: "decided", header: "Decided", kind: "time", cell: (a) => <Time value={a.decidedAt} compact /> },
+                  { id: "message", header: "Message", kind: "long", cell: (a) => a.message },
                 ]}
               />
             )}
             {r.hooks.length > 0 && (
-              <Table
+              <DataTable
+                name="report-hooks"
                 header={<Header variant="h2">Hooks</Header>}
                 items={r.hooks}
-                wrapLines
                 columnDefinitions={[
-                  { id: "wave", header: "Wave", cell: (h) => h.wave },
-                  { id: "phase", header: "When", cell: (h) => PHASE[h.phase as keyof typeof PHASE] ?? h.phase },
-                  { id: "name", header: "Hook", cell: (h) => h.name },
-                  { id: "status", header: "Status", cell: (h) => <Status map={HOOK} status={h.status} /> },
-                  { id: "started", header: "Started", cell: (h) => <Time value={h.startedAt} compact /> },
-                  { id: "ended", header: "Ended", cell: (h) => <Time value={h.endedAt} compact /> },
-                  { id: "detail", header: "Detail", cell: (h) => h.detail ?? "—" },
+                  { id: "wave", header: "Wave", kind: "text", cell: (h) => h.wave },
+                  { id: "phase", header: "When", kind: "text", cell: (h) => PHASE[h.phase as keyof typeof PHASE] ?? h.phase },
+                  { id: "name", header: "Hook", kind: "text", cell: (h) => h.name },
+                  { id: "status", header: "Status", kind: "status", cell: (h) => <Status map={HOOK} status={h.status} /> },
+                  { id: "started", header: "Started", kind: "time", cell: (h) => <Time value={h.startedAt} compact /> },
+                  { id: "ended", header: "Ended", kind: "time", cell: (h) => <Time value={h.endedAt} compact /> },
+                  { id: "detail", header: "Detail", kind: "long", cell: (h) => h.detail ?? "—" },
                 ]}
               />
             )}
             <Container>
               <ExpandableSection headerText={`Event log (${r.transitions.length})`} variant="footer">
-                <Table
+                <DataTable
+                  name="report-events"
                   variant="embedded"
                   items={r.transitions as Line[]}
                   trackBy="seq"
-                  wrapLines
                   columnDefinitions={[
-                    { id: "seq", header: "#", cell: (t) => t.seq },
-                    { id: "at", header: `Time (${zoneName()})`, cell: (t) => <Time value={t.at} /> },
-                    { id: "what", header: "Event", cell: (t) => eventText(t, r) },
+                    { id: "seq", header: "#", kind: "short", cell: (t) => t.seq },
+                    { id: "at", header: `Time (${zoneName()})`, kind: "time", cell: (t) => <Time value={t.at} /> },
+                    { id: "what", header: "Event", kind: "long", cell: (t) => eventText(t, r) },
                   ]}
                 />
               </ExpandableSection>

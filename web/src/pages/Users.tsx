@@ -10,7 +10,6 @@ import Modal from "@cloudscape-design/components/modal";
 import Multiselect from "@cloudscape-design/components/multiselect";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
-import Table from "@cloudscape-design/components/table";
 import Tabs from "@cloudscape-design/components/tabs";
 import { useState } from "react";
 import { api, ApiError, unwrap } from "../api/client";
@@ -19,6 +18,7 @@ import { ModalFooter } from "../components/ModalFooter";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { Time } from "../components/Time";
 import { useApi } from "../lib/useApi";
+import { DataTable } from "../components/DataTable";
 
 const ROLES: Role[] = ["viewer", "operator", "recovery-admin", "admin"];
 
@@ -79,7 +79,8 @@ function UsersTab() {
   return (
     <SpaceBetween size="s">
       {!open && <ProblemAlert error={error} />}
-      <Table
+      <DataTable
+        name="users"
         loading={users.loading}
         items={users.data?.items ?? []}
         header={
@@ -88,11 +89,11 @@ function UsersTab() {
           </Header>
         }
         columnDefinitions={[
-          { id: "name", header: "User name", cell: (u) => u.username },
-          { id: "roles", header: "Roles", cell: (u) => u.roles.join(", ") },
+          { id: "name", header: "User name", kind: "name", cell: (u) => u.username },
+          { id: "roles", header: "Roles", kind: "text", cell: (u) => u.roles.join(", ") },
           {
             id: "state",
-            header: "State",
+            header: "State", kind: "status",
             cell: (u) =>
               u.disabled ? (
                 <StatusIndicator type="stopped">Disabled</StatusIndicator>
@@ -102,11 +103,11 @@ function UsersTab() {
                 <StatusIndicator type="success">Active</StatusIndicator>
               ),
           },
-          { id: "created", header: "Created", cell: (u) => <Time value={u.createdAt} /> },
-          { id: "by", header: "By", cell: (u) => u.createdBy },
+          { id: "created", header: "Created", kind: "time", cell: (u) => <Time value={u.createdAt} /> },
+          { id: "by", header: "By", kind: "short", cell: (u) => u.createdBy },
           {
             id: "actions",
-            header: "",
+            header: "Actions", kind: "actions",
             cell: (u) => (
               <SpaceBetween direction="horizontal" size="xs">
                 <Button variant="inline-link" onClick={() => void setDisabled(u.username, u.version, !u.disabled)} ariaLabel={`${u.disabled ? "Enable" : "Disable"} user ${u.username}`}>
@@ -176,19 +177,20 @@ function TokensTab() {
         </Alert>
       )}
       {!open && <ProblemAlert error={error} />}
-      <Table
+      <DataTable
+        name="api-tokens"
         loading={tokens.loading}
         items={tokens.data?.items ?? []}
         header={<Header actions={<Button onClick={() => (setError(null), setOpen(true))}>Create token</Button>}>API tokens</Header>}
         columnDefinitions={[
           { id: "name", header: "Name", cell: (t) => t.name },
-          { id: "user", header: "User", cell: (t) => t.username },
-          { id: "prefix", header: "Starts with", cell: (t) => <code>{t.prefix}</code> },
-          { id: "roles", header: "Roles", cell: (t) => t.roles.join(", ") },
-          { id: "expires", header: "Expires", cell: (t) => (t.expiresAt ? <Time value={t.expiresAt} /> : "Never") },
-          { id: "used", header: "Last used", cell: (t) => <Time value={t.lastUsedAt} /> },
-          { id: "state", header: "State", cell: (t) => (t.revokedAt ? <StatusIndicator type="stopped">Revoked</StatusIndicator> : <StatusIndicator type="success">Active</StatusIndicator>) },
-          { id: "actions", header: "", cell: (t) => (t.revokedAt ? "" : <Button variant="inline-link" onClick={() => void revoke(t.id)} ariaLabel={`Revoke token ${t.name}`}>Revoke</Button>) },
+          { id: "user", header: "User", kind: "short", cell: (t) => t.username },
+          { id: "prefix", header: "Starts with", kind: "id", cell: (t) => <code>{t.prefix}</code> },
+          { id: "roles", header: "Roles", kind: "text", cell: (t) => t.roles.join(", ") },
+          { id: "expires", header: "Expires", kind: "time", cell: (t) => (t.expiresAt ? <Time value={t.expiresAt} /> : "Never") },
+          { id: "used", header: "Last used", kind: "time", cell: (t) => <Time value={t.lastUsedAt} /> },
+          { id: "state", header: "State", kind: "status", cell: (t) => (t.revokedAt ? <StatusIndicator type="stopped">Revoked</StatusIndicator> : <StatusIndicator type="success">Active</StatusIndicator>) },
+          { id: "actions", header: "Actions", kind: "actions", cell: (t) => (t.revokedAt ? "" : <Button variant="inline-link" onClick={() => void revoke(t.id)} ariaLabel={`Revoke token ${t.name}`}>Revoke</Button>) },
         ]}
       />
       <Modal
