@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from playwright.sync_api import LocatorAssertions, Page, expect
+from playwright.sync_api import Locator, LocatorAssertions, Page, expect
 
 from drs_orchestrator.domain.executions import CleanupStatus, ExecutionStatus, WaveStatus
 from tests.integration.conftest import ADMIN_PASSWORD
@@ -26,6 +26,11 @@ def sign_in(
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name=f"User menu for {user}")).to_be_visible()
     expect(page).to_have_url(base_url + path)
+
+
+def side_nav(page: Page, name: str) -> Locator:
+    """A link of the side navigation (breadcrumbs link to the same pages)."""
+    return page.get_by_role("navigation", name="Side navigation").get_by_role("link", name=name)
 
 
 def choose(page: Page, trigger: str, *options: str) -> None:
@@ -49,7 +54,7 @@ def make_groups(
     server_ids: Callable[[str, str], list[str]],
 ) -> None:
     """A protection group from discovery; the API's error lands on the field it names."""
-    page.get_by_role("link", name="Protection groups").click()
+    side_nav(page, "Protection groups").click()
     page.get_by_role("button", name="Create protection group").click()
     expect(page.get_by_text("shop-db-01")).to_be_visible()
     page.get_by_role("button", name="Create protection group").click()
@@ -80,7 +85,7 @@ def make_groups(
 
 def build_plan(page: Page) -> None:
     """Three waves; the second waits for an approval."""
-    page.get_by_role("link", name="Recovery plans").click()
+    side_nav(page, "Recovery plans").click()
     page.get_by_role("button", name="Create recovery plan").click()
     page.get_by_label("Plan name").fill("Browser shop")
     page.get_by_label("RTO target in minutes").fill("120")
@@ -112,6 +117,12 @@ def run_drill(page: Page, drive: ThreadedDrive) -> str:
     execution_id = page.url.rsplit("/", 1)[1]
     page.evaluate("window.__notReloaded = true")
     expect(page.get_by_test_id("live-state")).to_have_text("Live")
+    # The clock here is the emulator's, moved by hand: the console says its times are emulated.
+    expect(page.get_by_test_id("emulated-clock")).to_contain_text("is moved by hand")
+    crumbs = page.get_by_role("navigation", name="Breadcrumbs")
+    expect(crumbs).to_contain_text("Executions")
+    expect(crumbs).to_contain_text("Drill of Browser shop")
+    expect(page.get_by_test_id("cleanup-state")).to_have_text("Once the execution ends")
 
     drive.until(execution_id, lambda s: s.wave("Database").status == WaveStatus.LAUNCHING)
     wave_status(page, "Database").to_have_text("Launching")
@@ -134,36 +145,79 @@ def run_drill(page: Page, drive: ThreadedDrive) -> str:
     for wave in ("Database", "Application", "Web"):
         wave_status(page, wave).to_have_text("Completed")
     expect(page.get_by_test_id("live-state")).to_have_text("Ended")
+    expect(page.get_by_test_id("cleanup-state")).to_have_text(
+        "Not cleaned up9 recovery instances still running"
+    )
+    expect(page.locator('[data-wave-servers="Database"]')).to_have_text("2 of 2")
+    expect(page.get_by_text("Before launch: Manual approval — Passed")).to_be_visible()
     shot(page, "execution-completed")
     page.get_by_role("tab", name=re.compile("Servers")).click()
     expect(page.locator("[data-instance]")).to_have_count(9)
     assert all(t.startswith("i-") for t in page.locator("[data-instance]").all_inner_texts())
     shot(page, "execution-servers")
-    page.get_by_role("tab", name=re.compile("Event log")).click()
+    events_tab = page.get_by_role("tab", name=re.compile("Event log"))
+    events_tab.click()
     expect(page.get_by_text("Execution: Running → Completed")).to_be_visible()
+    assert_event_log_names_things(page, events_tab.inner_text())
     shot(page, "execution-events")
     assert page.evaluate("window.__notReloaded") is True
     return execution_id
 
 
+# A batch's internal key (wave.account.region.batch.attempt) must never reach the screen.
+INTERNAL_KEY = re.compile(r"\b\d+\.\d{12}\.[a-z]{2}-[a-z]+-\d\.\d+\.a\d+\b")
+HOOK_POSITION = re.compile(r"\b\w+/(pre|post)/\d+\b")
+
+
+def assert_event_log_names_things(page: Page, tab_label: str) -> None:
+    """Jobs by their drsjob ID, hooks by what they are, and the count is the rows'."""
+    rows = page.locator("table").filter(has_text="Event").locator("tbody tr")
+    count = int(re.search(r"\((\d+)\)", tab_label).group(1))  # type: ignore[union-attr]
+    expect(rows).to_have_count(count)
+    text = page.locator("table").filter(has_text="Event").inner_text()
+    assert not INTERNAL_KEY.search(text), INTERNAL_KEY.search(text)
+    assert not HOOK_POSITION.search(text), HOOK_POSITION.search(text)
+    assert re.search(r"DRS job drsjob-[0-9a-f]{17} started for 2 servers", text), text
+    assert "Hook Application: before launch, Manual approval: Running → Passed" in text
+
+
 def report_and_clean_up(page: Page, drive: ThreadedDrive, execution_id: str) -> None:
     page.get_by_role("button", name="Report").click()
-    expect(page.get_by_test_id("rto")).to_contain_text("against a 120 min target: met")
-    frame = page.frame_locator('iframe[title="Execution report"]')
-    expect(frame.get_by_text("Browser shop").first).to_be_visible()
+    # The report is a console page, not a framed document.
+    expect(page.get_by_test_id("rto")).to_contain_text("against a 2 h target: met")
+    expect(page.locator("iframe")).to_have_count(0)
+    expect(page.get_by_test_id("report-cleanup")).to_contain_text("9 recovery instances still")
+    expect(page.get_by_role("heading", name=re.compile("^Servers"))).to_be_visible()
+    expect(page.get_by_role("button", name="Download HTML")).to_be_enabled()
+    expect(page.get_by_role("button", name="Download JSON")).to_be_enabled()
     shot(page, "report")
     page.get_by_role("button", name="Back to the execution").click()
+    # Clean-up says what it terminates and asks; keeping them changes nothing.
     page.get_by_role("button", name="Clean up instances").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Terminate 9 recovery instances")
+    instances = dialog.locator("code").all_inner_texts()
+    assert len(instances) == 9
+    assert all(i.startswith("i-") for i in instances), instances
+    shot(page, "execution-cleanup-confirm")
+    dialog.get_by_role("button", name="Keep them").click()
+    assert drive.state(execution_id).cleanup == CleanupStatus.NONE
+    page.get_by_role("button", name="Clean up instances").click()
+    page.get_by_role("dialog").get_by_role("button", name="Terminate 9 instances").click()
     drive.until(execution_id, lambda s: s.cleanup == CleanupStatus.COMPLETED)
-    expect(page.get_by_text("Cleaned up", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("cleanup-state")).to_have_text("Cleaned up")
+    # A completed wave still says it recovered its servers after they were cleaned up.
+    expect(page.locator('[data-wave-servers="Database"]')).to_have_text("2 of 2 (all cleaned up)")
     page.get_by_role("tab", name=re.compile("Servers")).click()
-    expect(page.get_by_text("Terminated", exact=True)).to_have_count(9)
+    # Each server's status and its instance's state, in words.
+    expect(page.get_by_text("Terminated", exact=True)).to_have_count(18)
+    expect(page.get_by_text("TERMINATED", exact=True)).to_have_count(0)
     shot(page, "execution-cleaned-up")
 
 
 def see_history(page: Page) -> None:
     """History lists it as ended, not active."""
-    page.get_by_role("link", name="Executions").click()
+    side_nav(page, "Executions").click()
     expect(page.get_by_role("tab", name="Active (0)")).to_be_visible()
     page.get_by_role("tab", name="History").click()
     expect(page.get_by_role("link", name="Browser shop")).to_be_visible()
@@ -227,6 +281,7 @@ def test_every_page_renders_cleanly(
     page.goto(f"{base_url}/recovery-plans/{made['id']}")
     page.get_by_role("tab", name="YAML").click()
     expect(page.get_by_label("Plan YAML")).to_contain_text("timeoutMinutes: 30")
+    expect(page.get_by_label("Plan YAML")).to_contain_text("protectionGroupIds:\n      - DB\n")
     page.get_by_role("tab", name="Versions").click()
     diff = page.get_by_label("Version diff")
     expect(diff.locator('[data-diff="added"]')).to_have_text(["+     timeoutMinutes: 30"])
@@ -252,7 +307,7 @@ def test_what_a_user_may_do_is_what_the_console_offers(
     expect(page.get_by_role("heading", name="Prod")).to_be_visible()
     for action in ("Start drill", "Start recovery", "Edit", "Delete"):
         expect(page.get_by_role("button", name=action)).to_have_count(0)
-    expect(page.get_by_role("link", name="Users and tokens")).to_have_count(0)
+    expect(side_nav(page, "Users and tokens")).to_have_count(0)
     page.get_by_role("button", name="User menu for vera").click()
     page.get_by_role("menuitem", name="Sign out").click()
 

@@ -16,12 +16,13 @@ export interface Crumb {
   href: string;
 }
 
-/** "/recovery-plans/p-1/edit" with the page's label "Shop" → Recovery plans › Shop › Edit. */
+/** "/recovery-plans/p-1/edit" with the page's label "Shop" → Dashboard › Recovery plans ›
+ * Shop › Edit. They start at the dashboard: the product's name is the top bar's, once. */
 export function crumbsFor(pathname: string, label: string | null): Crumb[] {
   const [section = "", id, sub] = pathname.split("/").filter(Boolean);
-  const home: Crumb = { text: "DRS Orchestrator", href: "/" };
+  const home: Crumb = { text: "Dashboard", href: "/" };
   const name = SECTIONS[section];
-  if (!name) return [home, ...(section ? [{ text: "Not found", href: pathname }] : [{ text: "Dashboard", href: "/" }])];
+  if (!name) return section ? [home, { text: "Not found", href: pathname }] : [home];
   const crumbs = [home, { text: name, href: `/${section}` }];
   if (id === "new") return [...crumbs, { text: "Create", href: pathname }];
   if (id) crumbs.push({ text: label ?? id, href: `/${section}/${id}` });

@@ -125,14 +125,13 @@ export function stillRunning<S extends Run>(e: { servers: Record<string, S> }): 
 }
 
 /** What the clean-up stands at, true at every moment: nothing is "not cleaned up" while the
- * execution still runs, or when it launched nothing. */
-export function cleanupShown(e: { active: boolean; mode: Mode; cleanup: CleanupStatus; servers: Record<string, Run> }): Shown {
-  if (e.cleanup !== "NONE") return shown(CLEANUP, e.cleanup);
+ * execution still runs, or when it launched nothing. `detail` says how many are left. */
+export function cleanupShown(e: { active: boolean; mode: Mode; cleanup: CleanupStatus; stillRunning: number }): Shown & { detail?: string } {
+  const detail = e.stillRunning ? `${e.stillRunning} recovery instance${e.stillRunning === 1 ? "" : "s"} still running` : undefined;
+  if (e.cleanup !== "NONE") return { ...shown(CLEANUP, e.cleanup), ...(e.cleanup === "FAILED" && detail ? { detail } : {}) };
   if (e.active) return { label: "Once the execution ends", type: "not-started" };
-  const left = stillRunning(e).length;
-  if (!left) return { label: "Nothing to clean up", type: "success" };
-  const what = `${left} recovery instance${left === 1 ? "" : "s"} still running`;
-  return e.mode === "DRILL" ? { label: `Not cleaned up — ${what}`, type: "warning" } : { label: `Kept — ${what}`, type: "info" };
+  if (!detail) return { label: "Nothing to clean up", type: "success" };
+  return e.mode === "DRILL" ? { label: "Not cleaned up", type: "warning", detail } : { label: "Kept (a recovery)", type: "info", detail };
 }
 
 /** A wave's failure policy, in words. */
