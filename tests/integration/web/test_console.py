@@ -179,6 +179,8 @@ def assert_event_log_names_things(page: Page, tab_label: str) -> None:
     assert not HOOK_POSITION.search(text), HOOK_POSITION.search(text)
     assert re.search(r"DRS job drsjob-[0-9a-f]{17} started for 2 servers", text), text
     assert "Hook Application: before launch, Manual approval: Running → Passed" in text
+    assert not re.search(r"[Ii]nstance s-", text), "a source server ID named as an instance"
+    assert re.search(r"Recovery instance i-[0-9a-f]{17} of shop-db-01: Running", text), text
 
 
 def report_and_clean_up(page: Page, drive: ThreadedDrive, execution_id: str) -> None:

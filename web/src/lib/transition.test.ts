@@ -36,6 +36,12 @@ suite("describe", () => {
     expect(describe(t({ kind: "hook", subject: "Web/post/0", old: "RUNNING", new: "PASSED" }), names)).toBe("Hook Web: after launch, SSM command AWS-RunShellScript: Running → Passed");
   });
 
+  it("names a recovery instance by its EC2 ID, not by its source server's", () => {
+    expect(describe(t({ kind: "instance", subject: "s-1", new: "RUNNING", detail: { recoveryInstanceId: "i-0abc", ec2InstanceId: "i-0abc" } }), names)).toBe(
+      "Recovery instance i-0abc of db-01: Running",
+    );
+  });
+
   it("says what a clean-up job terminates", () => {
     expect(describe(t({ kind: "cleanup", subject: "e1", detail: { jobIds: ["drsjob-1"], instances: 9 } }))).toBe("Clean-up: DRS job drsjob-1 started to terminate 9 recovery instances");
     expect(describe(t({ kind: "cleanup", subject: "e1", old: "RUNNING", new: "COMPLETED" }))).toBe("Clean-up: Cleaning up → Cleaned up");

@@ -2,7 +2,7 @@
 // the console does (see names.ts).
 import type { Transition } from "../api/types";
 import { NO_NAMES, type Names } from "./names";
-import { CLEANUP, EXECUTION, HOOK, SERVER, shown, WAVE, type Shown } from "./status";
+import { CLEANUP, EC2_STATE, EXECUTION, HOOK, SERVER, shown, WAVE, type Shown } from "./status";
 
 const MAPS: Record<string, Record<string, Shown>> = {
   execution: EXECUTION,
@@ -71,6 +71,12 @@ export function describe(t: Transition, names: Names = NO_NAMES): string {
   }
   if (t.kind === "batch") return capital(batch(t, names, detail));
   if (t.kind === "cleanup") return cleanup(t, detail);
+  if (t.kind === "instance") {
+    // The subject is the source server; the instance is named by its EC2 ID, as DRS does.
+    const id = typeof detail.ec2InstanceId === "string" ? detail.ec2InstanceId : typeof detail.recoveryInstanceId === "string" ? detail.recoveryInstanceId : null;
+    const host = names.hosts[t.subject] ?? t.subject;
+    return `Recovery instance ${id ? `${id} ` : ""}of ${host}: ${name(EC2_STATE, t.new)}`;
+  }
   const label = {
     execution: "Execution",
     wave: `Wave ${t.subject}`,
