@@ -67,7 +67,7 @@ export function ServerTable({
         allItemsSelectionLabel: () => "Select all servers",
       }}
       filter={<TextFilter {...filterProps} filteringPlaceholder="Find by hostname, ID, state, group or tag" filteringAriaLabel="Filter servers" countText={`${filteredItemsCount ?? 0} matches`} />}
-      pagination={<Pagination {...paginationProps} />}
+      pagination={<Pagination {...paginationProps} ariaLabels={{ nextPageLabel: "Next page", previousPageLabel: "Previous page", pageLabel: (n) => `Page ${n} of all pages` }} />}
       footer={
         more ? (
           <Box textAlign="center">

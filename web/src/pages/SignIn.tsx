@@ -26,11 +26,11 @@ const form = <T extends Record<string, string>>(body: T) => ({
 function Frame({ children }: { children: ReactNode }) {
   return (
     <Box padding={{ top: "xxxl", horizontal: "l" }}>
-      <div style={{ maxWidth: 440, margin: "0 auto" }}>
+      <main style={{ maxWidth: 440, margin: "0 auto" }}>
         <Container header={<Header variant="h1" description="Disaster recovery for AWS Elastic Disaster Recovery">DRS Orchestrator</Header>}>
           {children}
         </Container>
-      </div>
+      </main>
     </Box>
   );
 }
