@@ -7,6 +7,7 @@ against botocore's output shape, and on the manual clock, so no test sleeps.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,6 +22,14 @@ ACCOUNT = "111111111111"
 # of the worker processes they start, which inherit it.
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 os.environ.setdefault("DRSO_SECRET_KEY", TEST_SECRET_KEY)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test has a node ID of its own: tests that share one (as schemathesis's generated
+    cases once did) are counted once, and pytest's progress then stops short of 100%."""
+    shared = sorted(n for n, count in Counter(i.nodeid for i in items).items() if count > 1)
+    if shared:
+        raise pytest.UsageError(f"tests share node IDs: {', '.join(shared[:5])}")
 
 
 @pytest.fixture(scope="session")

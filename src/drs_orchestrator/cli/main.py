@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from . import help as help_words
 from .emulator_cmd import emulator
 from .keys_cmd import app as keys_app
 from .openapi_cmd import openapi
@@ -24,6 +25,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+help_words.install()
 
 
 def _version(shown: bool) -> None:

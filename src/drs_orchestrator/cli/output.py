@@ -52,7 +52,7 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     """Cells wrap (long IDs fold) rather than being cut with an ellipsis."""
     t = Table(title=title, title_justify="left")
     for c in columns:
-        t.add_column(c, overflow="fold")
+        t.add_column(c, overflow="fold", no_wrap=c == "id")  # an ID reads whole
     for row in rows:
         t.add_row(*(v if isinstance(v, Text) else Text("" if v is None else str(v)) for v in row))
     out.print(t)

@@ -17,6 +17,7 @@ from drs_orchestrator.cli.output import (
     out,
     table,
 )
+from drs_orchestrator.domain import display
 
 app = typer.Typer(rich_markup_mode=None, help="Protection groups.", no_args_is_help=True)
 
@@ -101,7 +102,8 @@ def create(
     if as_json:
         emit_json(group)
     else:
-        out.print(f"Created {group['name']} ({group['id']}) with {len(group['serverIds'])} servers")
+        servers = display.plural(len(group["serverIds"]), "server")
+        out.print(f"Created {group['name']} ({group['id']}) with {servers}")
 
 
 @app.command()

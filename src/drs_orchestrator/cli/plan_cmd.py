@@ -253,13 +253,12 @@ def lint(
         table(
             f"{display.plural(result['errors'], 'error')}, "
             f"{display.plural(result['warnings'], 'warning')}",
-            ["severity", "code", "wave", "server", "finding", "fix"],
+            ["severity", "code", "wave", "finding", "fix"],  # the finding names its server
             [
                 (
                     Text(f["severity"], style=colour.get(f["severity"], "")),
                     f["code"],
                     f["wave"],
-                    f["serverId"],
                     f["message"],
                     f["fix"],
                 )

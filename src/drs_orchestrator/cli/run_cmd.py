@@ -140,11 +140,13 @@ class _Follower:
     (at most every half second). A dropped stream (a server restart, a proxy) is reopened
     after the last event seen (Last-Event-ID), for up to RECONNECT_FOR_SECONDS."""
 
-    def __init__(self, client: Api, execution_id: str, lines: Console) -> None:
+    def __init__(self, client: Api, execution_id: str, lines: Console, *, since_now: bool) -> None:
         self.client = client
         self.path = f"/executions/{execution_id}"
-        self.last_event: str | None = None
         self.execution: dict[str, Any] = client.json("GET", self.path)
+        # A new execution is followed from its first transition; one under way from now.
+        seen = self.execution.get("eventsRecorded", 0) - 1 if since_now else -1
+        self.last_event: str | None = str(seen) if seen >= 0 else None
         self.read_at = time.monotonic()
         self.note = ""
         self.lines = lines
@@ -179,8 +181,17 @@ class _Follower:
         new = display.transition_state(kind, data.get("new"))
         change = f"{old} -> {new}" if old and new and old != new else new or old
         detail = data.get("detail") or {}
-        if job := detail.get("jobId"):
-            change = f"{change} ({job})" if change else job
+        if kind == "cleanup" and detail.get("jobIds"):
+            jobs = ", ".join(detail["jobIds"])
+            instances = display.plural(detail.get("instances", 0), "recovery instance")
+            change = f"DRS job {jobs} started for {instances}"
+        elif kind == "instance" and detail.get("ec2InstanceId"):
+            change = f"{detail['ec2InstanceId']} {change}"
+        elif (job := detail.get("jobId")) and kind == "server":
+            change = f"{change} ({job})"
+        why = detail.get("reason") or detail.get("detail")
+        if why and kind in {"hook", "wave", "server", "execution", "cleanup"}:
+            change = f"{change}: {why}"
         if not change:
             change = ", ".join(f"{k}={v}" for k, v in detail.items())
         self.say(f"{when(data['at'])}  {display.label(display.KIND, kind)} {name}: {change}")
@@ -196,8 +207,10 @@ class _Follower:
         found |= {("server", s["serverId"]): s["hostname"] or s["serverId"]
                   for s in e["servers"].values()}  # fmt: skip
         for b in e.get("batches") or []:
-            job = b.get("jobId") or "not started"
-            found["batch", b["key"]] = f"{b['wave']} ({job})"
+            job = b.get("jobId")
+            found["batch", b["key"]] = f"{job} ({b['wave']})" if job else f"for {b['wave']}"
+        for s in e["servers"].values():
+            found["instance", s["serverId"]] = f"of {s['hostname'] or s['serverId']}"
         for w in e["waves"]:
             for h in w.get("hooks") or []:
                 label = f"{w['name']}: {display.label(display.PHASE, h['phase']).lower()}, "
@@ -270,11 +283,16 @@ def _hook(run: dict[str, Any]) -> str:
     return display.hook_name(TypeAdapter(Hook).validate_python(run["hook"]))
 
 
-def follow(client: Api, execution_id: str, *, as_json: bool = False) -> dict[str, Any]:
+def follow(
+    client: Api, execution_id: str, *, as_json: bool = False, since_now: bool = True
+) -> dict[str, Any]:
     """Show progress until the execution (and its clean-up) ends; its final state. With
     --json, stdout holds only the JSON: the progress lines go to stderr."""
     terminal = out.is_terminal and not as_json
-    return _Follower(client, execution_id, err if as_json else out).run(terminal)
+    follower = _Follower(client, execution_id, err if as_json else out, since_now=since_now)
+    if since_now and not terminal:
+        follower.lines.print(progress(follower.execution))  # where it stands, then what moves
+    return follower.run(terminal)
 
 
 @api_errors
@@ -314,7 +332,7 @@ def run(
     if not wait:
         said.print(f"Follow it: {cli_name()} executions show {started['id']} --wait")
         return
-    final = follow(client, started["id"], as_json=as_json)
+    final = follow(client, started["id"], as_json=as_json, since_now=False)
     if as_json:
         emit_json(final)
     if final["status"] not in SUCCESS:
@@ -390,6 +408,7 @@ def _steer(
     verb: str,
     execution_id: str,
     api: str | None,
+    as_json: bool,
     body: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
 ) -> dict[str, Any]:
     client = Api(api)
@@ -403,16 +422,16 @@ def _steer(
 
 @app.command()
 @api_errors
-def pause(execution_id: ExecutionArg, api: ApiOption = None) -> None:
+def pause(execution_id: ExecutionArg, api: ApiOption = None, as_json: JsonOption = False) -> None:
     """Hold at the next wave boundary (waves under way finish)."""
-    _steer("pause", execution_id, api)
+    _steer("pause", execution_id, api, as_json)
 
 
 @app.command()
 @api_errors
-def resume(execution_id: ExecutionArg, api: ApiOption = None) -> None:
+def resume(execution_id: ExecutionArg, api: ApiOption = None, as_json: JsonOption = False) -> None:
     """Go on after a pause."""
-    _steer("resume", execution_id, api)
+    _steer("resume", execution_id, api, as_json)
 
 
 @app.command()
@@ -421,9 +440,10 @@ def cancel(
     execution_id: ExecutionArg,
     terminate: Annotated[bool, typer.Option(help="Also terminate what was launched.")] = False,
     api: ApiOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Start nothing new; running DRS jobs finish."""
-    _steer("cancel", execution_id, api, lambda _: {"terminate": terminate})
+    _steer("cancel", execution_id, api, as_json, lambda _: {"terminate": terminate})
 
 
 def _waiting_wave(execution: dict[str, Any]) -> str:
@@ -449,27 +469,32 @@ def approve(
         ),
     ] = None,
     api: ApiOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Open a wave's approval gate: the only one waiting, or the --wave named."""
 
     def body(e: dict[str, Any]) -> dict[str, Any]:
         return {"wave": _waiting_wave(e) if wave is None else wave_named(e, wave)}
 
-    _steer("approve", execution_id, api, body)
+    _steer("approve", execution_id, api, as_json, body)
 
 
 @app.command()
 @api_errors
-def retry(execution_id: ExecutionArg, wave: WaveOption, api: ApiOption = None) -> None:
+def retry(
+    execution_id: ExecutionArg, wave: WaveOption, api: ApiOption = None, as_json: JsonOption = False
+) -> None:
     """Launch a failed wave's failed servers again."""
-    _steer("retry-wave", execution_id, api, lambda e: {"wave": wave_named(e, wave)})
+    _steer("retry-wave", execution_id, api, as_json, lambda e: {"wave": wave_named(e, wave)})
 
 
 @app.command()
 @api_errors
-def skip(execution_id: ExecutionArg, wave: WaveOption, api: ApiOption = None) -> None:
+def skip(
+    execution_id: ExecutionArg, wave: WaveOption, api: ApiOption = None, as_json: JsonOption = False
+) -> None:
     """Give a wave up so that its dependants run."""
-    _steer("skip-wave", execution_id, api, lambda e: {"wave": wave_named(e, wave)})
+    _steer("skip-wave", execution_id, api, as_json, lambda e: {"wave": wave_named(e, wave)})
 
 
 @app.command()
@@ -548,9 +573,13 @@ def _summary(r: dict[str, Any]) -> None:
         f"{display.label(display.MODE, r['mode'])} of {r['planName']} (version "
         f"{r['planVersion']}): {display.label(display.EXECUTION, r['status'])}",
         f"Started {when(r['startedAt'])}, ended {when(r['endedAt'])}",
-        "Measured RTO: "
-        + ("not measured" if rto is None else display.duration(rto))
-        + (f" against a target of {display.duration(target * 60)}: {met}" if target else ""),
+        (
+            f"Measured RTO: {display.duration(rto)}"
+            + (f" against a target of {display.duration(target * 60)}: {met}" if target else "")
+            if rto is not None
+            else "Measured RTO: not measured (the service was not fully restored)"
+            + (f"; the target is {display.duration(target * 60)}" if target else "")
+        ),
         f"Clean-up: {cleanup}",
     ]
     for line in lines:

@@ -132,10 +132,21 @@ KIND: Mapping[str, str] = {
     "server": "Server",
     "hook": "Hook",
     "batch": "DRS job",
+    "instance": "Recovery instance",
     "cleanup": "Clean-up",
     "command": "Command",
 }
+# A launch batch (one StartRecovery) on its way to DRS and back.
+BATCH: Mapping[str, str] = {
+    "QUEUED": "Queued for DRS capacity",
+    "ADMITTED": "Admitted",
+    "STARTING": "Starting",
+    "RUNNING": "Running",
+    "ENDED": "Ended",
+    "DROPPED": "Dropped",
+}
 _STATES_OF: Mapping[str, Mapping[str, str]] = {
+    "batch": BATCH,
     "execution": EXECUTION,
     "wave": WAVE,
     "server": SERVER,

@@ -94,7 +94,7 @@ def _server_findings(wave: Wave, server_ids: list[str], estate: Estate) -> list[
                 )
             )
         elif facts.replication_state != CONTINUOUS:
-            lag = f", {facts.lag_seconds // 60} min behind" if facts.lag_seconds else ""
+            lag = f", {display.duration(facts.lag_seconds)} behind" if facts.lag_seconds else ""
             out.append(
                 Finding(
                     "warning",

@@ -168,10 +168,14 @@ def subject_names(state: ExecutionState) -> dict[tuple[str, str], str]:
     """(kind, subject) of a transition -> its name: servers by hostname, batches by their DRS
     job (drsjob-...), hooks by wave, phase, type and name; never an internal key."""
     names = {("server", s.server_id): s.hostname or s.server_id for s in state.servers.values()}
+    names["execution", state.id] = f"{display.label(display.MODE, state.mode)} of {state.plan_name}"
+    names["cleanup", state.id] = "of the recovery instances"
     for b in state.batches:
         servers = display.plural(len(b.server_ids), "server")
         job = b.job_id or "DRS job not started"
         names["batch", b.key] = f"{b.wave}: {job} ({servers}, {b.region})"
+    for s in state.servers.values():
+        names["instance", s.server_id] = f"of {s.hostname or s.server_id}"
     for w in state.waves:
         for h in w.hooks:
             names["hook", f"{w.name}/{h.phase}/{h.index}"] = display.hook_in_wave(

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from drs_orchestrator.domain import display
 from drs_orchestrator.domain.errors import Conflict, Forbidden, NotFound
 from drs_orchestrator.domain.executions import (
     CleanupStatus,
@@ -218,9 +219,7 @@ def _run_hooks(run: _Run, wave: WaveRun, phase: Literal["pre", "post"]) -> bool:
         if hook.status == HookStatus.PASSED:
             continue
         if hook.status == HookStatus.FAILED:
-            _fail_wave(
-                run, wave, f"{phase}-hook {hook.index + 1} ({hook.hook.type}): {hook.detail}"
-            )
+            _fail_wave(run, wave, _hook_failure(hook))
             return False
         if run.s.cancel_requested:
             return False
@@ -236,11 +235,9 @@ def _run_hooks(run: _Run, wave: WaveRun, phase: Literal["pre", "post"]) -> bool:
             assert hook.started_at is not None
             due = hook.started_at + timedelta(minutes=spec.timeout_minutes)
             if run.now >= due:
-                hook.detail = f"no approval within {spec.timeout_minutes} min"
+                hook.detail = f"no approval within {display.duration(spec.timeout_minutes * 60)}"
                 run.hook(wave, hook, HookStatus.FAILED, reason=hook.detail)
-                _fail_wave(
-                    run, wave, f"{phase}-hook {hook.index + 1} (manualApproval): {hook.detail}"
-                )
+                _fail_wave(run, wave, _hook_failure(hook))
                 return False
             run.wakes.append(due)
         elif isinstance(spec, Wait):
@@ -270,9 +267,11 @@ def _hook_overdue(run: _Run, wave: WaveRun, hook: HookRun) -> bool:
     if run.now < due:
         run.wakes.append(due)
         return False
-    hook.detail = f"not finished within {limit} min" + (f" ({hook.handle})" if hook.handle else "")
+    hook.detail = f"not finished within {display.duration(limit * 60)}" + (
+        f" ({hook.handle})" if hook.handle else ""
+    )
     run.hook(wave, hook, HookStatus.FAILED, reason=hook.detail)
-    _fail_wave(run, wave, f"{hook.phase}-hook {hook.index + 1} ({hook.hook.type}): {hook.detail}")
+    _fail_wave(run, wave, _hook_failure(hook))
     return True
 
 
@@ -740,6 +739,13 @@ def _running_hook(run: _Run, wave: str, index: int) -> tuple[WaveRun, HookRun] |
     w = run.s.wave(wave)
     hook = w.hooks[index]
     return (w, hook) if hook.status == HookStatus.RUNNING else None
+
+
+def _hook_failure(hook: HookRun) -> str:
+    """Why a wave failed on a hook, naming the hook as people do: `Manual approval before
+    launch: no approval within 1 h` (not `pre-hook 1 (manualApproval): ...`)."""
+    phase = display.label(display.PHASE, hook.phase).lower()
+    return f"{display.hook_name(hook.hook)} {phase}: {hook.detail}"
 
 
 def _subject(wave: WaveRun, hook: HookRun) -> str:
