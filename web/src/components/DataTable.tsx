@@ -19,7 +19,7 @@ const RULE: Record<ColumnKind, { minWidth: number; wrap: boolean }> = {
   name: { minWidth: 100, wrap: true }, // a hostname, a plan, a wave: what the row is
   id: { minWidth: 150, wrap: false }, // s-…, i-…, drsjob-…, in code
   status: { minWidth: 90, wrap: true },
-  time: { minWidth: 100, wrap: true },
+  time: { minWidth: 120, wrap: true },
   short: { minWidth: 60, wrap: true }, // counts, durations, versions, regions
   text: { minWidth: 90, wrap: true },
   long: { minWidth: 100, wrap: true }, // findings, fixes, failures: as wide as room allows
