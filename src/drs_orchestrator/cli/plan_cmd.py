@@ -267,3 +267,48 @@ def lint(
         )
     if not result["ok"]:
         raise typer.Exit(1)
+
+
+@app.command("rto-estimate")
+@api_errors
+def rto_estimate(
+    name: Annotated[str, typer.Argument(metavar="PLAN", help="A saved plan's name (any case).")],
+    api: ApiOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The plan's predicted RTO (its critical path), as the console and lint say it, from
+    past executions' wave durations."""
+    client = Api(api)
+    plan = require_plan(client, name)
+    found = client.json("GET", f"/recovery-plans/{plan['id']}/rto-estimate")
+    if as_json:
+        emit_json(found)
+        return
+    target = found["targetMinutes"]
+    verdict = (
+        f"; the target is {display.duration(target * 60)}"
+        + (" (at risk)" if found["atRisk"] else "")
+        if target
+        else ""
+    )
+    out.print(
+        f"{plan['name']}: {found['text']} along {' -> '.join(found['criticalPath'])}{verdict}"
+    )
+    learnt = {
+        "this plan": "its own past runs",
+        "all plans": "every plan's",
+        "default": "DRS's usual",
+    }
+    table(
+        None,
+        ["wave", "estimate", "from"],
+        [
+            (
+                w["name"],
+                display.estimate(w["p50Minutes"], w["lowMinutes"], w["highMinutes"]),
+                f"{learnt.get(w['source'], w['source'])}"
+                + (f" ({display.plural(w['samples'], 'sample')})" if w["samples"] else ""),
+            )
+            for w in found["waves"]
+        ],
+    )

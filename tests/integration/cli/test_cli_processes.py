@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
+import httpx
 import pytest
 
 from drs_orchestrator.api.services import Services
@@ -201,3 +202,16 @@ def test_errors_have_codes_and_print_as_written(cli: Cli) -> None:
     assert "Traceback" not in missing.stderr + region.stderr
     version = cli("--version")
     assert re.fullmatch(r"drs-orchestrator \d+\.\d+\.\d+\S*\n", version.stdout)
+
+
+def test_the_rto_estimate_reads_as_the_api_and_lint_say_it(cli: Cli, admin: httpx.Client) -> None:
+    (plan,) = admin.get("/recovery-plans").json()["items"]
+    estimate = admin.get(f"/recovery-plans/{plan['id']}/rto-estimate").json()
+
+    shown = cli("plan", "rto-estimate", "shop")
+
+    assert shown.returncode == 0, shown.stderr
+    assert f"Shop: {estimate['text']} along Databases -> Application -> Web" in shown.stdout
+    assert " to " in estimate["text"]  # DRS's usual times: a range, in durations
+    assert not re.search(r"\d\.\d", shown.stdout)  # never "66.8 min (66.8-66.8)"
+    assert "the target is 1 h 30 min" in shown.stdout
