@@ -188,7 +188,7 @@ export default function PlanDetail() {
                     loading={lint.loading}
                     empty={<Box color="text-status-success">No findings.</Box>}
                     columnDefinitions={[
-                      { id: "sev", header: "Severity", kind: "status", cell: (f) => <StatusIndicator type={f.severity === "error" ? "error" : f.severity === "warning" ? "warning" : "info"}>{SEVERITY[f.severity] ?? f.severity}</StatusIndicator> },
+                      { id: "sev", header: "Severity", kind: "status", minWidth: 120, cell: (f) => <StatusIndicator type={f.severity === "error" ? "error" : f.severity === "warning" ? "warning" : "info"}>{SEVERITY[f.severity] ?? f.severity}</StatusIndicator> },
                       { id: "wave", header: "Wave", kind: "name", cell: (f) => f.wave ?? "—" },
                       { id: "msg", header: "Finding", kind: "long", cell: (f) => f.message },
                       { id: "fix", header: "Fix", kind: "long", cell: (f) => f.fix },
