@@ -121,9 +121,7 @@ def test_server_readiness_counts_the_estate(admin: httpx.Client) -> None:
 def test_servers_needing_attention_come_most_urgent_first(admin: httpx.Client) -> None:
     found = admin.get("/readiness/servers").json()["attention"]
     order = ["error", "warning", "info"]
-    assert [a["severity"] for a in found] == sorted(
-        (a["severity"] for a in found), key=order.index
-    )
+    assert [a["severity"] for a in found] == sorted((a["severity"] for a in found), key=order.index)
     assert found[0]["hostname"] == "shop-web-04"  # stalled: losing data now
     assert found[0]["severity"] == "error"
     assert found[1]["reason"] == "replication initial sync"
