@@ -66,7 +66,10 @@ def show(group: str, api: ApiOption = None, as_json: JsonOption = False) -> None
     table(
         None,
         ["hostname", "id", "replication"],
-        [(s["hostname"], s["sourceServerId"], s["replicationState"]) for s in servers],
+        [
+            (s["hostname"], s["sourceServerId"], display.replication(s["replicationState"]))
+            for s in servers
+        ],
     )
 
 

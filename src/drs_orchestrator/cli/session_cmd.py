@@ -96,7 +96,7 @@ def servers(
         (
             s["hostname"],
             s["sourceServerId"],
-            s["replicationState"],
+            display.replication(s["replicationState"]),
             "" if s["lagSeconds"] is None else display.duration(s["lagSeconds"]),
             when(s["lastDrillAt"]) if s["lastDrillAt"] else "never",
             s["protectionGroupName"] or "",

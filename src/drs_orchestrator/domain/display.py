@@ -63,6 +63,11 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else many or word + 's'}"
 
 
+def replication(state: str) -> str:
+    """DRS's replication state in words, as the console shows it: `initial sync`, `stalled`."""
+    return state.lower().replace("_", " ")
+
+
 def moment(at: datetime | None) -> str:
     """An instant to the second with its zone named (`2026-12-01 20:10:05 UTC`), in the zone
     it carries: callers choose the zone (the CLI the local one)."""

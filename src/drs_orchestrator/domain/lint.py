@@ -87,7 +87,8 @@ def _server_findings(wave: Wave, server_ids: list[str], estate: Estate) -> list[
                 Finding(
                     "error",
                     "SERVER_CANNOT_LAUNCH",
-                    f"{name} is {facts.replication_state}: DRS has no point in time to launch",
+                    f"{name} is {display.replication(facts.replication_state)}: DRS has no point "
+                    "in time to launch",
                     "Wait for initial sync to finish, or fix replication, before running",
                     wave.name,
                     sid,
@@ -99,7 +100,8 @@ def _server_findings(wave: Wave, server_ids: list[str], estate: Estate) -> list[
                 Finding(
                     "warning",
                     "SERVER_NOT_CONTINUOUS",
-                    f"{name} replication is {facts.replication_state}{lag}; it would "
+                    f"{name} replication is {display.replication(facts.replication_state)}{lag}; "
+                    "it would "
                     "launch from an older point in time",
                     "Fix replication (see the DRS console) so data loss stays within RPO",
                     wave.name,

@@ -117,6 +117,8 @@ def test_lint_reports_what_would_go_wrong(admin: httpx.Client) -> None:
     result = admin.get(f"/recovery-plans/{plan['id']}/lint").json()
     codes = {(f["code"], f["wave"]) for f in result["findings"]}
     assert ("SERVER_NOT_CONTINUOUS", "Web") in codes  # shop-web-04 is STALLED
+    stalled = next(f for f in result["findings"] if f["code"] == "SERVER_NOT_CONTINUOUS")
+    assert "replication is stalled, 1 h 30 min behind" in stalled["message"]  # words, not codes
     assert ("RTO_TARGET_AT_RISK", None) in codes  # three waves of ~20 min > 30 min
     assert ("SSM_HOOK_WITHOUT_AGENT", "DB") in codes  # db servers have no post-launch actions
     assert ("SSM_HOOK_WITHOUT_AGENT", "App") not in codes  # app servers do

@@ -215,3 +215,24 @@ def test_the_rto_estimate_reads_as_the_api_and_lint_say_it(cli: Cli, admin: http
     assert " to " in estimate["text"]  # DRS's usual times: a range, in durations
     assert not re.search(r"\d\.\d", shown.stdout)  # never "66.8 min (66.8-66.8)"
     assert "the target is 1 h 30 min" in shown.stdout
+
+
+def test_a_table_printed_to_a_pipe_keeps_words_and_ids_whole(
+    cli: Cli, env: dict[str, str], tmp_path: Path, admin: httpx.Client
+) -> None:
+    """Without COLUMNS, rich would fold a pipe's tables to 80 columns ("CONTINUOU S")."""
+    narrow = {k: v for k, v in env.items() if k != "COLUMNS"}
+    listed = subprocess.run(
+        [*CLI, "servers", "--region", "us-east-1"], env=narrow, cwd=tmp_path,
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    ids = [
+        s["sourceServerId"]
+        for s in admin.get("/drs/source-servers?region=us-east-1").json()["items"]
+    ]
+    assert ids
+    for server_id in ids:
+        assert server_id in listed.stdout
+    assert "continuous" in listed.stdout  # the state in words, as the console says it
+    assert "CONTINUOUS" not in listed.stdout
