@@ -27,7 +27,7 @@ from playwright.sync_api import sync_playwright
 from drs_orchestrator.api.app import create_app
 from drs_orchestrator.api.console import STATIC
 from drs_orchestrator.api.services import Services
-from drs_orchestrator.cli.serve_cmd import load_demo_plan
+from drs_orchestrator.cli.server_run import load_demo_plan
 from drs_orchestrator.config import Settings
 from drs_orchestrator.emulator import Emulator, EmulatorThread, ScaledClock, load_scenario
 from drs_orchestrator.emulator.server import ServerThread

@@ -7,9 +7,6 @@ from typing import Annotated
 import typer
 
 from drs_orchestrator.cli.consoles import out as console
-from drs_orchestrator.emulator import Emulator, ManualClock, ScaledClock, ScenarioError
-from drs_orchestrator.emulator import load_scenario as load
-from drs_orchestrator.emulator.server import bind, endpoint_of, serve_forever
 
 
 def emulator(
@@ -33,6 +30,11 @@ def emulator(
     ] = False,
 ) -> None:
     """Serve an emulated AWS DRS that real boto3 clients talk to."""
+    # The emulator (moto, DBOS-free but heavy) is imported only by the command that runs it.
+    from drs_orchestrator.emulator import Emulator, ManualClock, ScaledClock, ScenarioError
+    from drs_orchestrator.emulator import load_scenario as load
+    from drs_orchestrator.emulator.server import bind, endpoint_of, serve_forever
+
     if clock not in ("scaled", "manual"):
         raise typer.BadParameter("choose 'scaled' or 'manual'", param_hint="--clock")
     if clock == "manual" and speed is not None:

@@ -1,12 +1,18 @@
-"""`keys`: the JWT signing keys, run on a server host against its database (like `serve`)."""
+"""`keys`: the JWT signing keys, run on a server host against its database (like `serve`).
+
+The server's modules are imported when a key command runs, not when the CLI starts: every
+other command stays quick to start."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from drs_orchestrator.api.services import Services, StartupError
 from drs_orchestrator.cli.consoles import out as console
-from drs_orchestrator.config import Settings
+
+if TYPE_CHECKING:
+    from drs_orchestrator.api.services import Services
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -16,6 +22,9 @@ app = typer.Typer(
 
 
 def _services() -> Services:
+    from drs_orchestrator.api.services import Services, StartupError
+    from drs_orchestrator.config import Settings
+
     try:
         return Services.build(Settings())
     except StartupError as error:

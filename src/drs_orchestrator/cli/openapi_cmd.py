@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from drs_orchestrator.api.app import openapi_document
-
 
 def openapi(
     output: Annotated[
@@ -17,6 +15,8 @@ def openapi(
     ] = None,
 ) -> None:
     """Print the OpenAPI document (no database or server needed)."""
+    from drs_orchestrator.api.app import openapi_document  # the whole API: only when asked
+
     text = json.dumps(openapi_document(), indent=1, sort_keys=True) + "\n"
     if output is None:
         typer.echo(text, nl=False)

@@ -89,7 +89,7 @@ def test_the_plan_editor_says_what_each_field_holds(
     assert "monospace" in font, font
 
     # YAML names groups by name, as plan files do, and reads the names back.
-    page.get_by_role("button", name="Remove").nth(1).click()
+    page.get_by_role("button", name="Remove", exact=True).nth(1).click()
     page.get_by_role("tab", name="YAML").click()
     shot(page, "plan-editor-yaml")
     yaml_box = page.get_by_label("The plan as YAML")
