@@ -30,6 +30,16 @@ describe("the table layout rule", () => {
     expect(cell.textContent).toBe("Instance s-3dd1d5ee568bdbf35 launched on 2026-01-05 after pre-launch hooks");
   });
 
+  it("keeps a number with its unit, so a duration's unit never stands alone", () => {
+    const cell = cellOf("short", "20 min 53 s");
+    const whole = [...cell.querySelectorAll("span")].map((s) => [s.textContent, s.style.whiteSpace]);
+    expect(whole).toEqual([
+      ["20 min", "nowrap"],
+      ["53 s", "nowrap"],
+    ]);
+    expect(cell.textContent).toBe("20 min 53 s");
+  });
+
   it("makes the first column the row header, a name by default", () => {
     const first = layoutColumn<Row>({ id: "host", header: "Hostname", cell: (r) => r.text }, true);
     expect(first.isRowHeader).toBe(true);

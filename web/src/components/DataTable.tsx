@@ -81,7 +81,8 @@ function usePreferences(name: string, columns: ReadonlyArray<{ id: string; hidde
 
 // In text, a token with a dash or a slash (an ID, a date, "pre-launch") is kept whole: the
 // browser would otherwise break it after the dash ("s-" on one line, the rest on the next).
-const JOINED = /(\S*[-/]\S*)/;
+// So is a number with its unit ("53 s"): a duration never leaves its unit on a line alone.
+const JOINED = /(\S*[-/]\S*|\d+ (?:s|min|h|d)\b)/;
 
 function keepTokens(value: ReactNode): ReactNode {
   if (typeof value !== "string" || !JOINED.test(value)) return value;
