@@ -15,7 +15,6 @@ from drs_orchestrator.domain.executions import (
     CleanupStatus,
     ExecutionStatus,
     HookStatus,
-    Mode,
     ServerStatus,
     WaveStatus,
 )
@@ -27,6 +26,7 @@ from drs_orchestrator.domain.hooks import (
     SsmCommand,
     Wait,
 )
+from drs_orchestrator.domain.modes import MODES
 
 NONE = "—"
 # Longer than this is a wrong unit or a missing start, not a real drill (as the console says).
@@ -127,7 +127,7 @@ CLEANUP: Mapping[str, str] = {
     CleanupStatus.COMPLETED: "Cleaned up",
     CleanupStatus.FAILED: "Clean-up failed",
 }
-MODE: Mapping[str, str] = {Mode.DRILL: "Drill", Mode.RECOVERY: "Recovery"}
+MODE: Mapping[str, str] = {mode: p.label for mode, p in MODES.items()}
 
 
 # What a transition is about, and the states it moves between, by its kind.
@@ -174,10 +174,10 @@ def label(table: Mapping[str, str], status: str | None) -> str:
     return table.get(status, status)
 
 
-HookSpec = ManualApproval | Wait | HttpCheck | SsmAutomation | SsmCommand | LambdaInvoke
+AnyHook = ManualApproval | Wait | HttpCheck | SsmAutomation | SsmCommand | LambdaInvoke
 
 
-def hook_name(hook: HookSpec) -> str:
+def hook_name(hook: AnyHook) -> str:
     """A hook by its type and what it runs: `SSM command AWS-RunShellScript`,
     `Lambda smoke-test`, `Manual approval` (not its position, `Web/post/0`)."""
     match hook:
@@ -200,6 +200,6 @@ def hook_name(hook: HookSpec) -> str:
 PHASE: Mapping[str, str] = {"pre": "Before launch", "post": "After launch"}
 
 
-def hook_in_wave(wave: str, phase: str, hook: HookSpec) -> str:
+def hook_in_wave(wave: str, phase: str, hook: AnyHook) -> str:
     """`Web: after launch, SSM command AWS-RunShellScript`, as the console's event log says."""
     return f"{wave}: {label(PHASE, phase).lower()}, {hook_name(hook)}"

@@ -106,3 +106,20 @@ class CleanupStatus(StrEnum):
     RUNNING = "RUNNING"
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
+
+
+class Command(StrEnum):
+    """What an operator may ask of an execution (the API's command paths, the audit log's
+    actions); which of them an execution allows now is the engine core's rule."""
+
+    PAUSE = "pause"
+    RESUME = "resume"
+    CANCEL = "cancel"
+    CLEANUP = "cleanup"
+    APPROVE = "approve"  # of a wave
+    RETRY_WAVE = "retry-wave"  # of a wave
+    SKIP_WAVE = "skip-wave"  # of a wave
+
+    @property
+    def of_wave(self) -> bool:
+        return self in {Command.APPROVE, Command.RETRY_WAVE, Command.SKIP_WAVE}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, ClassVar, Literal, Union, get_args
 
 from pydantic import AnyHttpUrl, Field, StringConstraints
 from typing_extensions import TypeAliasType
@@ -30,19 +32,57 @@ JsonValue = TypeAliasType(
 )
 
 
-class ManualApproval(Document):
+@dataclass(frozen=True)
+class Capabilities:
+    """What running a hook type takes, so the engine decides by these and not by its class:
+    the core settles gates and timers itself and asks the shell to run the external ones."""
+
+    gate: bool = False  # waits for a person's approval (the wave shows AWAITING_APPROVAL)
+    timer: bool = False  # passes by itself after `wait()`
+    external: bool = False  # the shell runs it (HTTP, SSM, Lambda): one runner per type
+    timeout: bool = False  # fails when not over within `limit()` of its start
+    retries: bool = False  # a failed try is made again after `retry_after()`
+    needs_instances: bool = False  # runs on the wave's recovered instances (SSM agent)
+
+
+class HookSpec(Document):
+    """The base of every hook type: its capabilities and the numbers they use."""
+
+    CAPABILITIES: ClassVar[Capabilities]
+
+    def limit(self) -> timedelta | None:
+        """How long it may run before it fails (capability `timeout`)."""
+        minutes = getattr(self, "timeout_minutes", None)
+        return timedelta(minutes=minutes) if self.CAPABILITIES.timeout and minutes else None
+
+    def wait(self) -> timedelta | None:
+        """How long it holds the wave (capability `timer`)."""
+        return None
+
+    def retry_after(self, tries: int) -> timedelta | None:
+        """After `tries` failed tries, when to try again, or None to fail (`retries`)."""
+        return None
+
+
+class ManualApproval(HookSpec):
+    CAPABILITIES = Capabilities(gate=True, timeout=True)
     type: Literal["manualApproval"]
     message: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
     approver_role: Role = Role.OPERATOR
     timeout_minutes: Integer = Field(default=60, ge=1, le=10080)
 
 
-class Wait(Document):
+class Wait(HookSpec):
+    CAPABILITIES = Capabilities(timer=True)
     type: Literal["wait"]
     duration_seconds: Integer = Field(ge=1, le=86400)
 
+    def wait(self) -> timedelta:
+        return timedelta(seconds=self.duration_seconds)
 
-class HttpCheck(Document):
+
+class HttpCheck(HookSpec):
+    CAPABILITIES = Capabilities(external=True, retries=True)
     type: Literal["httpCheck"]
     url: AnyHttpUrl
     expect_status: Integer = Field(default=200, ge=100, le=599)
@@ -50,24 +90,30 @@ class HttpCheck(Document):
     interval_seconds: Integer = Field(default=15, ge=1, le=3600)
     timeout_seconds: Integer = Field(default=10, ge=1, le=300)
 
+    def retry_after(self, tries: int) -> timedelta | None:
+        return timedelta(seconds=self.interval_seconds) if tries <= self.retries else None
 
-class SsmAutomation(Document):
+
+class SsmAutomation(HookSpec):
+    CAPABILITIES = Capabilities(external=True, timeout=True)
     type: Literal["ssmAutomation"]
     document_name: SsmDocumentName
     parameters: SsmParameters = Field(default_factory=dict)
     timeout_minutes: Integer = Field(default=30, ge=1, le=1440)
 
 
-class SsmCommand(Document):
+class SsmCommand(HookSpec):
     """Runs on the wave's recovered instances, so those servers need the SSM agent."""
 
+    CAPABILITIES = Capabilities(external=True, timeout=True, needs_instances=True)
     type: Literal["ssmCommand"]
     document_name: SsmDocumentName
     parameters: SsmParameters = Field(default_factory=dict)
     timeout_minutes: Integer = Field(default=30, ge=1, le=1440)
 
 
-class LambdaInvoke(Document):
+class LambdaInvoke(HookSpec):
+    CAPABILITIES = Capabilities(external=True)
     type: Literal["lambda"]
     function_name: FunctionName
     payload: dict[str, JsonValue] = Field(default_factory=dict)
@@ -78,6 +124,8 @@ Hook = Annotated[
     Field(discriminator="type"),
 ]
 
-HOOK_TYPES = frozenset(
-    {"manualApproval", "wait", "httpCheck", "ssmAutomation", "ssmCommand", "lambda"}
-)
+# The hook types by their `type` name, read from the union above (not typed again).
+HOOK_CLASSES: dict[str, type[HookSpec]] = {
+    get_args(cls.model_fields["type"].annotation)[0]: cls for cls in get_args(get_args(Hook)[0])
+}
+HOOK_TYPES = frozenset(HOOK_CLASSES)

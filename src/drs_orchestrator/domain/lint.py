@@ -9,7 +9,6 @@ from typing import Literal
 
 from drs_orchestrator.domain import display, graph
 from drs_orchestrator.domain.errors import Violation
-from drs_orchestrator.domain.hooks import SsmCommand
 from drs_orchestrator.domain.plans import (
     GroupMembers,
     RecoveryPlanSpec,
@@ -144,7 +143,7 @@ def _server_findings(wave: Wave, server_ids: list[str], estate: Estate) -> list[
             )
         if (
             estate.post_launch is not None
-            and any(isinstance(h, SsmCommand) for h in wave.post_hooks + wave.pre_hooks)
+            and any(h.CAPABILITIES.needs_instances for h in wave.post_hooks + wave.pre_hooks)
             and not estate.post_launch.get(sid, False)
         ):
             out.append(

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from drs_orchestrator.domain import graph
-from drs_orchestrator.domain.hooks import Wait
 from drs_orchestrator.domain.plans import RecoveryPlanSpec, Wave
 
 # Without any history: a drill launch takes about 20 minutes (drs-facts.md), give or take.
@@ -41,10 +40,8 @@ class RtoEstimate:
 
 def waits_minutes(wave: Wave) -> float:
     """Fixed waits in a wave's hooks (approvals are people's time and are not predicted)."""
-    return (
-        sum(h.duration_seconds for h in [*wave.pre_hooks, *wave.post_hooks] if isinstance(h, Wait))
-        / 60
-    )
+    waits = [h.wait() for h in [*wave.pre_hooks, *wave.post_hooks]]
+    return sum(w.total_seconds() for w in waits if w is not None) / 60
 
 
 def _spread(minutes: Sequence[float]) -> tuple[float, float, float]:

@@ -19,12 +19,19 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from drs_orchestrator.domain.executions import CleanupStatus, ServerStatus
-from drs_orchestrator.domain.hooks import HttpCheck, LambdaInvoke, SsmAutomation, SsmCommand
+from drs_orchestrator.domain.hooks import (
+    Hook,
+    HttpCheck,
+    LambdaInvoke,
+    SsmAutomation,
+    SsmCommand,
+)
+from drs_orchestrator.domain.modes import LaunchCall, policy
 from drs_orchestrator.domain.observations import InstanceView, JobView
 from drs_orchestrator.drs.hooks import HookLookupError, HookResult
 from drs_orchestrator.drs.jobs import StartDeferredError, StartRefusedError, observed
 from drs_orchestrator.engine.core import machine
-from drs_orchestrator.engine.core.state import Batch, ExecutionState
+from drs_orchestrator.engine.core.state import Batch, ExecutionState, ServerRun
 from drs_orchestrator.engine.core.step import (
     Action,
     AskDrs,
@@ -109,7 +116,7 @@ def job_tags(state: ExecutionState, batch: Batch, started: str, tagging: bool) -
         "DRS:Batch": batch.key,
         "ManagedBy": "drs-orchestrator",
     }
-    if state.mode.value == "DRILL":
+    if policy(state.mode).drill:
         tags["DRS:DrillId"] = state.id
     return {k: _TAG_UNSAFE.sub("_", v)[:256] for k, v in tags.items()}
 
@@ -138,9 +145,7 @@ def _start_job(engine: Engine, execution_id: str, key: str) -> float | None:
         )
     if job_id is None:
         try:
-            job_id = engine.drs.start_recovery(
-                place, batch.server_ids, is_drill=state.mode.value == "DRILL", tags=tags
-            )
+            job_id = _LAUNCHERS[policy(state.mode).launch](engine, place, batch.server_ids, tags)
         except StartDeferredError as error:
             why = str(error)
             engine.apply(execution_id, lambda s, t: machine.job_deferred(s, key, why, t))
@@ -168,6 +173,27 @@ def _start_job(engine: Engine, execution_id: str, key: str) -> float | None:
     return None
 
 
+def _start_drill(
+    engine: Engine, place: tuple[str, str], server_ids: list[str], tags: dict[str, str]
+) -> str:
+    return engine.drs.start_recovery(place, server_ids, is_drill=True, tags=tags)
+
+
+def _start_recovery(
+    engine: Engine, place: tuple[str, str], server_ids: list[str], tags: dict[str, str]
+) -> str:
+    return engine.drs.start_recovery(place, server_ids, is_drill=False, tags=tags)
+
+
+# The DRS call each mode starts its waves with (domain/modes.py names it).
+_LAUNCHERS: dict[
+    LaunchCall, Callable[[Engine, tuple[str, str], list[str], dict[str, str]], str]
+] = {
+    LaunchCall.START_DRILL: _start_drill,
+    LaunchCall.START_RECOVERY: _start_recovery,
+}
+
+
 # Engine seconds between checks of an SSM run.
 SSM_CHECK_SECONDS = 15.0
 
@@ -179,7 +205,6 @@ def _run_hook(engine: Engine, execution_id: str, action: RunHook) -> float | Non
     spec = hook.hook
     servers = state.servers_of(wave.name)
     place = (servers[0].account_id, servers[0].region) if servers else ("", "")
-    result: HookResult
     call = _HookCall(
         engine,
         execution_id,
@@ -188,22 +213,13 @@ def _run_hook(engine: Engine, execution_id: str, action: RunHook) -> float | Non
         hook.handle,
         f"hook/{wave.name}/{action.index}/{hook.run}",
     )
-    if isinstance(spec, HttpCheck):
-        result = _http_check(spec)
-    elif isinstance(spec, LambdaInvoke):
-        payload = {"executionId": state.id, "plan": state.plan_name, "wave": wave.name,
-                   "mode": state.mode.value, **spec.payload}  # fmt: skip
-        result = _lambda_at_most_once(call, spec, payload)
-    elif isinstance(spec, SsmAutomation):
-        result = _ssm_automation(call, spec)
-    elif isinstance(spec, SsmCommand):
-        instances = sorted(s.ec2_instance_id for s in servers if s.ec2_instance_id)
-        try:
-            result = _ssm_command(call, spec, instances)
-        except HookLookupError:  # whether an earlier try sent it is not known yet
-            return engine.clock.wall_seconds(SSM_CHECK_SECONDS, 300)
-    else:  # approvals and waits are decided by the core itself
+    runner = _HOOK_RUNNERS.get(spec.type)
+    if runner is None:  # approvals and waits are decided by the core itself
         return None
+    try:
+        result = runner(call, spec, state, servers)
+    except HookLookupError:  # whether an earlier try sent it is not known yet
+        return engine.clock.wall_seconds(SSM_CHECK_SECONDS, 300)
     if result.done:
         engine.apply(
             execution_id,
@@ -212,6 +228,48 @@ def _run_hook(engine: Engine, execution_id: str, action: RunHook) -> float | Non
             ),
         )
     return None
+
+
+def _run_http_check(
+    call: _HookCall, spec: Hook, state: ExecutionState, servers: list[ServerRun]
+) -> HookResult:
+    assert isinstance(spec, HttpCheck)
+    return _http_check(spec)
+
+
+def _run_lambda(
+    call: _HookCall, spec: Hook, state: ExecutionState, servers: list[ServerRun]
+) -> HookResult:
+    assert isinstance(spec, LambdaInvoke)
+    payload = {"executionId": state.id, "plan": state.plan_name, "wave": call.action.wave,
+               "mode": state.mode.value, **spec.payload}  # fmt: skip
+    return _lambda_at_most_once(call, spec, payload)
+
+
+def _run_ssm_automation(
+    call: _HookCall, spec: Hook, state: ExecutionState, servers: list[ServerRun]
+) -> HookResult:
+    assert isinstance(spec, SsmAutomation)
+    return _ssm_automation(call, spec)
+
+
+def _run_ssm_command(
+    call: _HookCall, spec: Hook, state: ExecutionState, servers: list[ServerRun]
+) -> HookResult:
+    assert isinstance(spec, SsmCommand)
+    instances = sorted(s.ec2_instance_id for s in servers if s.ec2_instance_id)
+    return _ssm_command(call, spec, instances)
+
+
+HookRunner = Callable[["_HookCall", Hook, ExecutionState, list[ServerRun]], HookResult]
+# One runner per hook type that runs outside (capability `external`); a test holds that
+# every such type has one.
+_HOOK_RUNNERS: dict[str, HookRunner] = {
+    "httpCheck": _run_http_check,
+    "lambda": _run_lambda,
+    "ssmAutomation": _run_ssm_automation,
+    "ssmCommand": _run_ssm_command,
+}
 
 
 @dataclass(frozen=True)

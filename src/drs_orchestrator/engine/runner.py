@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -243,12 +244,13 @@ class Engine:
     def command(
         self,
         execution_id: str,
-        change: Callable[[ExecutionState, datetime], Step],
+        command: machine.OperatorCommand,
         entry: audit.Entry | None = None,
     ) -> ExecutionState:
         """An operator's command, applied at once (domain errors raise before anything is
         stored) and audited in the same transaction; the workflow is woken, or started again
         if the execution had ended."""
+        change = partial(_commanded, command)
         state = self.apply(execution_id, change, entry=entry).state
         busy = state.status.active or state.cleanup.value in {"REQUESTED", "RUNNING"}
         if busy and not self.ensure_running(execution_id):
@@ -362,6 +364,10 @@ class Engine:
         if not ok:
             raise TimeoutError(f"execution {execution_id} is {state.status}: {state.waves}")
         return state
+
+
+def _commanded(command: machine.OperatorCommand, state: ExecutionState, now: datetime) -> Step:
+    return machine.command(state, command, now)
 
 
 def _busy(held: dict[str, list[str]]) -> Conflict:

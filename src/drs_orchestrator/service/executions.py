@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,10 +15,11 @@ from drs_orchestrator.domain.errors import (
     Violation,
 )
 from drs_orchestrator.domain.executions import Mode
+from drs_orchestrator.domain.modes import policy
 from drs_orchestrator.domain.plans import GroupMembers, Wave, wave_servers
 from drs_orchestrator.engine.core.freeze import Launch, freeze
+from drs_orchestrator.engine.core.machine import OperatorCommand
 from drs_orchestrator.engine.core.state import ExecutionState
-from drs_orchestrator.engine.core.step import Step
 from drs_orchestrator.engine.runner import Engine
 from drs_orchestrator.reports import evidence
 from drs_orchestrator.reports.evidence import Report
@@ -81,7 +81,7 @@ class ExecutionService:
                 "mode": mode.value,
                 "waves": [w.name for w in state.waves],
                 "servers": len(state.servers),
-                "confirmedPlanName": confirm_plan_name if mode == Mode.RECOVERY else None,
+                "confirmedPlanName": confirm_plan_name if policy(mode).confirm_plan_name else None,
                 "cleanupAfterMinutes": state.cleanup_after_minutes,
                 "reason": reason,
             },
@@ -118,7 +118,7 @@ class ExecutionService:
         """A new execution of the plan's current version, checked against DRS, not stored."""
         record = self.plans.get(plan_id)
         spec = record.spec()
-        if mode == Mode.RECOVERY and confirm_plan_name != spec.name:
+        if policy(mode).confirm_plan_name and confirm_plan_name != spec.name:
             raise InvalidInput(
                 [
                     Violation(
@@ -162,7 +162,7 @@ class ExecutionService:
         for (account, region), ids in places.items():
             for facts in self.ctx.drs.source_servers(account, region, sorted(ids)):
                 hostnames[facts.source_server_id] = facts.hostname
-            if mode == Mode.RECOVERY:
+            if policy(mode).awaits_post_launch:
                 enabled = self.ctx.drs.post_launch_enabled(account, region, sorted(ids))
                 post_launch |= {s for s, on in enabled.items() if on}
         return hostnames, post_launch
@@ -199,9 +199,9 @@ class ExecutionService:
     def command(
         self,
         execution_id: str,
-        change: Callable[[ExecutionState, datetime], Step],
+        command: OperatorCommand,
         entry: audit.Entry,
     ) -> ExecutionState:
         """An operator's command, audited in the transaction that applies it."""
         self.get(execution_id)
-        return self.running().command(execution_id, change, entry)
+        return self.running().command(execution_id, command, entry)

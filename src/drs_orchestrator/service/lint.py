@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from drs_orchestrator.domain.hooks import SsmCommand
 from drs_orchestrator.domain.lint import Estate, Finding, lint
 from drs_orchestrator.domain.plans import GroupMembers, RecoveryPlanSpec, structure_violations
 from drs_orchestrator.domain.servers import ServerFacts
@@ -36,7 +35,7 @@ class LintService:
         wants_ssm = {
             gid
             for w in spec.waves
-            if any(isinstance(h, SsmCommand) for h in w.pre_hooks + w.post_hooks)
+            if any(h.CAPABILITIES.needs_instances for h in w.pre_hooks + w.post_hooks)
             for gid in w.protection_group_ids
         }
         servers: dict[str, ServerFacts] = {}

@@ -148,8 +148,7 @@ def test_run_wait_survives_a_server_restart(
     second = ServerThread(watching, port=port, graceful_seconds=1)
     second.start()
     try:
-        approve = lambda s, t: machine.approve(s, "Application", "admin", ADMIN, t)  # noqa: E731
-        drive.engine.command(execution_id, approve)
+        drive.engine.command(execution_id, machine.Approve("Application", "admin", ADMIN))
         drive.until(execution_id, lambda s: not s.status.active)
         follower.join(timeout=60)
     finally:

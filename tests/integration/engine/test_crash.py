@@ -288,7 +288,7 @@ def test_a_worker_killed_during_clean_up_never_starts_a_second_terminate_job(
     with services.ctx.write() as conn:  # `executions cleanup ID`, as the API stores it
         state, version = records.load(conn, execution_id)
         now = datetime.fromtimestamp(emulator.clock.now(), UTC)
-        step = machine.request_cleanup(state, "chaos", now)
+        step = machine.command(state, machine.Cleanup("chaos"), now)
         records.save(conn, step.state, version=version, events=step.events, now=now)
 
     kill_during_call(

@@ -246,7 +246,7 @@ def test_a_lambda_is_never_invoked_twice_without_an_operator_asking(
     assert dies.calls == 1
     assert failed.wave("Web").status == WaveStatus.FAILED
     assert "whether it ran is unknown" in (failed.wave("Web").failure or "")
-    drive.engine.command(execution.id, lambda s, t: machine.retry_wave(s, "Web", "alice", t))
+    drive.engine.command(execution.id, machine.RetryWave("Web", "alice"))
     final = drive.until(execution.id, ended)
     assert final.status == "COMPLETED"
     assert dies.calls == 2  # the operator's retry is a new invocation

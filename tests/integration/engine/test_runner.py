@@ -82,7 +82,7 @@ def test_an_approval_gate_holds_the_wave_until_approved(
 
     engine.command(
         execution.id,
-        lambda s, now: machine.approve(s, "App", "olivia", frozenset({Role.OPERATOR}), now),
+        machine.Approve("App", "olivia", frozenset({Role.OPERATOR})),
     )
     drive.settle()
 
@@ -224,7 +224,7 @@ def test_a_second_drill_follows_only_its_own_instances_not_the_first_ones(
 ) -> None:
     plan_id = shop()
     first = drive.until(run(plan_id).id, ended)
-    engine.command(first.id, lambda s, t: machine.request_cleanup(s, "alice", t))
+    engine.command(first.id, machine.Cleanup("alice"))
     drive.until(first.id, lambda s: s.cleanup == "COMPLETED")
     theirs = {s.recovery_instance_id for s in first.servers.values()}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
@@ -22,6 +22,7 @@ from drs_orchestrator.api.services import Services, Svc
 from drs_orchestrator.domain.errors import DomainError, Forbidden
 from drs_orchestrator.domain.executions import (
     CleanupStatus,
+    Command,
     ExecutionStatus,
     HookStatus,
     Mode,
@@ -29,10 +30,10 @@ from drs_orchestrator.domain.executions import (
 )
 from drs_orchestrator.domain.hooks import ManualApproval
 from drs_orchestrator.domain.model import Boolean, WeekOfMinutes
-from drs_orchestrator.domain.roles import Permission, Role, permissions_of
+from drs_orchestrator.domain.modes import policy
+from drs_orchestrator.domain.roles import Permission, Role, covers, permissions_of
 from drs_orchestrator.engine.core import machine
-from drs_orchestrator.engine.core.state import ExecutionState
-from drs_orchestrator.engine.core.step import Step
+from drs_orchestrator.engine.core.state import ExecutionState, WaveRun
 from drs_orchestrator.reports import html
 from drs_orchestrator.reports.evidence import Report, Transition
 from drs_orchestrator.service.users import Identity
@@ -102,10 +103,26 @@ class PendingApproval(ApiModel):
     deadline: datetime
 
 
+class WaveOut(WaveRun):
+    allowed_commands: list[Command] = Field(
+        description="What you may ask of this wave now (approve, retry-wave, skip-wave): the "
+        "engine's rule for its state, less what your roles do not allow."
+    )
+
+
 class ExecutionOut(ExecutionState):
     active: bool
     waves_done: int = Field(description="Waves that ended, whichever way.")
     pending_approvals: list[PendingApproval]
+    waves: list[WaveOut]  # type: ignore[assignment]  # each with its allowed commands
+    allowed_commands: list[Command] = Field(
+        description="What you may ask of the execution now (pause, resume, cancel, cleanup): "
+        "the engine's rule for its state, less what your roles do not allow. A command not "
+        "listed is refused (409, or 403 for your roles)."
+    )
+    may_terminate: bool = Field(
+        description="Whether you may terminate its instances (cancel with terminate, clean-up)."
+    )
 
 
 class CommandNote(Strict):
@@ -143,7 +160,7 @@ def summary(state: ExecutionState) -> ExecutionSummary:
     )
 
 
-def detail(state: ExecutionState) -> ExecutionOut:
+def detail(state: ExecutionState, who: Identity) -> ExecutionOut:
     pending = []
     for wave in state.waves:
         for hook in wave.hooks:
@@ -162,14 +179,36 @@ def detail(state: ExecutionState) -> ExecutionOut:
                         deadline=hook.started_at + timedelta(minutes=spec.timeout_minutes),
                     )
                 )
+    allowed = machine.allowed_commands(state)
+    document = state.model_dump()
+    for wave in document["waves"]:
+        wave["allowed_commands"] = [
+            c for c in allowed.waves[wave["name"]] if _permitted(who, state, c, wave["name"])
+        ]
     return ExecutionOut.model_validate(
         {
-            **state.model_dump(),
+            **document,
             "active": state.status.active,
             "waves_done": _waves_done(state),
             "pending_approvals": pending,
+            "allowed_commands": [c for c in allowed.execution if _permitted(who, state, c)],
+            "may_terminate": _may_hold(
+                who, machine.required_permissions(state, Command.CANCEL, terminate=True)
+            ),
         }
     )
+
+
+def _permitted(who: Identity, state: ExecutionState, command: Command, wave: str = "") -> bool:
+    """Whether the asker's roles allow the command on this execution (not its state)."""
+    if not _may_hold(who, machine.required_permissions(state, command)):
+        return False
+    role = machine.approver_role(state, wave) if command == Command.APPROVE else None
+    return role is None or covers(frozenset(who.roles), role)
+
+
+def _may_hold(who: Identity, needed: frozenset[Permission]) -> bool:
+    return needed <= permissions_of(set(who.roles))
 
 
 def _waves_done(state: ExecutionState) -> int:
@@ -185,8 +224,13 @@ def _may(who: Identity, permission: Permission, what: str) -> None:
         )
 
 
-def _mode_permission(mode: Mode) -> Permission:
-    return Permission.RUN_RECOVERY if mode == Mode.RECOVERY else Permission.RUN_DRILL
+def _authorise(who: Identity, state: ExecutionState, command: machine.OperatorCommand) -> None:
+    terminate = isinstance(command, machine.Cancel) and command.terminate
+    for permission in sorted(
+        machine.required_permissions(state, command.name, terminate=terminate)
+    ):
+        what = "terminate its instances" if permission == Permission.TERMINATE else "steer it"
+        _may(who, permission, f"{what} (a {state.mode})")
 
 
 @router.post(
@@ -201,7 +245,7 @@ def start_execution(
     """Run the plan's current version as a drill or a recovery (recovery-admin, confirmed).
     The start, or its refusal and why, is written to the audit log."""
     try:
-        _may(who, _mode_permission(body.mode), f"start a {body.mode}")
+        _may(who, policy(body.mode).permission, f"start a {body.mode}")
         state = svc.executions.start(
             plan_id,
             body.mode,
@@ -284,8 +328,8 @@ async def active_executions_live(request: Request, svc: Svc, _: Reader) -> Event
 @router.get(
     "/executions/{execution_id}", responses=responses(401, 403, 404), operation_id="getExecution"
 )
-def get_execution(svc: Svc, _: Reader, execution_id: ExecutionId) -> ExecutionOut:
-    return detail(svc.executions.get(execution_id))
+def get_execution(svc: Svc, who: Reader, execution_id: ExecutionId) -> ExecutionOut:
+    return detail(svc.executions.get(execution_id), who)
 
 
 @router.get(
@@ -317,30 +361,28 @@ def _command(
     svc: Svc,
     who: Identity,
     execution_id: str,
-    name: str,
+    command: machine.OperatorCommand,
     note: CommandNote | None,
-    change: Callable[[ExecutionState, datetime], Step],
-    *,
-    terminates: bool = False,
 ) -> ExecutionOut:
-    """Check who may, apply, and audit the command (or its refusal, with the reason)."""
+    """Check who may, apply, and audit the command (or its refusal, with the reason): the
+    command's type says which permission it needs and what the audit log calls it."""
     asked = note.model_dump(mode="json", by_alias=True) if note is not None else {}
     try:
         current = svc.executions.get(execution_id)
-        _may(who, _mode_permission(current.mode), f"steer a {current.mode}")
-        if terminates and current.mode == Mode.RECOVERY:
-            _may(who, Permission.TERMINATE, "terminate recovered instances")
+        _authorise(who, current, command)
         entry = audit.Entry(
             actor=who.username,
-            action=name,
+            action=command.name.value,
             resource_type="execution",
             resource_id=execution_id,
             before={"status": current.status.value, "mode": current.mode.value},
             after=asked,
         )
-        return detail(svc.executions.command(execution_id, change, entry))
+        return detail(svc.executions.command(execution_id, command, entry), who)
     except DomainError as refused:
-        svc.executions.refused(who.username, name, ("execution", execution_id), refused, asked)
+        svc.executions.refused(
+            who.username, command.name.value, ("execution", execution_id), refused, asked
+        )
         raise
 
 
@@ -352,9 +394,7 @@ def pause(
     svc: Svc, who: Runner, execution_id: ExecutionId, body: CommandNote | None = None
 ) -> ExecutionOut:
     """Hold at the next wave boundary (waves under way finish)."""
-    return _command(
-        svc, who, execution_id, "pause", body, lambda s, t: machine.pause(s, who.username, t)
-    )
+    return _command(svc, who, execution_id, machine.Pause(who.username), body)
 
 
 @router.post(
@@ -363,9 +403,7 @@ def pause(
 def resume(
     svc: Svc, who: Runner, execution_id: ExecutionId, body: CommandNote | None = None
 ) -> ExecutionOut:
-    return _command(
-        svc, who, execution_id, "resume", body, lambda s, t: machine.resume(s, who.username, t)
-    )
+    return _command(svc, who, execution_id, machine.Resume(who.username), body)
 
 
 @router.post(
@@ -376,15 +414,7 @@ def cancel(
 ) -> ExecutionOut:
     """Start nothing new; running DRS jobs finish (DRS cannot stop them)."""
     terminate = bool(body and body.terminate)
-    return _command(
-        svc,
-        who,
-        execution_id,
-        "cancel",
-        body,
-        lambda s, t: machine.cancel(s, who.username, terminate, t),
-        terminates=terminate,
-    )
+    return _command(svc, who, execution_id, machine.Cancel(who.username, terminate), body)
 
 
 @router.post(
@@ -392,15 +422,8 @@ def cancel(
 )
 def approve(svc: Svc, who: Runner, execution_id: ExecutionId, body: WaveCommand) -> ExecutionOut:
     """Open a wave's approval gate (needs the gate's approver role)."""
-    roles = frozenset(who.roles)
-    return _command(
-        svc,
-        who,
-        execution_id,
-        "approve",
-        body,
-        lambda s, t: machine.approve(s, body.wave, who.username, roles, t),
-    )
+    command = machine.Approve(body.wave, who.username, frozenset(who.roles))
+    return _command(svc, who, execution_id, command, body)
 
 
 @router.post(
@@ -410,14 +433,7 @@ def approve(svc: Svc, who: Runner, execution_id: ExecutionId, body: WaveCommand)
 )
 def retry_wave(svc: Svc, who: Runner, execution_id: ExecutionId, body: WaveCommand) -> ExecutionOut:
     """Launch a failed wave's failed servers again (or its failed hook)."""
-    return _command(
-        svc,
-        who,
-        execution_id,
-        "retry-wave",
-        body,
-        lambda s, t: machine.retry_wave(s, body.wave, who.username, t),
-    )
+    return _command(svc, who, execution_id, machine.RetryWave(body.wave, who.username), body)
 
 
 @router.post(
@@ -425,14 +441,7 @@ def retry_wave(svc: Svc, who: Runner, execution_id: ExecutionId, body: WaveComma
 )
 def skip_wave(svc: Svc, who: Runner, execution_id: ExecutionId, body: WaveCommand) -> ExecutionOut:
     """Give a wave up so that the waves depending on it run."""
-    return _command(
-        svc,
-        who,
-        execution_id,
-        "skip-wave",
-        body,
-        lambda s, t: machine.skip_wave(s, body.wave, who.username, t),
-    )
+    return _command(svc, who, execution_id, machine.SkipWave(body.wave, who.username), body)
 
 
 @router.post(
@@ -442,15 +451,7 @@ def cleanup(
     svc: Svc, who: Runner, execution_id: ExecutionId, body: CommandNote | None = None
 ) -> ExecutionOut:
     """Terminate every recovery instance the execution launched."""
-    return _command(
-        svc,
-        who,
-        execution_id,
-        "cleanup",
-        body,
-        lambda s, t: machine.request_cleanup(s, who.username, t),
-        terminates=True,
-    )
+    return _command(svc, who, execution_id, machine.Cleanup(who.username), body)
 
 
 # --- live events ------------------------------------------------------------------------------

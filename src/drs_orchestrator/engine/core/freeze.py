@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from drs_orchestrator.domain.executions import Mode
+from drs_orchestrator.domain.modes import policy
 from drs_orchestrator.domain.plans import GroupMembers, RecoveryPlanSpec, wave_servers
 from drs_orchestrator.engine.core.state import ExecutionState, HookRun, ServerRun, WaveRun
 
@@ -49,7 +50,7 @@ def freeze(launch: Launch, groups: Mapping[str, GroupMembers], now: datetime) ->
                 wave=wave.name,
                 hostname=launch.hostnames.get(sid, ""),
                 critical=sid not in wave.non_critical_server_ids,
-                expects_post_launch=launch.mode == Mode.RECOVERY
+                expects_post_launch=policy(launch.mode).awaits_post_launch
                 and sid in launch.post_launch_enabled,
             )
     return ExecutionState(

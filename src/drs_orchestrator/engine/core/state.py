@@ -125,7 +125,6 @@ class ExecutionState(Model):
     created_at: datetime
     started_at: datetime | None = None
     ended_at: datetime | None = None
-    pause_requested: bool = False
     paused_reason: str | None = None
     cancel_requested: bool = False
     terminate_on_cancel: bool = False

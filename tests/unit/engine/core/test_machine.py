@@ -246,7 +246,7 @@ def test_retry_relaunches_only_the_failed_servers_and_revives_dependants() -> No
     drs.finish(job, failed={sid(2): "boom"})
     assert drs.state.status == ExecutionStatus.FAILED
 
-    drs.apply(machine.retry_wave(drs.state, "DB", "bob", drs.now))
+    drs.apply(machine.command(drs.state, machine.RetryWave("DB", "bob"), drs.now))
 
     assert drs.state.status == ExecutionStatus.RUNNING
     assert drs.statuses() == {"DB": WaveStatus.LAUNCHING, "App": WaveStatus.WAITING}
@@ -262,7 +262,7 @@ def test_skip_lets_dependants_run_and_the_outcome_is_partial() -> None:
     (job,) = drs.admit_and_start()
     drs.finish(job, failed={sid(0): "boom"})
 
-    drs.apply(machine.skip_wave(drs.state, "DB", "bob", drs.now))
+    drs.apply(machine.command(drs.state, machine.SkipWave("DB", "bob"), drs.now))
     drs.run_all()
 
     assert drs.statuses() == {"DB": WaveStatus.SKIPPED, "App": WaveStatus.COMPLETED}
@@ -273,9 +273,9 @@ def test_a_launching_wave_cannot_be_skipped_or_retried() -> None:
     drs = Drs(new(plan(wave("DB", "db")), [group("db", 0, 1)]))
 
     with pytest.raises(Conflict) as skipped:
-        machine.skip_wave(drs.state, "DB", "bob", drs.now)
+        machine.command(drs.state, machine.SkipWave("DB", "bob"), drs.now)
     with pytest.raises(Conflict):
-        machine.retry_wave(drs.state, "DB", "bob", drs.now)
+        machine.command(drs.state, machine.RetryWave("DB", "bob"), drs.now)
 
     assert skipped.value.code == "EXECUTION_STATE_CONFLICT"
 
@@ -321,9 +321,13 @@ def test_approval_gate_needs_the_approver_role() -> None:
     assert drs.statuses()["App"] == WaveStatus.AWAITING_APPROVAL
 
     with pytest.raises(Forbidden) as refused:
-        machine.approve(drs.state, "App", "olivia", frozenset({Role.OPERATOR}), drs.now)
+        machine.command(
+            drs.state, machine.Approve("App", "olivia", frozenset({Role.OPERATOR})), drs.now
+        )
     assert refused.value.code == "APPROVER_ROLE_REQUIRED"
-    drs.apply(machine.approve(drs.state, "App", "root", frozenset({Role.ADMIN}), drs.now))
+    drs.apply(
+        machine.command(drs.state, machine.Approve("App", "root", frozenset({Role.ADMIN})), drs.now)
+    )
 
     assert drs.statuses()["App"] == WaveStatus.LAUNCHING
     assert drs.state.wave("App").hooks[0].approved_by == "root"
@@ -343,7 +347,9 @@ def test_an_approval_not_given_in_time_fails_the_wave() -> None:
     assert drs.state.servers[sid(0)].status == ServerStatus.NOT_RUN
     assert drs.state.batches == []  # nothing was sent to DRS
 
-    drs.apply(machine.retry_wave(drs.state, "DB", "bob", drs.now))  # asks for approval again
+    drs.apply(
+        machine.command(drs.state, machine.RetryWave("DB", "bob"), drs.now)
+    )  # asks for approval again
     assert drs.statuses()["DB"] == WaveStatus.AWAITING_APPROVAL
     assert drs.state.servers[sid(0)].status == ServerStatus.WAITING
 
@@ -383,12 +389,12 @@ def test_pause_holds_at_the_next_wave_boundary() -> None:
     )
     (job,) = drs.admit_and_start()
 
-    drs.apply(machine.pause(drs.state, "bob", drs.now))
+    drs.apply(machine.command(drs.state, machine.Pause("bob"), drs.now))
     drs.finish(job)  # the running wave still completes
 
     assert drs.statuses() == {"DB": WaveStatus.COMPLETED, "App": WaveStatus.WAITING}
     assert drs.state.status == ExecutionStatus.PAUSED
-    drs.apply(machine.resume(drs.state, "bob", drs.now))
+    drs.apply(machine.command(drs.state, machine.Resume("bob"), drs.now))
     assert drs.statuses()["App"] == WaveStatus.LAUNCHING
 
 
@@ -399,7 +405,7 @@ def test_pause_before_a_wave_pauses_the_execution_there() -> None:
 
     assert drs.state.status == ExecutionStatus.PAUSED
     assert drs.state.paused_reason == "Before wave App"
-    drs.apply(machine.resume(drs.state, "bob", drs.now))
+    drs.apply(machine.command(drs.state, machine.Resume("bob"), drs.now))
     drs.run_all()
     assert drs.state.status == ExecutionStatus.COMPLETED
 
@@ -409,7 +415,7 @@ def test_cancel_starts_nothing_new_lets_jobs_finish_and_can_clean_up() -> None:
     drs = Drs(new(spec, [group("db", 0, 2), group("app", 2, 1)]))
     (job,) = drs.admit_and_start()
 
-    drs.apply(machine.cancel(drs.state, "bob", terminate=True, now=drs.now))
+    drs.apply(machine.command(drs.state, machine.Cancel("bob", terminate=True), drs.now))
     assert drs.state.status == ExecutionStatus.CANCELLING
     assert drs.statuses()["App"] == WaveStatus.CANCELLED
     drs.finish(job)
@@ -434,12 +440,12 @@ def test_cancel_starts_nothing_new_lets_jobs_finish_and_can_clean_up() -> None:
 def test_a_queued_batch_is_dropped_on_cancel() -> None:
     drs = Drs(new(plan(wave("DB", "db")), [group("db", 0, 1)]))
 
-    drs.apply(machine.cancel(drs.state, "bob", terminate=False, now=drs.now))
+    drs.apply(machine.command(drs.state, machine.Cancel("bob", terminate=False), drs.now))
 
     assert [b.state for b in drs.state.batches] == ["DROPPED"]
     assert drs.state.status == ExecutionStatus.CANCELLED
     with pytest.raises(Conflict):
-        machine.cancel(drs.state, "bob", terminate=False, now=drs.now)
+        machine.command(drs.state, machine.Cancel("bob", terminate=False), drs.now)
 
 
 # --- recovery ---
@@ -520,7 +526,7 @@ def test_clean_up_asks_again_only_for_instances_no_terminate_job_covers() -> Non
     """A crash after the first of two TERMINATE calls leaves the second to the next turn."""
     drs = Drs(new(plan(wave("Big", "a")), [group("a", 0, 250)]))
     drs.run_all()
-    drs.apply(machine.request_cleanup(drs.state, "bob", drs.now))
+    drs.apply(machine.command(drs.state, machine.Cleanup("bob"), drs.now))
     first, second = drs.step.actions
     assert isinstance(first, Terminate)
     assert isinstance(second, Terminate)
@@ -536,7 +542,7 @@ def test_clean_up_asks_again_only_for_instances_no_terminate_job_covers() -> Non
 def test_one_finished_terminate_job_does_not_fail_a_clean_up_another_job_still_runs() -> None:
     drs = Drs(new(plan(wave("Big", "a")), [group("a", 0, 250)]))
     drs.run_all()
-    drs.apply(machine.request_cleanup(drs.state, "bob", drs.now))
+    drs.apply(machine.command(drs.state, machine.Cleanup("bob"), drs.now))
     first, second = drs.step.actions
     assert isinstance(first, Terminate)
     assert isinstance(second, Terminate)
@@ -569,7 +575,7 @@ def test_an_execution_follows_only_the_instances_its_own_launches_made() -> None
     recorded = [e for e in drs.step.events if e.kind == "instance"]
     assert [e.detail["recoveryInstanceId"] for e in recorded] == ["i-0000000000000new"]
     # a TERMINATE job naming the earlier drill's instance changes nothing of ours
-    drs.apply(machine.request_cleanup(drs.state, "bob", drs.now))
+    drs.apply(machine.command(drs.state, machine.Cleanup("bob"), drs.now))
     drs.apply(machine.cleanup_started(drs.state, "drsjob-t", ("i-0000000000000new",), drs.now))
     other = (ServerView(sid(0), "TERMINATED", "i-0000000000000old"),)
     drs.apply(machine.job_observed(drs.state, JobView("drsjob-t", "STARTED", other), drs.now))

@@ -1,0 +1,63 @@
+"""What each mode of execution means, in one table: who may run it, what it asks first, how
+its waves start and end. Adding a mode is a row here plus its DRS call in the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from drs_orchestrator.domain.executions import Mode
+from drs_orchestrator.domain.roles import Permission
+
+
+class LaunchCall(StrEnum):
+    """The DRS call that starts a wave's servers (the engine keeps one caller per value)."""
+
+    START_DRILL = "StartRecovery(isDrill=true)"
+    START_RECOVERY = "StartRecovery(isDrill=false)"
+
+
+@dataclass(frozen=True)
+class ModePolicy:
+    mode: Mode
+    label: str
+    permission: Permission  # to start the execution and to steer it
+    confirm_plan_name: bool  # the plan's name must be typed to start it
+    awaits_post_launch: bool  # a server is ready only once DRS's post-launch actions end
+    scheduled_cleanup: bool  # may terminate its instances by itself, a set time after it ends
+    # Terminating its instances (clean-up, or cancel with terminate) needs this too: a
+    # recovery's instances are the workloads, a drill's are disposable.
+    terminate_permission: Permission | None
+    launch: LaunchCall
+    drill: bool  # DRS counts it as a drill (DRS:DrillId tag, "last drilled" in readiness)
+
+
+MODES: Mapping[Mode, ModePolicy] = {
+    Mode.DRILL: ModePolicy(
+        mode=Mode.DRILL,
+        label="Drill",
+        permission=Permission.RUN_DRILL,
+        confirm_plan_name=False,
+        awaits_post_launch=False,
+        scheduled_cleanup=True,
+        terminate_permission=None,
+        launch=LaunchCall.START_DRILL,
+        drill=True,
+    ),
+    Mode.RECOVERY: ModePolicy(
+        mode=Mode.RECOVERY,
+        label="Recovery",
+        permission=Permission.RUN_RECOVERY,
+        confirm_plan_name=True,
+        awaits_post_launch=True,
+        scheduled_cleanup=False,
+        terminate_permission=Permission.TERMINATE,
+        launch=LaunchCall.START_RECOVERY,
+        drill=False,
+    ),
+}
+
+
+def policy(mode: Mode) -> ModePolicy:
+    return MODES[mode]
