@@ -31,7 +31,7 @@ from drs_orchestrator.cli.output import (
 )
 from drs_orchestrator.cli.plan_cmd import require_plan
 from drs_orchestrator.domain import display
-from drs_orchestrator.domain.executions import ACTIVE_EXECUTION_STATUSES
+from drs_orchestrator.domain.executions import ACTIVE_EXECUTION_STATUSES, Command
 
 app = typer.Typer(
     rich_markup_mode=None, help="Executions: list, show and steer them.", no_args_is_help=True
@@ -56,19 +56,37 @@ def cli_name() -> str:
     return typed if Path(typed).name in {"drs-orchestrator", "drso"} else "drs-orchestrator"
 
 
+# The CLI's word for each command the API lists as allowed (`allowedCommands`).
+SUBCOMMAND = {
+    Command.PAUSE: "pause",
+    Command.RESUME: "resume",
+    Command.CANCEL: "cancel",
+    Command.CLEANUP: "cleanup",
+    Command.APPROVE: "approve",
+    Command.RETRY_WAVE: "retry",
+    Command.SKIP_WAVE: "skip",
+}
+# Offered as "Next:" when allowed (pause and cancel are always at hand while it runs).
+_SUGGESTED = (Command.APPROVE, Command.RESUME, Command.RETRY_WAVE, Command.SKIP_WAVE,
+              Command.CLEANUP)  # fmt: skip
+
+
 def next_commands(execution: dict[str, Any]) -> list[str]:
-    """What the operator can type next: open a waiting gate, clean up, read the report."""
+    """What the operator can type next, from what the API says they may do now: open a
+    waiting gate, resume, retry or skip a failed wave, clean up, read the report."""
     cli, eid = cli_name(), execution["id"]
-    commands = [
-        f"{cli} executions approve {eid} --wave {shlex.quote(a['wave'])}"
-        for a in execution.get("pendingApprovals") or []
-    ]
-    if execution["status"] in ACTIVE_EXECUTION_STATUSES:
-        return commands
-    running = _instances(execution)
-    if execution["mode"] == "DRILL" and running and execution["cleanup"] not in CLEANING:
-        commands.append(f"{cli} executions cleanup {eid}")
-    commands.append(f"{cli} report {eid}")
+    commands = []
+    for command in _SUGGESTED:
+        if command.of_wave:
+            commands += [
+                f"{cli} executions {SUBCOMMAND[command]} {eid} --wave {shlex.quote(w['name'])}"
+                for w in execution["waves"]
+                if command in w.get("allowedCommands", [])
+            ]
+        elif command in execution.get("allowedCommands", []):
+            commands.append(f"{cli} executions {SUBCOMMAND[command]} {eid}")
+    if execution["status"] not in ACTIVE_EXECUTION_STATUSES:
+        commands.append(f"{cli} report {eid}")
     return commands
 
 
@@ -388,6 +406,8 @@ def show(
 
 def _print(execution: dict[str, Any]) -> None:
     out.print(progress(execution))
+    if allowed := execution.get("allowedCommands"):
+        out.print(f"You may now: {', '.join(SUBCOMMAND[Command(c)] for c in allowed)}")
     for command in next_commands(execution):
         out.print(f"Next: {command}", soft_wrap=True)
 
@@ -405,7 +425,7 @@ def wave_named(execution: dict[str, Any], name: str) -> str:
 
 
 def _steer(
-    verb: str,
+    command: Command,
     execution_id: str,
     api: str | None,
     as_json: bool,
@@ -415,7 +435,8 @@ def _steer(
     sent = None
     if body is not None:
         sent = body(client.json("GET", f"/executions/{execution_id}"))
-    execution: dict[str, Any] = client.json("POST", f"/executions/{execution_id}/{verb}", json=sent)
+    path = f"/executions/{execution_id}/{command.value}"
+    execution: dict[str, Any] = client.json("POST", path, json=sent)
     _print(execution)
     return execution
 
@@ -424,14 +445,14 @@ def _steer(
 @api_errors
 def pause(execution_id: ExecutionArg, api: ApiOption = None, as_json: JsonOption = False) -> None:
     """Hold at the next wave boundary (waves under way finish)."""
-    _steer("pause", execution_id, api, as_json)
+    _steer(Command.PAUSE, execution_id, api, as_json)
 
 
 @app.command()
 @api_errors
 def resume(execution_id: ExecutionArg, api: ApiOption = None, as_json: JsonOption = False) -> None:
     """Go on after a pause."""
-    _steer("resume", execution_id, api, as_json)
+    _steer(Command.RESUME, execution_id, api, as_json)
 
 
 @app.command()
@@ -443,7 +464,7 @@ def cancel(
     as_json: JsonOption = False,
 ) -> None:
     """Start nothing new; running DRS jobs finish."""
-    _steer("cancel", execution_id, api, as_json, lambda _: {"terminate": terminate})
+    _steer(Command.CANCEL, execution_id, api, as_json, lambda _: {"terminate": terminate})
 
 
 def _waiting_wave(execution: dict[str, Any]) -> str:
@@ -476,7 +497,7 @@ def approve(
     def body(e: dict[str, Any]) -> dict[str, Any]:
         return {"wave": _waiting_wave(e) if wave is None else wave_named(e, wave)}
 
-    _steer("approve", execution_id, api, as_json, body)
+    _steer(Command.APPROVE, execution_id, api, as_json, body)
 
 
 @app.command()
@@ -485,7 +506,7 @@ def retry(
     execution_id: ExecutionArg, wave: WaveOption, api: ApiOption = None, as_json: JsonOption = False
 ) -> None:
     """Launch a failed wave's failed servers again."""
-    _steer("retry-wave", execution_id, api, as_json, lambda e: {"wave": wave_named(e, wave)})
+    _steer(Command.RETRY_WAVE, execution_id, api, as_json, lambda e: {"wave": wave_named(e, wave)})
 
 
 @app.command()
@@ -494,7 +515,7 @@ def skip(
     execution_id: ExecutionArg, wave: WaveOption, api: ApiOption = None, as_json: JsonOption = False
 ) -> None:
     """Give a wave up so that its dependants run."""
-    _steer("skip-wave", execution_id, api, as_json, lambda e: {"wave": wave_named(e, wave)})
+    _steer(Command.SKIP_WAVE, execution_id, api, as_json, lambda e: {"wave": wave_named(e, wave)})
 
 
 @app.command()
@@ -507,7 +528,7 @@ def cleanup(
 ) -> None:
     """Terminate every recovery instance the execution launched, and say which."""
     client = Api(api)
-    execution = client.json("POST", f"/executions/{execution_id}/cleanup")
+    execution = client.json("POST", f"/executions/{execution_id}/{Command.CLEANUP.value}")
     said = err if as_json else out
     instances = _instances(execution)
     said.print(

@@ -19,8 +19,8 @@ import TextFilter from "@cloudscape-design/components/text-filter";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { api, unwrap } from "../api/client";
-import type { ExecutionDetail as Execution, Transition } from "../api/types";
-import { actsAs, can, useAuth } from "../auth/AuthContext";
+import type { Command as ApiCommand, ExecutionDetail as Execution, Transition } from "../api/types";
+import { useAuth } from "../auth/AuthContext";
 import { ModalFooter } from "../components/ModalFooter";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { Status } from "../components/Status";
@@ -38,8 +38,12 @@ import { formatDuration, plural, zoneName } from "../lib/time";
 import { describe } from "../lib/transition";
 import { DataTable } from "../components/DataTable";
 
-type Command = "pause" | "resume" | "cancel" | "cleanup";
+type AnyCommand = ApiCommand;
+type Command = Exclude<AnyCommand, WaveCommand>;
 type WaveCommand = "approve" | "retry-wave" | "skip-wave";
+const WAVE_ACTION: Record<"retry-wave" | "skip-wave", string> = { "retry-wave": "Retry the wave", "skip-wave": "Skip (dependants run)" };
+// Waves whose DRS work goes on while the execution is paused.
+const UNDER_WAY = new Set(["LAUNCHING", "VERIFYING", "POST_HOOKS"]);
 
 function useExecution(id: string) {
   const [execution, setExecution] = useState<Execution | null>(null);
@@ -109,8 +113,10 @@ export default function ExecutionDetail() {
   useCrumb(e ? `${MODE[e.mode]} of ${e.planName}` : null);
   if (!e) return error ? <ProblemAlert error={error} header="Could not load the execution" /> : <Box>Loading…</Box>;
 
-  const steerPermission = e.mode === "RECOVERY" ? "run-recovery" : "run-drill";
-  const mayRun = can(me, steerPermission);
+  // What to offer comes from the API alone: the engine's rule, less what the user's roles forbid.
+  const allows = (c: Command) => e.allowedCommands.includes(c);
+  const waveAllows = (wave: string, c: WaveCommand) => !!e.waves.find((w) => w.name === wave)?.allowedCommands.includes(c);
+  const underWay = e.waves.filter((w) => UNDER_WAY.has(w.status)).map((w) => w.name);
   const run = async (what: Command | WaveCommand, wave?: string) => {
     setBusy(wave ? `${what}:${wave}` : what);
     setCommandError(null);
@@ -137,9 +143,11 @@ export default function ExecutionDetail() {
     }
   };
 
+  const waveActions = (w: Execution["waves"][number]) =>
+    (["retry-wave", "skip-wave"] as const).filter((c) => w.allowedCommands.includes(c)).map((c) => ({ id: c, text: WAVE_ACTION[c] }));
   const servers = Object.values(e.servers);
   const running = stillRunning(e);
-  const canClean = mayRun && !e.active && running.length > 0 && (e.cleanup === "NONE" || e.cleanup === "FAILED") && (e.mode === "DRILL" || can(me, "terminate-instances"));
+  const canClean = allows("cleanup");
   const cleanupState = cleanupShown({ ...e, stillRunning: running.length });
   const shownServers = servers.filter((s) => !filter || [s.hostname, s.serverId, s.wave, s.ec2InstanceId ?? ""].join(" ").toLowerCase().includes(filter.toLowerCase()));
   const waveStatuses = Object.fromEntries(e.waves.map((w) => [w.name, w.status]));
@@ -162,17 +170,17 @@ export default function ExecutionDetail() {
           actions={
             <SpaceBetween direction="horizontal" size="xs">
               <Button onClick={() => navigate(`/executions/${e.id}/report`)}>Report</Button>
-              {mayRun && e.active && !e.pauseRequested && e.status !== "PAUSED" && (
+              {allows("pause") && (
                 <Button loading={busy === "pause"} onClick={() => void run("pause")}>
                   Pause
                 </Button>
               )}
-              {mayRun && (e.status === "PAUSED" || e.pauseRequested) && (
+              {allows("resume") && (
                 <Button loading={busy === "resume"} onClick={() => void run("resume")}>
                   Resume
                 </Button>
               )}
-              {mayRun && e.active && !e.cancelRequested && <Button onClick={() => setCancelling(true)}>Cancel</Button>}
+              {allows("cancel") && <Button onClick={() => setCancelling(true)}>Cancel</Button>}
               {canClean && (
                 <Button iconName="remove" onClick={() => setConfirmingCleanup(true)}>
                   Clean up instances
@@ -189,8 +197,12 @@ export default function ExecutionDetail() {
     >
       <SpaceBetween size="l">
         <ProblemAlert error={commandError} header="The command was refused" />
-        {e.pauseRequested && e.status !== "PAUSED" && <Alert type="info">Pausing: waves under way finish first, then the execution holds.</Alert>}
-        {e.pausedReason && e.status === "PAUSED" && <Alert type="info" header="Paused">{e.pausedReason}</Alert>}
+        {e.status === "PAUSED" && (
+          <Alert type="info" header="Paused">
+            {e.pausedReason ?? "Paused"}
+            {underWay.length > 0 && `. Waves under way finish first (${underWay.join(", ")}), then the execution holds.`}
+          </Alert>
+        )}
         {e.pendingApprovals.map((a) => (
           <Alert
             key={a.wave}
@@ -198,7 +210,7 @@ export default function ExecutionDetail() {
             header={`Wave ${a.wave} is waiting for approval`}
             action={
               <Button
-                disabled={!mayRun || !actsAs(me, a.approverRole)}
+                disabled={!waveAllows(a.wave, "approve")}
                 loading={busy === `approve:${a.wave}`}
                 onClick={() => void run("approve", a.wave)}
                 ariaLabel={`Approve wave ${a.wave}`}
@@ -208,7 +220,7 @@ export default function ExecutionDetail() {
             }
           >
             {a.message} — needs the {a.approverRole} role; requested <Time value={a.requestedAt} />, expires <Time value={a.deadline} />.
-            {!actsAs(me, a.approverRole) && ` You (${me?.roles.join(", ")}) cannot approve it.`}
+            {!waveAllows(a.wave, "approve") && ` You (${me?.roles.join(", ")}) cannot approve it.`}
           </Alert>
         ))}
         <Container>
@@ -300,14 +312,11 @@ export default function ExecutionDetail() {
                         id: "actions",
                         header: "Actions", kind: "actions",
                         cell: (w) =>
-                          mayRun && (w.status === "FAILED" || w.status === "TIMED_OUT") ? (
+                          waveActions(w).length > 0 ? (
                             <ButtonDropdown
                               ariaLabel={`Actions for wave ${w.name}`}
                               variant="inline-icon"
-                              items={[
-                                { id: "retry-wave", text: "Retry failed servers" },
-                                { id: "skip-wave", text: "Skip (dependants run)" },
-                              ]}
+                              items={waveActions(w)}
                               onItemClick={({ detail }) => void run(detail.id as WaveCommand, w.name)}
                             />
                           ) : (
@@ -407,7 +416,7 @@ export default function ExecutionDetail() {
       >
         <SpaceBetween size="s">
           <Box>No new wave starts. DRS jobs already running finish: DRS cannot stop them.</Box>
-          {(e.mode === "DRILL" || can(me, "terminate-instances")) && (
+          {e.mayTerminate && (
             <Checkbox checked={terminate} onChange={({ detail }) => setTerminate(detail.checked)}>
               Also terminate the instances launched so far
             </Checkbox>
