@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 from drs_orchestrator.domain.errors import NotFound
 from drs_orchestrator.domain.observations import JobView
 from drs_orchestrator.engine.core import machine
-from drs_orchestrator.engine.core.state import ExecutionState
+from drs_orchestrator.engine.core.state import ExecutionState, load_state
 from drs_orchestrator.engine.core.step import Event
 from drs_orchestrator.store import executions, jobs
 
@@ -51,7 +51,7 @@ def load(conn: sa.Connection, execution_id: str) -> tuple[ExecutionState, int]:
     record = executions.get(conn, execution_id)
     if record is None:
         raise NotFound("EXECUTION_NOT_FOUND", f"Execution {execution_id} not found")
-    return ExecutionState.model_validate(record.state), record.version
+    return load_state(record.state), record.version
 
 
 def event_rows(events: Iterable[Event]) -> list[executions.EventRow]:

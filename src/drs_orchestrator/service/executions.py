@@ -19,7 +19,7 @@ from drs_orchestrator.domain.modes import policy
 from drs_orchestrator.domain.plans import GroupMembers, Wave, wave_servers
 from drs_orchestrator.engine.core.freeze import Launch, freeze
 from drs_orchestrator.engine.core.machine import OperatorCommand
-from drs_orchestrator.engine.core.state import ExecutionState
+from drs_orchestrator.engine.core.state import ExecutionState, load_state
 from drs_orchestrator.engine.runner import Engine
 from drs_orchestrator.reports import evidence
 from drs_orchestrator.reports.evidence import Report
@@ -172,7 +172,7 @@ class ExecutionService:
             record = executions.get(conn, execution_id)
         if record is None:
             raise NotFound("EXECUTION_NOT_FOUND", f"Execution {execution_id} not found")
-        return ExecutionState.model_validate(record.state)
+        return load_state(record.state)
 
     def events_after(
         self, execution_id: str, after: int, limit: int = 500
@@ -192,9 +192,7 @@ class ExecutionService:
     ) -> pages.Page[ExecutionState]:
         with self.ctx.read() as conn:
             found = executions.page(conn, filters, limit, cursor)
-        return pages.Page(
-            [ExecutionState.model_validate(r.state) for r in found.items], found.next_cursor
-        )
+        return pages.Page([load_state(r.state) for r in found.items], found.next_cursor)
 
     def command(
         self,

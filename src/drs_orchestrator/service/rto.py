@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drs_orchestrator.domain.plans import RecoveryPlanSpec
 from drs_orchestrator.domain.rto import RtoEstimate, estimate
-from drs_orchestrator.engine.core.state import ExecutionState
+from drs_orchestrator.engine.core.state import load_state
 from drs_orchestrator.reports.analytics import wave_minutes
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.store import executions
@@ -22,8 +22,8 @@ class RtoService:
         with self.ctx.read() as conn:
             own = executions.ended_states(conn, plan_id, OWN_HISTORY) if plan_id is not None else []
             overall = executions.ended_states(conn, None, OVERALL_HISTORY)
-        own_states = [ExecutionState.model_validate(s) for s in own]
-        everyone = wave_minutes(ExecutionState.model_validate(s) for s in overall)
+        own_states = [load_state(s) for s in own]
+        everyone = wave_minutes(load_state(s) for s in overall)
         return estimate(
             spec,
             wave_minutes(own_states),

@@ -486,3 +486,41 @@ def test_every_start_command_and_refusal_is_audited_with_who_and_why(
     assert by_action["pause-refused"]["after"]["code"] == "EXECUTION_STATE_CONFLICT"
     assert by_action["resume"]["after"] == {"reason": "DB checked"}
     assert by_action["resume"]["before"]["status"] == "PAUSED"
+
+
+def test_allowed_commands_follow_the_state_and_the_caller_s_roles(
+    admin: httpx.Client,
+    as_role: Callable[[str], httpx.Client],
+    plan: Callable[..., dict[str, Any]],
+    drive: Drive,
+) -> None:
+    gate = {"type": "manualApproval", "message": "DB ok?", "approverRole": "recovery-admin"}
+    execution_id = start(admin, plan(App={"preHooks": [gate]})["id"]).json()["id"]
+    drive.until(execution_id, lambda s: s.wave("App").status == "AWAITING_APPROVAL")
+    url = f"/executions/{execution_id}"
+
+    def offered(client: httpx.Client) -> tuple[list[str], dict[str, list[str]], bool]:
+        e = client.get(url).json()
+        waves = {w["name"]: w["allowedCommands"] for w in e["waves"]}
+        return e["allowedCommands"], waves, e["mayTerminate"]
+
+    assert offered(admin) == (
+        ["pause", "cancel"], {"DB": [], "App": ["approve", "skip-wave"], "Web": ["skip-wave"]}, True
+    )  # fmt: skip
+    assert offered(as_role("operator")) == (
+        ["pause", "cancel"], {"DB": [], "App": ["skip-wave"], "Web": ["skip-wave"]}, True
+    )  # fmt: skip
+    assert offered(as_role("viewer")) == ([], {"DB": [], "App": [], "Web": []}, False)
+
+    assert admin.post(f"{url}/pause").json()["allowedCommands"] == ["resume", "cancel"]
+    cancelled = admin.post(f"{url}/cancel", json={"terminate": False}).json()
+    drive.until(execution_id, lambda s: not s.status.active)
+    final = admin.get(url).json()
+
+    assert cancelled["allowedCommands"] == ["cleanup"]  # DB's instances run
+    assert final["status"] == "CANCELLED"
+    assert final["pausedReason"] is None
+    assert "pauseRequested" not in final
+    assert final["allowedCommands"] == ["cleanup"]
+    refused = admin.post(f"{url}/resume")
+    assert (refused.status_code, refused.json()["code"]) == (409, "EXECUTION_STATE_CONFLICT")

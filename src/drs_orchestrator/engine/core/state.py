@@ -3,8 +3,9 @@ what the API shows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -112,7 +113,12 @@ class WaveRun(Model):
         return [h for h in self.hooks if h.phase == phase]
 
 
+# The stored document's shape: raised with each change that old documents need migrated for.
+SCHEMA_VERSION = 2
+
+
 class ExecutionState(Model):
+    schema_version: int = SCHEMA_VERSION
     id: str
     plan_id: str
     plan_name: str
@@ -153,3 +159,27 @@ class ExecutionState(Model):
 
     def servers_of(self, wave: str) -> list[ServerRun]:
         return [s for s in self.servers.values() if s.wave == wave]
+
+
+def _v1_to_v2(document: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 dropped `pauseRequested` (the status says it; it outlived a cancel) and
+    holds `pausedReason` only while paused."""
+    document.pop("pauseRequested", None)
+    if document.get("status") != "PAUSED":
+        document["pausedReason"] = None
+    return document
+
+
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+
+
+def load_state(document: Mapping[str, Any]) -> ExecutionState:
+    """A stored document, migrated to the current version first (stored ones are left as
+    they are until the engine next saves them)."""
+    data = dict(document)
+    version = int(data.get("schemaVersion", 1))
+    while version < SCHEMA_VERSION:
+        data = _MIGRATIONS[version](data)
+        version += 1
+        data["schemaVersion"] = version
+    return ExecutionState.model_validate(data)
