@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import statistics
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from drs_orchestrator.domain.groups import ProtectionGroupSpec
 from drs_orchestrator.domain.plans import RecoveryPlanSpec
 from drs_orchestrator.emulator import Emulator, EmulatorThread, ScaledClock, parse_scenario
 from drs_orchestrator.engine.clock import Clock
+from drs_orchestrator.engine.core.state import ExecutionState
+from drs_orchestrator.engine.runner import Engine
 
 SPEED = 120.0
 APPS = 50
@@ -97,9 +100,7 @@ def run(concurrent: int, tmp: Path) -> dict[str, float]:
             ).id
             for p in plans
         ]  # fmt: skip
-        finals = [
-            engine.wait_for(e, lambda s: not s.status.active, timeout=600) for e in executions
-        ]
+        finals = [ended(engine, e, timeout=600) for e in executions]
         minutes = (emulator.clock.now() - started) / 60
         counts = dict(emulator.counts)
     finally:
@@ -145,6 +146,16 @@ def run(concurrent: int, tmp: Path) -> dict[str, float]:
         "total_over_bound": statistics.median(ratios),
         "emulated_minutes": minutes,
     }
+
+
+def ended(engine: Engine, execution_id: str, timeout: float) -> ExecutionState:
+    """The execution once it has ended, waiting on the engine's change notifications."""
+    deadline = time.monotonic() + timeout
+    while (state := engine.state(execution_id)).status.active:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"execution {execution_id} is still {state.status}")
+        engine.notifier.wait(1.0)
+    return state
 
 
 def main() -> None:

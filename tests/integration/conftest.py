@@ -18,6 +18,7 @@ from drs_orchestrator.config import Settings
 from drs_orchestrator.emulator import Emulator
 from drs_orchestrator.emulator.server import ServerThread
 from tests.integration.drive import Drive, manual_clock
+from tests.integration.probe import Settling
 from tests.store_backends import drop, fresh_database_url
 
 ADMIN_PASSWORD = "admin-password-1"
@@ -128,7 +129,7 @@ def engine_services(
     modules that steer executions return it as their `services`."""
     svc = build_services(f"sqlite:///{tmp_path / 'drso.db'}")
     svc.users.bootstrap_admin()
-    svc.start_engine(manual_clock(emulator), poll=False)
+    svc.start_engine(manual_clock(emulator), poll=False, probe=Settling())
     _api[0].state.services = svc  # type: ignore[attr-defined]
     yield svc
     svc.stop_engine()

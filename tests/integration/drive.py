@@ -10,6 +10,7 @@ from drs_orchestrator.emulator import Emulator
 from drs_orchestrator.engine.clock import Clock
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.runner import Engine
+from tests.integration.probe import settling
 
 
 def manual_clock(emulator: Emulator) -> Clock:
@@ -23,23 +24,24 @@ class Drive:
     def __init__(self, emulator: Emulator, engine: Engine) -> None:
         self.emulator = emulator
         self.engine = engine
+        self.probe = settling(engine)
 
     def settle(self) -> None:
         """Let every workflow finish what it can do at this moment."""
-        self.engine.settle()
+        self.probe.settle()
 
     def advance(self, seconds: float) -> None:
         self.emulator.advance(seconds)
         self.engine.poller.poll_now()
         self.engine.resume_unattended()  # as the heartbeat does
         self.engine.wake_all()
-        self.engine.settle()
+        self.probe.settle()
 
     def until(
         self, execution_id: str, done: Callable[[ExecutionState], bool], step: float = 120
     ) -> ExecutionState:
         """Advance emulated time in steps until `done` holds (at most 6 emulated hours)."""
-        self.engine.settle()
+        self.probe.settle()
         for _ in range(int(6 * 3600 / step)):
             state = self.engine.state(execution_id)
             if done(state):

@@ -16,6 +16,7 @@ from drs_orchestrator.drs.jobs import DrsJobs
 from drs_orchestrator.drs.limits import Limiter
 from drs_orchestrator.drs.secrets import SecretUnavailableError, secret_string
 from drs_orchestrator.engine.clock import Clock, system_clock
+from drs_orchestrator.engine.probe import Probe
 from drs_orchestrator.engine.runner import Engine, Options
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.discovery import DiscoveryService
@@ -75,7 +76,9 @@ class Services:
     readiness: ReadinessService
     engine: Engine | None = None
 
-    def start_engine(self, clock: Clock | None = None, *, poll: bool = True) -> Engine:
+    def start_engine(
+        self, clock: Clock | None = None, *, poll: bool = True, probe: Probe | None = None
+    ) -> Engine:
         """Launch the engine (DBOS, workflows, pollers) on this process; once per process."""
         settings = self.ctx.settings
         url = settings.dbos_database()
@@ -93,6 +96,7 @@ class Services:
                 worker_lease_seconds=settings.worker_lease_seconds,
             ),
             dbos_schema=settings.dbos_schema,
+            probe=probe,
         )
         self.engine.launch()
         self.executions.engine = self.engine

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
@@ -41,10 +41,8 @@ from drs_orchestrator.engine.core.step import (
     Step,
     Terminate,
 )
+from drs_orchestrator.engine.port import Port
 from drs_orchestrator.store import intents, jobs
-
-if TYPE_CHECKING:
-    from drs_orchestrator.engine.runner import Engine
 
 _KINDS: dict[str, type[Any]] = {
     k.__name__: k for k in (StartJob, RunHook, DescribeInstances, AskDrs, Terminate)
@@ -86,18 +84,18 @@ def still_followed(state: ExecutionState) -> set[str]:
     return followed
 
 
-def perform(engine: Engine, execution_id: str, action: Action) -> float | None:
+def perform(port: Port, execution_id: str, action: Action) -> float | None:
     if isinstance(action, StartJob):
-        return _start_job(engine, execution_id, action.batch_key)
+        return _start_job(port, execution_id, action.batch_key)
     if isinstance(action, RunHook):
-        return _run_hook(engine, execution_id, action)
+        return _run_hook(port, execution_id, action)
     if isinstance(action, DescribeInstances):
-        views = engine.drs.instances((action.account_id, action.region), action.server_ids)
-        engine.apply(execution_id, lambda s, now: machine.instances_observed(s, views, now))
+        views = port.drs.instances((action.account_id, action.region), action.server_ids)
+        port.apply(execution_id, lambda s, now: machine.instances_observed(s, views, now))
         return None
     if isinstance(action, AskDrs):
-        return _ask_drs(engine, execution_id, action)
-    return _terminate(engine, execution_id, action)
+        return _ask_drs(port, execution_id, action)
+    return _terminate(port, execution_id, action)
 
 
 def job_tags(state: ExecutionState, batch: Batch, started: str, tagging: bool) -> dict[str, str]:
@@ -125,39 +123,39 @@ def _identity_tags(tags: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in tags.items() if k in {"DRS:ExecutionId", "DRS:Batch"}}
 
 
-def _start_job(engine: Engine, execution_id: str, key: str) -> float | None:
-    state = engine.state(execution_id)
+def _start_job(port: Port, execution_id: str, key: str) -> float | None:
+    state = port.state(execution_id)
     batch = state.batch(key)
     if batch.state not in {"ADMITTED", "STARTING"}:
         return None
     place = (batch.account_id, batch.region)
-    now = engine.clock.now()
-    tags = job_tags(state, batch, now.isoformat(), engine.options.tag_jobs)
-    with engine.db.begin() as conn:
+    now = port.clock.now()
+    tags = job_tags(state, batch, now.isoformat(), port.tag_jobs)
+    with port.db.begin() as conn:
         row = jobs.batch(conn, execution_id, key)
         intent = row.intent_at if row is not None else None
         if intent is None:  # the intent is stored before the call, so a crash leaves a trace
             jobs.set_batch(conn, execution_id, key, intent_at=now)
     job_id = None
     if intent is not None:  # an earlier try may have started it before dying
-        job_id = engine.drs.find_started(
+        job_id = port.drs.find_started(
             place, intent, tags=_identity_tags(tags), server_ids=batch.server_ids
         )
     if job_id is None:
         try:
-            job_id = _LAUNCHERS[policy(state.mode).launch](engine, place, batch.server_ids, tags)
+            job_id = _LAUNCHERS[policy(state.mode).launch](port, place, batch.server_ids, tags)
         except StartDeferredError as error:
             why = str(error)
-            engine.apply(execution_id, lambda s, t: machine.job_deferred(s, key, why, t))
+            port.apply(execution_id, lambda s, t: machine.job_deferred(s, key, why, t))
             seconds = error.retry_after_seconds or _DEFAULT_RETRY_SECONDS
-            return engine.clock.wall_seconds(seconds, 300)
+            return port.clock.wall_seconds(seconds, 300)
         except StartRefusedError as error:
             reason = str(error)
-            with engine.db.begin() as conn:
+            with port.db.begin() as conn:
                 jobs.set_batch(conn, execution_id, key, state="ENDED")
-            engine.apply(execution_id, lambda s, t: machine.job_not_started(s, key, reason, t))
+            port.apply(execution_id, lambda s, t: machine.job_not_started(s, key, reason, t))
             return None
-    with engine.db.begin() as conn:
+    with port.db.begin() as conn:
         jobs.add_job(
             conn,
             job_id=job_id,
@@ -168,45 +166,43 @@ def _start_job(engine: Engine, execution_id: str, key: str) -> float | None:
             now=now,
         )
         jobs.set_batch(conn, execution_id, key, state="RUNNING", job_id=job_id)
-    engine.apply(execution_id, lambda s, t: machine.job_started(s, key, job_id, t))
-    engine.poller.follow(place)
+    port.apply(execution_id, lambda s, t: machine.job_started(s, key, job_id, t))
+    port.jobs_started()
     return None
 
 
 def _start_drill(
-    engine: Engine, place: tuple[str, str], server_ids: list[str], tags: dict[str, str]
+    port: Port, place: tuple[str, str], server_ids: list[str], tags: dict[str, str]
 ) -> str:
-    return engine.drs.start_recovery(place, server_ids, is_drill=True, tags=tags)
+    return port.drs.start_recovery(place, server_ids, is_drill=True, tags=tags)
 
 
 def _start_recovery(
-    engine: Engine, place: tuple[str, str], server_ids: list[str], tags: dict[str, str]
+    port: Port, place: tuple[str, str], server_ids: list[str], tags: dict[str, str]
 ) -> str:
-    return engine.drs.start_recovery(place, server_ids, is_drill=False, tags=tags)
+    return port.drs.start_recovery(place, server_ids, is_drill=False, tags=tags)
 
 
 # The DRS call each mode starts its waves with (domain/modes.py names it).
-_LAUNCHERS: dict[
-    LaunchCall, Callable[[Engine, tuple[str, str], list[str], dict[str, str]], str]
-] = {
+_LAUNCHERS: dict[LaunchCall, Callable[[Port, tuple[str, str], list[str], dict[str, str]], str]] = {
     LaunchCall.START_DRILL: _start_drill,
     LaunchCall.START_RECOVERY: _start_recovery,
 }
 
 
-# Engine seconds between checks of an SSM run.
+# Port seconds between checks of an SSM run.
 SSM_CHECK_SECONDS = 15.0
 
 
-def _run_hook(engine: Engine, execution_id: str, action: RunHook) -> float | None:
-    state = engine.state(execution_id)
+def _run_hook(port: Port, execution_id: str, action: RunHook) -> float | None:
+    state = port.state(execution_id)
     wave = state.wave(action.wave)
     hook = wave.hooks[action.index]
     spec = hook.hook
     servers = state.servers_of(wave.name)
     place = (servers[0].account_id, servers[0].region) if servers else ("", "")
     call = _HookCall(
-        engine,
+        port,
         execution_id,
         action,
         place,
@@ -219,9 +215,9 @@ def _run_hook(engine: Engine, execution_id: str, action: RunHook) -> float | Non
     try:
         result = runner(call, spec, state, servers)
     except HookLookupError:  # whether an earlier try sent it is not known yet
-        return engine.clock.wall_seconds(SSM_CHECK_SECONDS, 300)
+        return port.clock.wall_seconds(SSM_CHECK_SECONDS, 300)
     if result.done:
-        engine.apply(
+        port.apply(
             execution_id,
             lambda s, t: machine.hook_finished(
                 s, action.wave, action.index, ok=result.ok, detail=result.detail, now=t
@@ -277,7 +273,7 @@ class _HookCall:
     """One run of a hook: where, what AWS calls it once started, and the key its intent is
     recorded under (a retry by an operator is a new run, with a new key)."""
 
-    engine: Engine
+    port: Port
     execution_id: str
     action: RunHook
     place: tuple[str, str]
@@ -286,7 +282,7 @@ class _HookCall:
 
     def pending(self, handle: str) -> None:
         wave, index = self.action.wave, self.action.index
-        self.engine.apply(
+        self.port.apply(
             self.execution_id,
             lambda s, t: machine.hook_pending(
                 s, wave, index, handle=handle, check_in=SSM_CHECK_SECONDS, now=t
@@ -321,7 +317,7 @@ def _ssm_run(
     if call.handle is None:
         try:
             started = once(
-                call.engine,
+                call.port,
                 call.execution_id,
                 call.key,
                 call.place,
@@ -339,7 +335,7 @@ def _ssm_run(
 
 
 def _ssm_automation(call: _HookCall, spec: SsmAutomation) -> HookResult:
-    hooks = call.engine.hooks
+    hooks = call.port.hooks
     return _ssm_run(
         call,
         lambda: hooks.start_automation(call.place, spec.document_name, spec.parameters, call.token),
@@ -350,7 +346,7 @@ def _ssm_automation(call: _HookCall, spec: SsmAutomation) -> HookResult:
 
 
 def _ssm_command(call: _HookCall, spec: SsmCommand, instances: list[str]) -> HookResult:
-    hooks = call.engine.hooks
+    hooks = call.port.hooks
     if not instances:
         return HookResult(True, False, "no recovered instances to run the command on")
     comment = f"drs-orchestrator {call.token}"
@@ -371,11 +367,11 @@ def _lambda_at_most_once(
     that finds an earlier one's intent without its answer does not invoke again, and the hook
     fails saying so (an operator's retry invokes it anew). The function gets `invocationId`
     to recognise a repeat of its own."""
-    engine = call.engine
-    with engine.db.begin() as conn:
+    port = call.port
+    with port.db.begin() as conn:
         intent = intents.get(conn, call.execution_id, call.key)
         if intent is None:
-            intents.record(conn, call.execution_id, call.key, call.place, engine.clock.now())
+            intents.record(conn, call.execution_id, call.key, call.place, port.clock.now())
     if intent is not None:
         if intent.result is None:
             return HookResult(
@@ -386,12 +382,12 @@ def _lambda_at_most_once(
             )
         outcome, _, detail = intent.result.partition("|")
         return HookResult(True, outcome == "ok", detail)
-    result = engine.hooks.invoke_lambda(
+    result = port.hooks.invoke_lambda(
         call.place, spec.function_name, {**payload, "invocationId": call.token}
     )
-    with engine.db.begin() as conn:
+    with port.db.begin() as conn:
         recorded = f"{'ok' if result.ok else 'failed'}|{result.detail}"[:128]
-        intents.complete(conn, call.execution_id, call.key, recorded, engine.clock.now())
+        intents.complete(conn, call.execution_id, call.key, recorded, port.clock.now())
     return result
 
 
@@ -405,21 +401,21 @@ def _http_check(spec: HttpCheck) -> HookResult:
     return HookResult(True, False, f"HTTP {answer.status_code}, expected {spec.expect_status}")
 
 
-def _ask_drs(engine: Engine, execution_id: str, action: AskDrs) -> float | None:
-    state = engine.state(execution_id)
+def _ask_drs(port: Port, execution_id: str, action: AskDrs) -> float | None:
+    state = port.state(execution_id)
     places = {(b.account_id, b.region) for b in state.batches if b.job_id in action.job_ids}
     for place in sorted(places):
-        for job in engine.drs.describe(place, list(action.job_ids)):
-            view = observed(job, engine.drs.log(place, job["jobID"])).view
-            engine.apply(execution_id, partial(_job_observed, view))
+        for job in port.drs.describe(place, list(action.job_ids)):
+            view = observed(job, port.drs.log(place, job["jobID"])).view
+            port.apply(execution_id, partial(_job_observed, view))
     by_place: dict[tuple[str, str], list[str]] = {}
     for sid in action.server_ids:
         server = state.servers[sid]
         by_place.setdefault((server.account_id, server.region), []).append(sid)
     for place, ids in sorted(by_place.items()):
-        found = engine.drs.instances(place, ids)
-        engine.apply(execution_id, partial(_instances_observed, found))
-    engine.apply(execution_id, lambda s, t: machine.drs_asked(s, action.wave, t))
+        found = port.drs.instances(place, ids)
+        port.apply(execution_id, partial(_instances_observed, found))
+    port.apply(execution_id, lambda s, t: machine.drs_asked(s, action.wave, t))
     return None
 
 
@@ -432,7 +428,7 @@ def _instances_observed(views: list[InstanceView], state: ExecutionState, now: d
 
 
 def once(
-    engine: Engine,
+    port: Port,
     execution_id: str,
     key: str,
     place: tuple[str, str],
@@ -444,15 +440,15 @@ def once(
     is stored before it; a later try (after a crash, or a refusal to try again) first looks
     for what an earlier one may have created since the intent, and calls only if nothing is
     found. The call's own errors (DRS busy, throttled) propagate and leave the intent."""
-    with engine.db.begin() as conn:
+    with port.db.begin() as conn:
         intent = intents.get(conn, execution_id, key)
         if intent is None:
-            intents.record(conn, execution_id, key, place, engine.clock.now())
+            intents.record(conn, execution_id, key, place, port.clock.now())
     if intent is not None and intent.result is not None:
         return intent.result
     result = (find(intent.intent_at) if intent is not None else None) or call()
-    with engine.db.begin() as conn:
-        intents.complete(conn, execution_id, key, result, engine.clock.now())
+    with port.db.begin() as conn:
+        intents.complete(conn, execution_id, key, result, port.clock.now())
     return result
 
 
@@ -460,26 +456,26 @@ def _digest(parts: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
-def _terminate(engine: Engine, execution_id: str, action: Terminate) -> float | None:
+def _terminate(port: Port, execution_id: str, action: Terminate) -> float | None:
     place = (action.account_id, action.region)
     ids = list(action.recovery_instance_ids)
     key = f"terminate/{action.round}/{_digest(sorted(ids))}"
     try:
         job_id = once(
-            engine,
+            port,
             execution_id,
             key,
             place,
-            find=lambda since: engine.drs.find_terminate(place, since, ids),
-            call=lambda: engine.drs.terminate(place, ids),
+            find=lambda since: port.drs.find_terminate(place, since, ids),
+            call=lambda: port.drs.terminate(place, ids),
         )
     except StartDeferredError as error:
-        return engine.clock.wall_seconds(error.retry_after_seconds or _DEFAULT_RETRY_SECONDS, 300)
+        return port.clock.wall_seconds(error.retry_after_seconds or _DEFAULT_RETRY_SECONDS, 300)
     except StartRefusedError as error:
         reason = str(error)
-        engine.apply(execution_id, lambda s, t: machine.cleanup_failed(s, reason, t))
+        port.apply(execution_id, lambda s, t: machine.cleanup_failed(s, reason, t))
         return None
-    with engine.db.begin() as conn:
+    with port.db.begin() as conn:
         jobs.add_job(
             conn,
             job_id=job_id,
@@ -487,8 +483,8 @@ def _terminate(engine: Engine, execution_id: str, action: Terminate) -> float | 
             kind="TERMINATE",
             place=place,
             server_count=len(ids),
-            now=engine.clock.now(),
+            now=port.clock.now(),
         )
-    engine.apply(execution_id, lambda s, t: machine.cleanup_started(s, job_id, ids, t))
-    engine.poller.follow(place)
+    port.apply(execution_id, lambda s, t: machine.cleanup_started(s, job_id, ids, t))
+    port.jobs_started()
     return None

@@ -4,27 +4,24 @@ advisory lock between workers, a process lock on SQLite (one worker)."""
 from __future__ import annotations
 
 import zlib
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from drs_orchestrator.engine.core.admission import Request, Usage, admit
 from drs_orchestrator.engine.core.state import ExecutionState
+from drs_orchestrator.engine.port import Port
 from drs_orchestrator.store import jobs
 
-if TYPE_CHECKING:
-    from drs_orchestrator.engine.runner import Engine
 
-
-def admit_for(engine: Engine, state: ExecutionState) -> set[str]:
+def admit_for(port: Port, state: ExecutionState) -> set[str]:
     """Admit what fits in the places where this execution queues; every execution that had
     a batch admitted (each learns of it in its own next turn)."""
     places = {(b.account_id, b.region) for b in state.batches if b.state == "QUEUED"}
-    return {r.execution_id for place in sorted(places) for r in admit_place(engine, place)}
+    return {r.execution_id for place in sorted(places) for r in admit_place(port, place)}
 
 
-def admit_place(engine: Engine, place: tuple[str, str]) -> list[Request]:
-    with engine.admission_lock, engine.db.begin() as conn:
+def admit_place(port: Port, place: tuple[str, str]) -> list[Request]:
+    with port.admission_lock, port.db.begin() as conn:
         if conn.dialect.name == "postgresql":
             key = zlib.crc32(f"admission:{place[0]}:{place[1]}".encode())
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
@@ -41,7 +38,7 @@ def admit_place(engine: Engine, place: tuple[str, str]) -> list[Request]:
             Request(b.execution_id, b.batch_key, b.server_count, b.requested_at) for b in queued
         ]
         admitted = admit(requests, usage)
-        now = engine.clock.now()
+        now = port.clock.now()
         for request in admitted:
             jobs.set_batch(
                 conn, request.execution_id, request.batch_key, state="ADMITTED", admitted_at=now

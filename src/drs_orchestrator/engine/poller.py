@@ -6,18 +6,17 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from drs_orchestrator.domain.errors import DomainError
 from drs_orchestrator.drs.jobs import fingerprint, observed
 from drs_orchestrator.engine import records
 from drs_orchestrator.engine.admission_control import admit_place
 from drs_orchestrator.engine.core.cadence import next_poll_seconds
+from drs_orchestrator.engine.port import Port
 from drs_orchestrator.store import jobs
-
-if TYPE_CHECKING:
-    from drs_orchestrator.engine.runner import Engine
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 60
@@ -27,8 +26,10 @@ MAX_WALL_INTERVAL = 30.0
 
 
 class Poller:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, port: Port, *, heartbeat: Callable[[], None], beat_every: float) -> None:
+        self.port = port
+        self._heartbeat = heartbeat  # beats with every pass, well within a worker's lease
+        self._beat_every = beat_every
         self.holder = f"worker-{uuid.uuid4().hex[:12]}"
         self._news = threading.Event()
         self._stop = threading.Event()
@@ -44,27 +45,26 @@ class Poller:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
-    def follow(self, place: tuple[str, str]) -> None:
+    def news(self) -> None:
         """A new job to follow: poll soon rather than at the next planned pass."""
-        del place
         self._news.set()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                self.engine.keep_alive()
+                self._heartbeat()
                 wait = self.poll_now()
             except Exception:  # a poller must outlive any one bad pass
                 log.exception("poll pass failed")
                 wait = MAX_WALL_INTERVAL
             # the heartbeat must beat well within the lease others judge it by
-            self._news.wait(min(wait, self.engine.options.worker_lease_seconds / 3))
+            self._news.wait(min(wait, self._beat_every))
             self._news.clear()
 
     def poll_now(self) -> float:
         """One pass over every place with followed jobs; wall seconds until the next."""
-        engine = self.engine
-        with engine.db.connect() as conn:
+        port = self.port
+        with port.db.connect() as conn:
             places = jobs.followed_places(conn)
             typical = jobs.completed_launch_durations(conn)
         waits = [MAX_WALL_INTERVAL]
@@ -75,14 +75,14 @@ class Poller:
                 log.warning("polling %s: %s", place, error)
                 ahead = 30.0
             if ahead is not None:
-                waits.append(engine.clock.wall_seconds(ahead, MAX_WALL_INTERVAL))
+                waits.append(port.clock.wall_seconds(ahead, MAX_WALL_INTERVAL))
         return max(MIN_WALL_INTERVAL, min(waits))
 
     def poll_place(self, place: tuple[str, str], typical: list[float]) -> float | None:
         """Poll one place if we hold its lease; engine seconds until it is worth polling again."""
-        engine = self.engine
-        now = engine.clock.now()
-        with engine.db.begin() as conn:
+        port = self.port
+        now = port.clock.now()
+        with port.db.begin() as conn:
             if not jobs.take_lease(
                 conn, place, self.holder, now, now + timedelta(seconds=LEASE_SECONDS)
             ):
@@ -91,15 +91,15 @@ class Poller:
         if not followed:
             return None
         known = {j.job_id: j for j in followed}
-        answers = engine.drs.describe(place, sorted(known))
+        answers = port.drs.describe(place, sorted(known))
         woken: set[str] = set()
         freed = False
         for job in answers:
             row = known[job["jobID"]]
-            seen = observed(job, engine.drs.log(place, row.job_id)) if _changed(row, job) else None
+            seen = observed(job, port.drs.log(place, row.job_id)) if _changed(row, job) else None
             if seen is None:
                 continue
-            with engine.db.begin() as conn:
+            with port.db.begin() as conn:
                 jobs.observe(
                     conn,
                     job_id=row.job_id,
@@ -111,9 +111,9 @@ class Poller:
             woken.add(row.execution_id)
             freed = freed or seen.view.status == "COMPLETED"
         if freed:
-            woken |= {r.execution_id for r in admit_place(engine, place)}
+            woken |= {r.execution_id for r in admit_place(port, place)}
         for execution_id in sorted(woken):
-            engine.wake(execution_id)
+            port.wake(execution_id)
         return next_poll_seconds(
             [(j.created_at, j.kind, j.status) for j in known.values()], now, typical
         )

@@ -84,7 +84,7 @@ def test_run_wait_follows_live_and_exits_by_the_outcome(cli: Run, drive: Drive) 
         target=lambda: result.append(cli("run", "Shop", "--wait", "--cleanup-after", "30"))
     )
     follower.start()
-    execution_id = drive.engine.wait_for_any_execution(timeout=30)
+    execution_id = drive.probe.wait_for_any_execution(drive.engine, timeout=30)
     drive.until(execution_id, lambda s: s.wave("Application").status == "AWAITING_APPROVAL")
     cli("executions", "approve", execution_id, "--wave", "Application")
     drive.until(execution_id, lambda s: not s.status.active)
@@ -140,7 +140,7 @@ def test_run_wait_survives_a_server_restart(
         target=lambda: result.append(runner.invoke(app_cli, ["run", "Shop", "--wait"]))
     )
     follower.start()
-    execution_id = drive.engine.wait_for_any_execution(timeout=30)
+    execution_id = drive.probe.wait_for_any_execution(drive.engine, timeout=30)
     drive.until(execution_id, lambda s: s.wave("Databases").status == "COMPLETED")
 
     first.stop()  # the server goes away mid-drill; the drill goes on

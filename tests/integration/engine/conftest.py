@@ -18,6 +18,7 @@ from drs_orchestrator.emulator import Emulator
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.runner import Engine
 from tests.integration.drive import manual_clock
+from tests.integration.probe import Settling
 from tests.store_backends import POSTGRES_URL, drop, drop_schema, fresh_database_url
 
 
@@ -42,7 +43,7 @@ def services(aws: None, emulator: Emulator, tmp_path: Path, backend: str) -> Ite
         schema = url.rsplit("%3D", 1)[1]
         values |= {"dbos_database_url": POSTGRES_URL, "dbos_schema": f"{schema}_dbos"}
     svc = Services.build(Settings.model_validate(values))
-    svc.start_engine(manual_clock(emulator), poll=False)
+    svc.start_engine(manual_clock(emulator), poll=False, probe=Settling())
     yield svc
     svc.stop_engine()
     svc.ctx.engine.dispose()

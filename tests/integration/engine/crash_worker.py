@@ -23,6 +23,7 @@ from drs_orchestrator.api.services import Services
 from drs_orchestrator.config import Settings
 from drs_orchestrator.drs.jobs import DrsJobs
 from drs_orchestrator.engine.clock import Clock
+from tests.integration.probe import Settling
 
 
 def main() -> None:
@@ -54,7 +55,7 @@ def main() -> None:
     def now() -> datetime:
         return datetime.fromtimestamp(http.get("/_emulator/clock").json()["epoch"], UTC)
 
-    engine = services.start_engine(Clock(now, speed=None), poll=False)
+    engine = services.start_engine(Clock(now, speed=None), poll=False, probe=Settling())
     print("ready", flush=True)
     while True:  # stands for time passing: the test decides when this process dies
         engine.keep_alive()

@@ -23,6 +23,7 @@ from drs_orchestrator.emulator import Emulator
 from drs_orchestrator.engine.core.state import ExecutionState
 from tests.integration.conftest import build_services
 from tests.integration.drive import Drive, manual_clock
+from tests.integration.probe import Settling
 
 T = TypeVar("T")
 
@@ -83,7 +84,7 @@ def services(_api: tuple[object, str], emulator: Emulator, tmp_path: Path) -> It
     """The served app's services with the engine on the emulator's manual clock."""
     svc = build_services(f"sqlite:///{tmp_path / 'drso.db'}")
     svc.users.bootstrap_admin()
-    off_loop(lambda: svc.start_engine(manual_clock(emulator), poll=False))
+    off_loop(lambda: svc.start_engine(manual_clock(emulator), poll=False, probe=Settling()))
     _api[0].state.services = svc  # type: ignore[attr-defined]
     yield svc
     off_loop(svc.stop_engine)
