@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from drs_orchestrator.api.execution_views import (
+    ExecutionSummary,
+    Kept,
+    details_kept,
+    summaries_kept,
+)
 from drs_orchestrator.config import Settings
 from drs_orchestrator.drs.credentials import AccountSessions
 from drs_orchestrator.drs.gateway import DrsGateway
@@ -75,6 +81,9 @@ class Services:
     rto: RtoService
     readiness: ReadinessService
     engine: Engine | None = None
+    # Read models kept per execution version (see api/execution_views.py).
+    details: Kept[tuple[object, ...], bytes] = field(default_factory=details_kept)
+    summaries: Kept[tuple[str, int], ExecutionSummary] = field(default_factory=summaries_kept)
 
     def start_engine(
         self, clock: Clock | None = None, *, poll: bool = True, probe: Probe | None = None

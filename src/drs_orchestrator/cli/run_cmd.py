@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console, Group
@@ -32,6 +32,9 @@ from drs_orchestrator.cli.output import (
 from drs_orchestrator.cli.plan_cmd import require_plan
 from drs_orchestrator.domain import display
 from drs_orchestrator.domain.executions import ACTIVE_EXECUTION_STATUSES, Command
+
+if TYPE_CHECKING:
+    import httpx
 
 app = typer.Typer(
     rich_markup_mode=None, help="Executions: list, show and steer them.", no_args_is_help=True
@@ -88,6 +91,21 @@ def next_commands(execution: dict[str, Any]) -> list[str]:
     if execution["status"] not in ACTIVE_EXECUTION_STATUSES:
         commands.append(f"{cli} report {eid}")
     return commands
+
+
+def execution_of(
+    client: Api, execution_id: str, get: Callable[..., httpx.Response] | None = None
+) -> dict[str, Any]:
+    """The execution with all its servers (the API answers a page of them at a time)."""
+    ask = get or client.call
+    path = f"/executions/{execution_id}"
+    whole: dict[str, Any] = ask("GET", path).json()
+    cursor = whole.get("serversNextCursor")
+    while cursor:
+        page = ask("GET", path, params={"serverCursor": cursor}).json()
+        whole["servers"].update(page["servers"])
+        cursor = page.get("serversNextCursor")
+    return {**whole, "serversNextCursor": None}
 
 
 def _instances(execution: dict[str, Any]) -> list[str]:
@@ -161,9 +179,10 @@ class _Follower:
     def __init__(self, client: Api, execution_id: str, lines: Console, *, since_now: bool) -> None:
         self.client = client
         self.path = f"/executions/{execution_id}"
-        self.execution: dict[str, Any] = client.json("GET", self.path)
+        self.execution_id = execution_id
+        self.execution: dict[str, Any] = execution_of(client, execution_id)
         # A new execution is followed from its first transition; one under way from now.
-        seen = self.execution.get("eventsRecorded", 0) - 1 if since_now else -1
+        seen = self.execution["lastEventSeq"] if since_now else -1
         self.last_event: str | None = str(seen) if seen >= 0 else None
         self.read_at = time.monotonic()
         self.note = ""
@@ -181,7 +200,7 @@ class _Follower:
 
     def read(self, *, now: bool = False) -> None:
         if now or time.monotonic() - self.read_at >= _REFRESH_SECONDS:
-            self.execution = self.client.attempt("GET", self.path).json()
+            self.execution = execution_of(self.client, self.execution_id, self.client.attempt)
             self.read_at = time.monotonic()
 
     def say(self, text: str) -> None:
@@ -224,9 +243,9 @@ class _Follower:
                  f"{e['planName']}"}  # fmt: skip
         found |= {("server", s["serverId"]): s["hostname"] or s["serverId"]
                   for s in e["servers"].values()}  # fmt: skip
-        for b in e.get("batches") or []:
+        for b in e.get("launches") or []:
             job = b.get("jobId")
-            found["batch", b["key"]] = f"{job} ({b['wave']})" if job else f"for {b['wave']}"
+            found["batch", b["id"]] = f"{job} ({b['wave']})" if job else f"for {b['wave']}"
         for s in e["servers"].values():
             found["instance", s["serverId"]] = f"of {s['hostname'] or s['serverId']}"
         for w in e["waves"]:
@@ -397,7 +416,7 @@ def show(
     if wait:
         execution = follow(client, execution_id, as_json=as_json)
     else:
-        execution = client.json("GET", f"/executions/{execution_id}")
+        execution = execution_of(client, execution_id)
     if as_json:
         emit_json(execution)
     elif not wait:

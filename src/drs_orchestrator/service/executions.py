@@ -174,6 +174,32 @@ class ExecutionService:
             raise NotFound("EXECUTION_NOT_FOUND", f"Execution {execution_id} not found")
         return load_state(record.state)
 
+    def version(self, execution_id: str) -> int:
+        """The execution's stored version (cheap: no state read)."""
+        with self.ctx.read() as conn:
+            found = executions.version_of(conn, execution_id)
+        if found is None:
+            raise NotFound("EXECUTION_NOT_FOUND", f"Execution {execution_id} not found")
+        return found
+
+    def versioned(self, execution_id: str) -> tuple[ExecutionState, int]:
+        with self.ctx.read() as conn:
+            record = executions.get(conn, execution_id)
+        if record is None:
+            raise NotFound("EXECUTION_NOT_FOUND", f"Execution {execution_id} not found")
+        return load_state(record.state), record.version
+
+    def versions_page(
+        self, filters: executions.Filters, limit: int, cursor: str | None
+    ) -> pages.Page[tuple[str, int]]:
+        with self.ctx.read() as conn:
+            return executions.versions_page(conn, filters, limit, cursor)
+
+    def states_of(self, ids: list[str]) -> dict[str, tuple[ExecutionState, int]]:
+        with self.ctx.read() as conn:
+            found = executions.states_of(conn, ids)
+        return {i: (load_state(r.state), r.version) for i, r in found.items()}
+
     def events_after(
         self, execution_id: str, after: int, limit: int = 500
     ) -> list[executions.EventRow]:

@@ -116,6 +116,22 @@ def get(conn: sa.Connection, execution_id: str) -> ExecutionRecord | None:
     return None if row is None else ExecutionRecord(row.id, row.state, row.version, row.workflow_id)
 
 
+def version_of(conn: sa.Connection, execution_id: str) -> int | None:
+    """The stored version alone: what a reader needs to tell whether what it kept is current."""
+    found = conn.execute(sa.select(T.c.version).where(T.c.id == execution_id)).scalar()
+    return None if found is None else int(found)
+
+
+def states_of(conn: sa.Connection, ids: Iterable[str]) -> dict[str, ExecutionRecord]:
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        sa.select(T.c.id, T.c.state, T.c.version, T.c.workflow_id).where(T.c.id.in_(wanted))
+    )
+    return {r.id: ExecutionRecord(r.id, r.state, r.version, r.workflow_id) for r in rows}
+
+
 def save(
     conn: sa.Connection,
     execution_id: str,
@@ -170,7 +186,16 @@ def page(
     conn: sa.Connection, filters: Filters, limit: int, cursor: str | None
 ) -> pages.Page[ExecutionRecord]:
     """Newest first, across all plans; the cursor is the last row's (created_at, id)."""
-    query = sa.select(T.c.id, T.c.state, T.c.version, T.c.workflow_id, T.c.created_at)
+    found = versions_page(conn, filters, limit, cursor)
+    records = states_of(conn, [i for i, _ in found.items])
+    return pages.Page([records[i] for i, _ in found.items], found.next_cursor)
+
+
+def versions_page(
+    conn: sa.Connection, filters: Filters, limit: int, cursor: str | None
+) -> pages.Page[tuple[str, int]]:
+    """A page of (id, version), newest first, without the state documents."""
+    query = sa.select(T.c.id, T.c.version, T.c.created_at)
     if filters.status is not None:
         query = query.where(T.c.status == filters.status)
     if filters.plan_id is not None:
@@ -188,7 +213,7 @@ def page(
             raise pages.invalid_cursor() from None
         query = query.where(sa.tuple_(T.c.created_at, T.c.id) < sa.tuple_(moment, last_id))
     rows = conn.execute(query.order_by(T.c.created_at.desc(), T.c.id.desc()).limit(limit + 1)).all()
-    items = [ExecutionRecord(r.id, r.state, r.version, r.workflow_id) for r in rows]
+    items = [(r.id, int(r.version)) for r in rows]
     last = rows[min(limit, len(rows)) - 1] if rows else None
     return pages.cut(items, limit, _cursor_key(last.created_at, last.id) if last else None)
 

@@ -1,7 +1,7 @@
 // One typed client for the whole API; it signs every call and turns problems into errors.
 import createClient, { type Middleware } from "openapi-fetch";
 import type { paths } from "./schema";
-import type { FieldError, Problem } from "./types";
+import type { ExecutionDetail, FieldError, Problem } from "./types";
 import { CSRF_HEADER, csrfToken, session } from "../auth/session";
 
 export const API = "/api/v1";
@@ -67,4 +67,17 @@ export function errorText(error: unknown): string {
   if (error instanceof ApiError) return `${error.message} (${error.code})`;
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** An execution with all its servers: the API answers a page of them at a time. */
+export async function getExecution(id: string): Promise<ExecutionDetail> {
+  const path = { execution_id: id };
+  const first = await unwrap(api.GET("/api/v1/executions/{execution_id}", { params: { path } }));
+  const servers = { ...first.servers };
+  for (let cursor = first.serversNextCursor; cursor; ) {
+    const page = await unwrap(api.GET("/api/v1/executions/{execution_id}", { params: { path, query: { serverCursor: cursor } } }));
+    Object.assign(servers, page.servers);
+    cursor = page.serversNextCursor;
+  }
+  return { ...first, servers, serversNextCursor: null };
 }

@@ -15,8 +15,8 @@ export type FieldError = S["FieldError"];
 export type ExecutionSummary = S["ExecutionSummary"];
 export type ExecutionDetail = S["ExecutionOut"];
 export type WaveRun = S["WaveOut"];
-export type ServerRun = S["ServerRun"];
-export type HookRun = S["HookRun"];
+export type ServerRun = S["ServerOut"];
+export type HookRun = S["HookOut"];
 export type Transition = S["Transition"];
 /** What /executions/live pushes (an event stream, so not in the OpenAPI responses). */
 export interface ActiveExecutions {

@@ -40,11 +40,11 @@ export interface Names {
 
 export const NO_NAMES: Names = { hosts: {}, batches: {}, hooks: {} };
 
-export function namesOf(e: Pick<ExecutionDetail, "servers" | "batches" | "waves"> | null): Names {
+export function namesOf(e: Pick<ExecutionDetail, "servers" | "launches" | "waves"> | null): Names {
   if (!e) return NO_NAMES;
   return {
     hosts: Object.fromEntries(Object.values(e.servers).map((s) => [s.serverId, s.hostname || s.serverId])),
-    batches: Object.fromEntries((e.batches ?? []).map((b) => [b.key, { wave: b.wave, servers: b.serverIds.length, jobId: b.jobId ?? null }])),
+    batches: Object.fromEntries((e.launches ?? []).map((b) => [b.id, { wave: b.wave, servers: b.serverCount, jobId: b.jobId ?? null }])),
     hooks: Object.fromEntries(e.waves.flatMap((w) => (w.hooks ?? []).map((h) => [`${w.name}/${h.phase}/${h.index}`, `${w.name}: ${PHASE[h.phase].toLowerCase()}, ${hookLabel(h.hook)}`]))),
   };
 }

@@ -18,7 +18,7 @@ import Tabs from "@cloudscape-design/components/tabs";
 import TextFilter from "@cloudscape-design/components/text-filter";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router";
-import { api, unwrap } from "../api/client";
+import { api, getExecution, unwrap } from "../api/client";
 import type { Command as ApiCommand, ExecutionDetail as Execution, Transition } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { ModalFooter } from "../components/ModalFooter";
@@ -60,7 +60,7 @@ function useExecution(id: string) {
     try {
       do {
         again.current = false;
-        const found = await unwrap(api.GET("/api/v1/executions/{execution_id}", { params: { path: { execution_id: id } } }));
+        const found = await getExecution(id);
         setExecution(found);
         setError(null);
       } while (again.current);
@@ -134,7 +134,8 @@ export default function ExecutionDetail() {
       } else {
         next = await unwrap(api.POST(`/api/v1/executions/{execution_id}/${what}`, path));
       }
-      setExecution(next);
+      if (next.serversNextCursor) void load(); // a page of its servers: read them all
+      else setExecution(next);
       if (live === "closed") setRound((r) => r + 1);
     } catch (failure) {
       setCommandError(failure);

@@ -6,34 +6,30 @@ import asyncio
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
-from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from fastapi.sse import KEEPALIVE_COMMENT, EventSourceResponse, format_sse_event
 from pydantic import ConfigDict, Field
 
+from drs_orchestrator.api import execution_views as views
 from drs_orchestrator.api.auth import Reader, require
 from drs_orchestrator.api.common import ApiModel, Cursor, Limit, Page
+from drs_orchestrator.api.execution_views import ExecutionOut, ExecutionSummary
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Services, Svc
 from drs_orchestrator.domain.errors import DomainError, Forbidden
 from drs_orchestrator.domain.executions import (
-    CleanupStatus,
-    Command,
     ExecutionStatus,
-    HookStatus,
     Mode,
-    WaveStatus,
 )
-from drs_orchestrator.domain.hooks import ManualApproval
 from drs_orchestrator.domain.model import Boolean, WeekOfMinutes
 from drs_orchestrator.domain.modes import policy
-from drs_orchestrator.domain.roles import Permission, Role, covers, permissions_of
+from drs_orchestrator.domain.roles import Permission, Role, permissions_of
 from drs_orchestrator.engine.core import machine
-from drs_orchestrator.engine.core.state import ExecutionState, WaveRun
+from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.reports import html
 from drs_orchestrator.reports.evidence import Report, Transition
 from drs_orchestrator.service.users import Identity
@@ -72,59 +68,6 @@ class ExecutionAccepted(ApiModel):
     url: str
 
 
-class WaveProgress(ApiModel):
-    name: str
-    status: WaveStatus
-    ended: bool
-
-
-class ExecutionSummary(ApiModel):
-    id: str
-    plan_id: str
-    plan_name: str
-    plan_version: int
-    mode: Mode
-    status: ExecutionStatus
-    active: bool
-    waves_done: int = Field(description="Waves that ended, whichever way.")
-    initiated_by: str
-    created_at: datetime
-    started_at: datetime | None
-    ended_at: datetime | None
-    waves: list[WaveProgress]
-    cleanup: CleanupStatus
-
-
-class PendingApproval(ApiModel):
-    wave: str
-    message: str
-    approver_role: Role
-    requested_at: datetime
-    deadline: datetime
-
-
-class WaveOut(WaveRun):
-    allowed_commands: list[Command] = Field(
-        description="What you may ask of this wave now (approve, retry-wave, skip-wave): the "
-        "engine's rule for its state, less what your roles do not allow."
-    )
-
-
-class ExecutionOut(ExecutionState):
-    active: bool
-    waves_done: int = Field(description="Waves that ended, whichever way.")
-    pending_approvals: list[PendingApproval]
-    waves: list[WaveOut]  # type: ignore[assignment]  # each with its allowed commands
-    allowed_commands: list[Command] = Field(
-        description="What you may ask of the execution now (pause, resume, cancel, cleanup): "
-        "the engine's rule for its state, less what your roles do not allow. A command not "
-        "listed is refused (409, or 403 for your roles)."
-    )
-    may_terminate: bool = Field(
-        description="Whether you may terminate its instances (cancel with terminate, clean-up)."
-    )
-
-
 class CommandNote(Strict):
     reason: Reason = None
 
@@ -139,80 +82,25 @@ class CancelCommand(CommandNote):
     )
 
 
-def summary(state: ExecutionState) -> ExecutionSummary:
-    return ExecutionSummary(
-        id=state.id,
-        plan_id=state.plan_id,
-        plan_name=state.plan_name,
-        plan_version=state.plan_version,
-        mode=state.mode,
-        status=state.status,
-        active=state.status.active,
-        waves_done=_waves_done(state),
-        initiated_by=state.initiated_by,
-        created_at=state.created_at,
-        started_at=state.started_at,
-        ended_at=state.ended_at,
-        waves=[
-            WaveProgress(name=w.name, status=w.status, ended=w.status.ended) for w in state.waves
-        ],
-        cleanup=state.cleanup,
-    )
+def _roles(who: Identity) -> frozenset[Role]:
+    return frozenset(who.roles)
 
 
-def detail(state: ExecutionState, who: Identity) -> ExecutionOut:
-    pending = []
-    for wave in state.waves:
-        for hook in wave.hooks:
-            spec = hook.hook
-            if (
-                isinstance(spec, ManualApproval)
-                and hook.status == HookStatus.RUNNING
-                and hook.started_at
-            ):
-                pending.append(
-                    PendingApproval(
-                        wave=wave.name,
-                        message=spec.message,
-                        approver_role=spec.approver_role,
-                        requested_at=hook.started_at,
-                        deadline=hook.started_at + timedelta(minutes=spec.timeout_minutes),
-                    )
-                )
-    allowed = machine.allowed_commands(state)
-    document = state.model_dump()
-    for wave in document["waves"]:
-        wave["allowed_commands"] = [
-            c for c in allowed.waves[wave["name"]] if _permitted(who, state, c, wave["name"])
-        ]
-    return ExecutionOut.model_validate(
-        {
-            **document,
-            "active": state.status.active,
-            "waves_done": _waves_done(state),
-            "pending_approvals": pending,
-            "allowed_commands": [c for c in allowed.execution if _permitted(who, state, c)],
-            "may_terminate": _may_hold(
-                who, machine.required_permissions(state, Command.CANCEL, terminate=True)
-            ),
-        }
-    )
+def _detail_body(
+    svc: Services, who: Identity, state: ExecutionState, version: int, cursor: str | None
+) -> bytes:
+    """The detail as the caller's roles see it, serialised once per version (and kept)."""
+    roles = _roles(who)
+    key = (state.id, version, tuple(sorted(roles)), cursor)
+    body = svc.details.get(key)
+    if body is None:
+        body = views.detail(state, roles, cursor).model_dump_json(by_alias=True).encode()
+        svc.details.put(key, body)
+    return body
 
 
-def _permitted(who: Identity, state: ExecutionState, command: Command, wave: str = "") -> bool:
-    """Whether the asker's roles allow the command on this execution (not its state)."""
-    if not _may_hold(who, machine.required_permissions(state, command)):
-        return False
-    role = machine.approver_role(state, wave) if command == Command.APPROVE else None
-    return role is None or covers(frozenset(who.roles), role)
-
-
-def _may_hold(who: Identity, needed: frozenset[Permission]) -> bool:
-    return needed <= permissions_of(set(who.roles))
-
-
-def _waves_done(state: ExecutionState) -> int:
-    return sum(w.status.ended for w in state.waves)
+def _json(body: bytes) -> Response:
+    return Response(content=body, media_type="application/json")
 
 
 def _may(who: Identity, permission: Permission, what: str) -> None:
@@ -280,8 +168,18 @@ def list_executions(
         mode=mode.value if mode else None,
         active=active,
     )
-    found = svc.executions.page(filters, limit, cursor)
-    return Page(items=[summary(s) for s in found.items], next_cursor=found.next_cursor)
+    found = svc.executions.versions_page(filters, limit, cursor)
+    return Page(items=_summaries(svc, found.items), next_cursor=found.next_cursor)
+
+
+def _summaries(svc: Services, rows: list[tuple[str, int]]) -> list[ExecutionSummary]:
+    """Summaries kept by version: only executions that changed are read again."""
+    kept = {i: svc.summaries.get((i, v)) for i, v in rows}
+    missing = [i for i, found in kept.items() if found is None]
+    for i, (state, v) in svc.executions.states_of(missing).items():
+        made = kept[i] = views.summary(state)
+        svc.summaries.put((i, v), made)
+    return [s for s in kept.values() if s is not None]
 
 
 class ActiveExecutions(ApiModel):
@@ -306,10 +204,8 @@ async def active_executions_live(request: Request, svc: Svc, _: Reader) -> Event
     page instead of one per execution."""
 
     def active() -> str:
-        found = svc.executions.page(Filters(active=True), ACTIVE_SHOWN, None)
-        return ActiveExecutions(items=[summary(s) for s in found.items]).model_dump_json(
-            by_alias=True
-        )
+        found = svc.executions.versions_page(Filters(active=True), ACTIVE_SHOWN, None)
+        return ActiveExecutions(items=_summaries(svc, found.items)).model_dump_json(by_alias=True)
 
     async def stream() -> AsyncIterator[bytes]:
         sent = None
@@ -326,10 +222,33 @@ async def active_executions_live(request: Request, svc: Svc, _: Reader) -> Event
 
 
 @router.get(
-    "/executions/{execution_id}", responses=responses(401, 403, 404), operation_id="getExecution"
+    "/executions/{execution_id}",
+    responses=responses(400, 401, 403, 404),
+    operation_id="getExecution",
+    response_model=ExecutionOut,
 )
-def get_execution(svc: Svc, who: Reader, execution_id: ExecutionId) -> ExecutionOut:
-    return detail(svc.executions.get(execution_id), who)
+def get_execution(
+    svc: Svc,
+    who: Reader,
+    execution_id: ExecutionId,
+    server_cursor: Annotated[
+        str | None,
+        Query(
+            alias="serverCursor",
+            max_length=64,
+            description=f"`serversNextCursor` of the previous answer: its next "
+            f"{views.SERVER_PAGE} servers.",
+        ),
+    ] = None,
+) -> Response:
+    """The execution as operators follow it: its waves with their commands, a page of its
+    servers, its DRS launches, what it waits for."""
+    version = svc.executions.version(execution_id)
+    key = (execution_id, version, tuple(sorted(_roles(who))), server_cursor)
+    if (body := svc.details.get(key)) is not None:
+        return _json(body)
+    state, version = svc.executions.versioned(execution_id)
+    return _json(_detail_body(svc, who, state, version, server_cursor))
 
 
 @router.get(
@@ -378,7 +297,8 @@ def _command(
             before={"status": current.status.value, "mode": current.mode.value},
             after=asked,
         )
-        return detail(svc.executions.command(execution_id, command, entry), who)
+        state = svc.executions.command(execution_id, command, entry)
+        return views.detail(state, _roles(who), None)
     except DomainError as refused:
         svc.executions.refused(
             who.username, command.name.value, ("execution", execution_id), refused, asked
