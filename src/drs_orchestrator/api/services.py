@@ -17,6 +17,7 @@ from drs_orchestrator.drs.limits import Limiter
 from drs_orchestrator.drs.secrets import SecretUnavailableError, secret_string
 from drs_orchestrator.engine.clock import Clock, system_clock
 from drs_orchestrator.engine.runner import Engine, Options
+from drs_orchestrator.service.audit import AuditService
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.discovery import DiscoveryService
 from drs_orchestrator.service.executions import ExecutionService
@@ -73,6 +74,7 @@ class Services:
     executions: ExecutionService
     rto: RtoService
     readiness: ReadinessService
+    audit: AuditService
     engine: Engine | None = None
 
     def start_engine(self, clock: Clock | None = None, *, poll: bool = True) -> Engine:
@@ -141,6 +143,7 @@ class Services:
             executions,
             rto,
             ReadinessService(ctx, plans, lint, executions, executions.now),
+            AuditService(ctx),
         )
 
 
