@@ -24,8 +24,7 @@ from drs_orchestrator.domain.servers import CONTINUOUS, ServerFacts
 
 Severity = Literal["error", "warning", "info"]
 
-# A wave's usual wall time when the orchestrator has not measured one yet (drs-facts.md:
-# a drill is about 20 minutes; a recovery adds about 10 for post-launch actions).
+# Drilled longer ago than this is stale (our rule, not DRS's).
 STALE_DRILL_DAYS = 30
 # Replication states in which a launch cannot succeed (no point in time to launch from).
 CANNOT_LAUNCH = frozenset({"INITIATING", "INITIAL_SYNC", "STOPPED", "DISCONNECTED"})
