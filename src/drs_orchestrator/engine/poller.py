@@ -44,9 +44,9 @@ class Poller:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
-    def follow(self, place: tuple[str, str]) -> None:
-        """A new job to follow: poll soon rather than at the next planned pass."""
-        del place
+    def follow(self, _unused: object = None) -> None:
+        """A new job to follow: poll soon rather than at the next planned pass (every place
+        is polled). The argument is ignored: engine/actions.py still passes the place."""
         self._news.set()
 
     def _loop(self) -> None:
