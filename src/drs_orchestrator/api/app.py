@@ -6,7 +6,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
 from pydantic import Field
 
@@ -42,12 +41,8 @@ health_router = APIRouter(tags=["health"])
 @health_router.get("/health", operation_id="health")
 def health(svc: Svc) -> Health:
     """Liveness and database reachability; needs no sign-in."""
-    try:
-        with svc.ctx.read() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        database = "ok"
-    except sa.exc.SQLAlchemyError as error:
-        database = f"error: {type(error).__name__}"
+    error = svc.ctx.database_error()
+    database = "ok" if error is None else f"error: {error}"
     return Health(
         status="ok" if database == "ok" else "degraded", version=__version__, database=database
     )

@@ -24,6 +24,7 @@ from drs_orchestrator.drs.secrets import SecretUnavailableError, secret_string
 from drs_orchestrator.engine.clock import Clock, system_clock
 from drs_orchestrator.engine.probe import Probe
 from drs_orchestrator.engine.runner import Engine, Options
+from drs_orchestrator.service.audit import AuditService
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.discovery import DiscoveryService
 from drs_orchestrator.service.executions import ExecutionService
@@ -80,6 +81,7 @@ class Services:
     executions: ExecutionService
     rto: RtoService
     readiness: ReadinessService
+    audit: AuditService
     engine: Engine | None = None
     # Read models kept per execution version (see api/execution_views.py).
     details: Kept[tuple[object, ...], bytes] = field(default_factory=details_kept)
@@ -154,6 +156,7 @@ class Services:
             executions,
             rto,
             ReadinessService(ctx, plans, lint, executions, executions.now),
+            AuditService(ctx),
         )
 
 

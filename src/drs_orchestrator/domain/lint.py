@@ -17,16 +17,13 @@ from drs_orchestrator.domain.plans import (
     structure_violations,
     wave_servers,
 )
+from drs_orchestrator.domain.quotas import SERVERS_IN_ACTIVE_JOBS, SERVERS_PER_JOB
 from drs_orchestrator.domain.rto import RtoEstimate, estimate
 from drs_orchestrator.domain.servers import CONTINUOUS, ServerFacts
 
 Severity = Literal["error", "warning", "info"]
 
-# DRS quotas (drs-facts.md): servers in one job, servers across active jobs.
-SERVERS_PER_JOB = 100
-SERVERS_IN_ACTIVE_JOBS = 500
-# A wave's usual wall time when the orchestrator has not measured one yet (drs-facts.md:
-# a drill is about 20 minutes; a recovery adds about 10 for post-launch actions).
+# Drilled longer ago than this is stale (our rule, not DRS's).
 STALE_DRILL_DAYS = 30
 # Replication states in which a launch cannot succeed (no point in time to launch from).
 CANNOT_LAUNCH = frozenset({"INITIATING", "INITIAL_SYNC", "STOPPED", "DISCONNECTED"})

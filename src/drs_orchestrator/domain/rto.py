@@ -11,7 +11,8 @@ from typing import Literal
 from drs_orchestrator.domain import graph
 from drs_orchestrator.domain.plans import RecoveryPlanSpec, Wave
 
-# Without any history: a drill launch takes about 20 minutes (drs-facts.md), give or take.
+# Without any history: a drill launch takes about 20 minutes (docs/drs-facts.md), give or
+# take.
 USUAL_WAVE_MINUTES = 20.0
 _DEFAULT_SPREAD = (0.6, 1.75)
 

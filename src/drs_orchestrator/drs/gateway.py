@@ -18,6 +18,7 @@ from drs_orchestrator.domain.errors import (
     InvalidInput,
     Violation,
 )
+from drs_orchestrator.domain.quotas import SERVER_IDS_PER_FILTER
 from drs_orchestrator.domain.servers import ServerFacts
 from drs_orchestrator.drs.client import drs_client
 from drs_orchestrator.drs.limits import Limiter, throttle_listener
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
 # Calls a second to DRS per account and region, and the burst allowed (no rate is published).
 DEFAULT_RATE = 10.0
 DEFAULT_BURST = 20
-# DescribeSourceServers accepts at most 200 IDs in its filter.
-_ID_FILTER_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -117,8 +116,8 @@ class DrsGateway:
             else:
                 ids = sorted(set(server_ids))
                 batches = [
-                    {"sourceServerIDs": ids[i : i + _ID_FILTER_MAX]}
-                    for i in range(0, len(ids), _ID_FILTER_MAX)
+                    {"sourceServerIDs": ids[i : i + SERVER_IDS_PER_FILTER]}
+                    for i in range(0, len(ids), SERVER_IDS_PER_FILTER)
                 ]
             for filters in batches:
                 for page in paginator.paginate(
@@ -168,9 +167,9 @@ class DrsGateway:
         ids = sorted(set(server_ids))
         with self.asking(account_id, region):
             paginator = client.get_paginator("describe_recovery_instances")
-            for start in range(0, len(ids), _ID_FILTER_MAX):
+            for start in range(0, len(ids), SERVER_IDS_PER_FILTER):
                 filters: DescribeRecoveryInstancesRequestFiltersTypeDef = {
-                    "sourceServerIDs": ids[start : start + _ID_FILTER_MAX]
+                    "sourceServerIDs": ids[start : start + SERVER_IDS_PER_FILTER]
                 }
                 for page in paginator.paginate(filters=filters):
                     for item in page["items"]:

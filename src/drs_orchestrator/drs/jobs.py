@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drs_orchestrator.domain.observations import InstanceView, JobView, ServerView
+from drs_orchestrator.domain.quotas import JOB_IDS_PER_CALL, SERVER_IDS_PER_FILTER
 from drs_orchestrator.drs.gateway import DrsGateway
 from drs_orchestrator.drs.mapping import timestamp
 
@@ -20,9 +21,6 @@ if TYPE_CHECKING:
     from mypy_boto3_drs import DrsClient
     from mypy_boto3_drs.type_defs import DescribeJobsRequestFiltersTypeDef
 
-# DescribeJobs names at most 1000 job IDs; DescribeRecoveryInstances filters 200 servers.
-JOB_IDS_PER_CALL = 1000
-SERVERS_PER_FILTER = 200
 _FAIL_EVENTS = {
     "SNAPSHOT_FAIL",
     "CONVERSION_FAIL",
@@ -178,8 +176,8 @@ class DrsJobs:
         ids = sorted(set(server_ids))
         with self.gateway.asking(*place):
             paginator = client.get_paginator("describe_recovery_instances")
-            for first in range(0, len(ids), SERVERS_PER_FILTER):
-                chunk = ids[first : first + SERVERS_PER_FILTER]
+            for first in range(0, len(ids), SERVER_IDS_PER_FILTER):
+                chunk = ids[first : first + SERVER_IDS_PER_FILTER]
                 for page in paginator.paginate(filters={"sourceServerIDs": chunk}):
                     views += [
                         InstanceView(

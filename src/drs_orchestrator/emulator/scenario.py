@@ -93,6 +93,9 @@ class Timing(_Strict):
 
 
 class Quotas(_Strict):
+    # DRS's quotas per account and region, as the emulator models them (a scenario may change
+    # them). The orchestrator's own copy is domain/quotas.py: the emulator imports nothing of
+    # ours, so it keeps these; tests/unit/domain/test_quotas.py holds the two equal.
     serversPerJob: int = Field(100, ge=1, le=200)
     concurrentJobs: int = Field(20, ge=1)
     serversInActiveJobs: int = Field(500, ge=1)

@@ -34,3 +34,12 @@ class Context:
     def read(self) -> Iterator[sa.Connection]:
         with self.engine.connect() as conn:
             yield conn
+
+    def database_error(self) -> str | None:
+        """None when the database answers a trivial query; else the kind of error it raised."""
+        try:
+            with self.read() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError as error:
+            return type(error).__name__
+        return None

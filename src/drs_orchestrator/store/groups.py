@@ -119,16 +119,6 @@ def owners(
     return found
 
 
-def assigned_in(conn: sa.Connection, account_id: str, region: str) -> dict[str, Assignment]:
-    """Every assignment in one account/region (for discovery), by the primary key's prefix."""
-    rows = conn.execute(
-        sa.select(group_servers.c.source_server_id, T.c.id, T.c.name)
-        .join(T, T.c.id == group_servers.c.group_id)
-        .where(group_servers.c.account_id == account_id, group_servers.c.region == region)
-    )
-    return {r.source_server_id: Assignment(r.source_server_id, r.id, r.name) for r in rows}
-
-
 def members(conn: sa.Connection, group_id: str) -> list[str]:
     rows = conn.execute(
         sa.select(group_servers.c.source_server_id)

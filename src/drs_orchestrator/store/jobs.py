@@ -111,13 +111,6 @@ def batch(conn: sa.Connection, execution_id: str, batch_key: str) -> BatchRow | 
     return None if row is None else _batch(row)
 
 
-def places_waiting(conn: sa.Connection) -> list[tuple[str, str]]:
-    rows = conn.execute(
-        sa.select(B.c.account_id, B.c.region).where(B.c.state == "QUEUED").distinct()
-    )
-    return [(r.account_id, r.region) for r in rows]
-
-
 def in_place(
     conn: sa.Connection, place: tuple[str, str], states: tuple[str, ...]
 ) -> list[BatchRow]:
@@ -209,13 +202,6 @@ def follow_only(conn: sa.Connection, execution_id: str, job_ids: set[str]) -> No
     if job_ids:
         query = query.where(J.c.job_id.not_in(sorted(job_ids)))
     conn.execute(query.values(followed=False))
-
-
-def jobs_of(conn: sa.Connection, execution_id: str) -> list[JobRow]:
-    rows = conn.execute(
-        sa.select(J).where(J.c.execution_id == execution_id).order_by(J.c.created_at)
-    )
-    return [_job(r) for r in rows]
 
 
 def completed_launch_durations(conn: sa.Connection, limit: int = 200) -> list[float]:

@@ -11,7 +11,6 @@ from drs_orchestrator.api.auth import Auditor
 from drs_orchestrator.api.common import ApiModel, Cursor, Limit, Page
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Svc
-from drs_orchestrator.store import audit
 
 router = APIRouter(tags=["audit"])
 
@@ -36,8 +35,7 @@ def list_audit(
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Page[AuditEntry]:
-    with svc.ctx.read() as conn:
-        page = audit.page(conn, limit, cursor, resource_type, resource_id)
+    page = svc.audit.page(limit, cursor, resource_type, resource_id)
     return Page[AuditEntry](
         items=[AuditEntry(**vars(e)) for e in page.items], next_cursor=page.next_cursor
     )

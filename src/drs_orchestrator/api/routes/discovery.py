@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -10,25 +9,12 @@ from fastapi import APIRouter, Query
 from drs_orchestrator.api.auth import Reader
 from drs_orchestrator.api.common import ApiModel, Cursor, Limit
 from drs_orchestrator.api.problems import responses
+from drs_orchestrator.api.schemas import AccountQuery, DiscoveredServerOut, server_out
 from drs_orchestrator.api.services import Svc
 from drs_orchestrator.domain.errors import InvalidInput, Violation
-from drs_orchestrator.service.discovery import DiscoveredServer, Discovery
+from drs_orchestrator.service.discovery import Discovery
 
 router = APIRouter(prefix="/drs", tags=["discovery"])
-
-
-class DiscoveredServerOut(ApiModel):
-    source_server_id: str
-    hostname: str
-    replication_state: str
-    lag_seconds: int | None
-    last_seen_at: datetime | None
-    last_drill_at: datetime | None
-    last_recovery_at: datetime | None
-    tags: dict[str, str]
-    protection_group_id: str | None
-    protection_group_name: str | None
-    selectable: bool
 
 
 class DiscoveryOut(ApiModel):
@@ -50,23 +36,6 @@ class RegionsOut(ApiModel):
     regions: list[RegionOut]
 
 
-def server_out(s: DiscoveredServer) -> DiscoveredServerOut:
-    f = s.facts
-    return DiscoveredServerOut(
-        source_server_id=f.source_server_id,
-        hostname=f.hostname,
-        replication_state=f.replication_state,
-        lag_seconds=f.lag_seconds,
-        last_seen_at=f.last_seen_at,
-        last_drill_at=f.last_drill_at,
-        last_recovery_at=f.last_recovery_at,
-        tags=dict(f.tags),
-        protection_group_id=s.assignment.protection_group_id if s.assignment else None,
-        protection_group_name=s.assignment.protection_group_name if s.assignment else None,
-        selectable=s.selectable,
-    )
-
-
 def discovery_out(d: Discovery) -> DiscoveryOut:
     return DiscoveryOut(
         account_id=d.account_id,
@@ -75,14 +44,6 @@ def discovery_out(d: Discovery) -> DiscoveryOut:
         items=[server_out(s) for s in d.items],
         next_cursor=d.next_cursor,
     )
-
-
-AccountQuery = Annotated[
-    str | None,
-    Query(
-        alias="accountId", pattern=r"^[0-9]{12}$", description="Default: the deployment's account."
-    ),
-]
 
 
 @router.get(

@@ -32,9 +32,8 @@ from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.reports import html
 from drs_orchestrator.reports.evidence import Report, Transition
+from drs_orchestrator.service.records import AuditEntry, EventRow, Filters
 from drs_orchestrator.service.users import Identity
-from drs_orchestrator.store import audit
-from drs_orchestrator.store.executions import EventRow, Filters
 
 router = APIRouter(tags=["executions"])
 Runner = Annotated[Identity, Depends(require(Permission.RUN_DRILL))]
@@ -289,7 +288,7 @@ def _command(
     try:
         current = svc.executions.get(execution_id)
         _authorise(who, current, command)
-        entry = audit.Entry(
+        entry = AuditEntry(
             actor=who.username,
             action=command.name.value,
             resource_type="execution",

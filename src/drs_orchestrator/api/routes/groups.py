@@ -10,11 +10,11 @@ from pydantic import model_validator
 from drs_orchestrator.api.auth import Configurer, Reader
 from drs_orchestrator.api.common import ApiModel, Cursor, IfMatch, Limit, Page, etag
 from drs_orchestrator.api.problems import responses
-from drs_orchestrator.api.routes.discovery import DiscoveredServerOut, server_out
+from drs_orchestrator.api.schemas import DiscoveredServerOut, server_out
 from drs_orchestrator.api.services import Svc
 from drs_orchestrator.domain.groups import ProtectionGroupSpec, ServerSelector, check_choice
 from drs_orchestrator.domain.model import AccountId, Document, Region, ResourceId, SourceServerId
-from drs_orchestrator.store.groups import GroupRecord
+from drs_orchestrator.service.records import GroupRecord
 
 router = APIRouter(prefix="/protection-groups", tags=["protection groups"])
 

@@ -22,9 +22,9 @@ from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Svc
 from drs_orchestrator.domain.errors import InvalidInput, Unauthorized, Violation
 from drs_orchestrator.domain.roles import Permission, Role, covers, permissions_of
+from drs_orchestrator.service.records import TokenRecord, UserRecord
 from drs_orchestrator.service.tokens import TokenSpec
 from drs_orchestrator.service.users import Identity, PasswordChange, UserSpec, UserUpdate
-from drs_orchestrator.store.users import TokenRecord, UserRecord
 
 router = APIRouter(tags=["identity"])
 

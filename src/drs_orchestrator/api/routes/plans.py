@@ -15,7 +15,7 @@ from drs_orchestrator.api.services import Svc
 from drs_orchestrator.domain import display
 from drs_orchestrator.domain.lint import Finding
 from drs_orchestrator.domain.plans import RecoveryPlanSpec
-from drs_orchestrator.store.plans import PlanRecord, VersionRecord
+from drs_orchestrator.service.records import PlanRecord, VersionRecord
 
 router = APIRouter(prefix="/recovery-plans", tags=["recovery plans"])
 

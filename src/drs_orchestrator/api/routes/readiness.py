@@ -12,7 +12,7 @@ from drs_orchestrator.api.auth import Reader
 from drs_orchestrator.api.common import ApiModel
 from drs_orchestrator.api.execution_views import ExecutionSummary, summary
 from drs_orchestrator.api.problems import responses
-from drs_orchestrator.api.routes.discovery import AccountQuery
+from drs_orchestrator.api.schemas import AccountQuery
 from drs_orchestrator.api.services import Svc
 from drs_orchestrator.service.readiness import PlanReadiness, Severity
 

@@ -8,9 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-# Per account and region (drs-facts.md).
-MAX_CONCURRENT_JOBS = 20
-MAX_SERVERS_IN_ACTIVE_JOBS = 500
+from drs_orchestrator.domain.quotas import CONCURRENT_JOBS, SERVERS_IN_ACTIVE_JOBS
 
 
 @dataclass(frozen=True)
@@ -30,8 +28,8 @@ class Usage:
 def admit(
     queue: Sequence[Request],
     usage: Usage,
-    max_jobs: int = MAX_CONCURRENT_JOBS,
-    max_servers: int = MAX_SERVERS_IN_ACTIVE_JOBS,
+    max_jobs: int = CONCURRENT_JOBS,
+    max_servers: int = SERVERS_IN_ACTIVE_JOBS,
 ) -> list[Request]:
     """The requests to admit, in admission order.
 

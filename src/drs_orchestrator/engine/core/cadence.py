@@ -7,7 +7,8 @@ import statistics
 from collections.abc import Sequence
 from datetime import datetime
 
-# Without history: a drill launch takes about 20 minutes; a termination about 2 (drs-facts.md).
+# Without history: a drill launch takes about 20 minutes; a termination about 2
+# (docs/drs-facts.md).
 DEFAULT_LAUNCH_SECONDS = 20 * 60
 TERMINATE_SECONDS = 2 * 60
 FASTEST = 5.0

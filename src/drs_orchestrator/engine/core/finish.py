@@ -14,9 +14,9 @@ from drs_orchestrator.domain.executions import (
     WaveStatus,
 )
 from drs_orchestrator.domain.modes import policy
+from drs_orchestrator.domain.quotas import TERMINATE_PER_CALL
 from drs_orchestrator.engine.core.run import (
     BEFORE_LAUNCH,
-    MAX_TERMINATE_PER_CALL,
     NOT_RUN_PREFIX,
     Run,
 )
@@ -145,8 +145,8 @@ def _emit_terminations(run: Run, uncovered: list[ServerRun]) -> None:
         assert server.recovery_instance_id is not None
         places[(server.account_id, server.region)].append(server.recovery_instance_id)
     for (account, region), ids in sorted(places.items()):
-        for i in range(0, len(ids), MAX_TERMINATE_PER_CALL):
-            chunk = tuple(sorted(ids)[i : i + MAX_TERMINATE_PER_CALL])
+        for i in range(0, len(ids), TERMINATE_PER_CALL):
+            chunk = tuple(sorted(ids)[i : i + TERMINATE_PER_CALL])
             run.actions.append(Terminate(account, region, chunk, run.s.cleanup_round))
 
 

@@ -25,7 +25,6 @@ from drs_orchestrator.engine.core.step import (
     Step,
 )
 
-MAX_TERMINATE_PER_CALL = 200
 BEFORE_LAUNCH = {
     WaveStatus.PENDING,
     WaveStatus.WAITING,

@@ -21,9 +21,6 @@ from drs_orchestrator.domain.executions import (
 from drs_orchestrator.domain.hooks import Hook
 from drs_orchestrator.domain.plans import Wave
 
-# DRS quotas per account and region (drs-facts.md).
-MAX_SERVERS_PER_JOB = 100
-
 
 class Model(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)

@@ -15,6 +15,7 @@ from drs_orchestrator.domain.executions import (
     WaveStatus,
 )
 from drs_orchestrator.domain.modes import policy
+from drs_orchestrator.domain.quotas import SERVERS_PER_JOB
 from drs_orchestrator.engine.core.run import (
     BEFORE_LAUNCH,
     LAUNCH_SETTLED,
@@ -24,7 +25,6 @@ from drs_orchestrator.engine.core.run import (
     phase_status,
 )
 from drs_orchestrator.engine.core.state import (
-    MAX_SERVERS_PER_JOB,
     Batch,
     ExecutionState,
     HookRun,
@@ -167,8 +167,8 @@ def _queue(run: Run, wave: WaveRun, servers: list[ServerRun]) -> None:
     for server in sorted(servers, key=lambda x: x.server_id):
         places[(server.account_id, server.region)].append(server)
     for (account, region), members in sorted(places.items()):
-        for n, first in enumerate(range(0, len(members), MAX_SERVERS_PER_JOB)):
-            chunk = members[first : first + MAX_SERVERS_PER_JOB]
+        for n, first in enumerate(range(0, len(members), SERVERS_PER_JOB)):
+            chunk = members[first : first + SERVERS_PER_JOB]
             key = f"{wave.number}.{account}.{region}.{n + 1}.a{wave.attempt}"
             run.s.batches.append(
                 Batch(

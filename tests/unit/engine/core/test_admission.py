@@ -7,13 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drs_orchestrator.engine.core.admission import (
-    MAX_CONCURRENT_JOBS,
-    MAX_SERVERS_IN_ACTIVE_JOBS,
-    Request,
-    Usage,
-    admit,
-)
+from drs_orchestrator.domain.quotas import CONCURRENT_JOBS, SERVERS_IN_ACTIVE_JOBS
+from drs_orchestrator.engine.core.admission import Request, Usage, admit
 
 T0 = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -52,16 +47,16 @@ def test_a_batch_that_does_not_fit_does_not_block_one_that_does() -> None:
 
 @given(
     st.lists(st.tuples(st.sampled_from("abcd"), st.integers(1, 100)), max_size=60),
-    st.integers(0, MAX_CONCURRENT_JOBS),
-    st.integers(0, MAX_SERVERS_IN_ACTIVE_JOBS),
+    st.integers(0, CONCURRENT_JOBS),
+    st.integers(0, SERVERS_IN_ACTIVE_JOBS),
 )
 def test_quotas_are_never_exceeded(batches: list[tuple[str, int]], jobs: int, servers: int) -> None:
     queue = [req(e, i, s, at=i) for i, (e, s) in enumerate(batches)]
 
     admitted = admit(queue, Usage(jobs, servers))
 
-    assert jobs + len(admitted) <= MAX_CONCURRENT_JOBS
-    assert servers + sum(r.servers for r in admitted) <= MAX_SERVERS_IN_ACTIVE_JOBS
+    assert jobs + len(admitted) <= CONCURRENT_JOBS
+    assert servers + sum(r.servers for r in admitted) <= SERVERS_IN_ACTIVE_JOBS
     for e in "abcd":  # each execution's batches in its own order
         mine = [r.batch_key for r in admitted if r.execution_id == e]
         assert mine == [r.batch_key for r in queue if r.execution_id == e][: len(mine)]
