@@ -14,6 +14,7 @@ from drs_orchestrator.api.execution_views import (
     details_kept,
     summaries_kept,
 )
+from drs_orchestrator.api.live import Feeds
 from drs_orchestrator.config import Settings
 from drs_orchestrator.drs.credentials import AccountSessions
 from drs_orchestrator.drs.gateway import DrsGateway
@@ -86,6 +87,7 @@ class Services:
     # Read models kept per execution version (see api/execution_views.py).
     details: Kept[tuple[object, ...], bytes] = field(default_factory=details_kept)
     summaries: Kept[tuple[str, int], ExecutionSummary] = field(default_factory=summaries_kept)
+    feeds: Feeds = field(default_factory=Feeds)  # live streams: one reader per execution
 
     def start_engine(
         self, clock: Clock | None = None, *, poll: bool = True, probe: Probe | None = None

@@ -524,3 +524,47 @@ def test_allowed_commands_follow_the_state_and_the_caller_s_roles(
     assert final["allowedCommands"] == ["cleanup"]
     refused = admin.post(f"{url}/resume")
     assert (refused.status_code, refused.json()["code"]) == (409, "EXECUTION_STATE_CONFLICT")
+
+
+def test_every_follower_of_an_execution_shares_one_reader_of_its_events(
+    admin: httpx.Client,
+    plan: Callable[..., dict[str, Any]],
+    drive: Drive,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Twelve followers cost the database what one does: one events query per change."""
+    reads: list[str] = []
+    events_after = services.executions.events_after
+
+    def counted(execution_id: str, after: int, limit: int = 500) -> list[Any]:
+        reads.append(execution_id)
+        return events_after(execution_id, after, limit)
+
+    monkeypatch.setattr(services.executions, "events_after", counted)
+    shop = plan()["id"]
+
+    def followed_by(followers: int) -> tuple[int, list[list[dict[str, Any]]]]:
+        execution_id = start(admin, shop).json()["id"]
+        url = f"/executions/{execution_id}/events"
+        received: list[list[dict[str, Any]]] = [[] for _ in range(followers)]
+        readers = [threading.Thread(target=lambda r=r: r.extend(read_events(admin, url, {})))
+                   for r in received]  # fmt: skip
+        for reader in readers:
+            reader.start()
+        polled = threading.Event()  # never set: each wait is a 10 ms pause between checks
+        while services.feeds.following(execution_id) < followers:
+            assert any(r.is_alive() for r in readers), "a follower ended before it joined"
+            polled.wait(0.01)
+        drive.until(execution_id, lambda s: not s.status.active)
+        for reader in readers:
+            reader.join(timeout=30)
+        assert services.feeds.following(execution_id) == 0  # the reader left with them
+        return reads.count(execution_id), received
+
+    one, _ = followed_by(1)
+    many, received = followed_by(12)
+
+    assert all(r == received[0] for r in received)
+    assert received[0][-1] == {"event": "end", "data": {"status": "COMPLETED"}}
+    assert many <= one + 4, f"12 followers read the events {many} times, one follower {one}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
@@ -18,6 +17,7 @@ from drs_orchestrator.api import execution_views as views
 from drs_orchestrator.api.auth import Reader, require
 from drs_orchestrator.api.common import ApiModel, Cursor, Limit, Page
 from drs_orchestrator.api.execution_views import ExecutionOut, ExecutionSummary
+from drs_orchestrator.api.live import POLL_SECONDS, changed_within
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Services, Svc
 from drs_orchestrator.domain.errors import DomainError, Forbidden
@@ -31,7 +31,7 @@ from drs_orchestrator.domain.roles import Permission, Role, permissions_of
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.reports import html
-from drs_orchestrator.reports.evidence import Report, Transition
+from drs_orchestrator.reports.evidence import Report
 from drs_orchestrator.service.records import AuditEntry, EventRow, Filters
 from drs_orchestrator.service.users import Identity
 
@@ -376,19 +376,8 @@ def cleanup(
 # --- live events ------------------------------------------------------------------------------
 
 KEEPALIVE_SECONDS = 15.0
-# Without an engine in this process (another worker runs the execution) changes are polled.
-POLL_SECONDS = 1.0
 # Event sequence numbers are 64-bit in the database.
 MAX_SEQ = 2**63 - 1
-
-
-def _sse(row: EventRow) -> bytes:
-    body = Transition.model_validate(row.__dict__).model_dump_json(by_alias=True)
-    return format_sse_event(data_str=body, event=row.kind, id=str(row.seq))
-
-
-def _over(state: ExecutionState) -> bool:
-    return not state.status.active and state.cleanup.value not in {"REQUESTED", "RUNNING"}
 
 
 @router.get(
@@ -401,7 +390,6 @@ def _over(state: ExecutionState) -> bool:
     operation_id="executionEvents",
 )
 async def execution_events(
-    request: Request,
     svc: Svc,
     _: Reader,
     execution_id: ExecutionId,
@@ -415,29 +403,25 @@ async def execution_events(
 ) -> EventSourceResponse:
     """Every transition of the execution as server-sent events (`id` is its sequence
     number; reconnecting with `Last-Event-ID` resumes), then an `end` event once it is over."""
-    await run_in_threadpool(svc.executions.get, execution_id)  # 404 before streaming
+    await run_in_threadpool(svc.executions.version, execution_id)  # 404 before streaming
     start = last_event_id if last_event_id is not None else (after if after is not None else -1)
 
+    async def read_after(seq: int) -> list[EventRow]:
+        return await run_in_threadpool(svc.executions.events_after, execution_id, seq)
+
     async def stream() -> AsyncIterator[bytes]:
-        seen = start
-        async with aclosing(_changes(request, svc)) as changes:
-            async for keepalive in changes:
-                while rows := await run_in_threadpool(
-                    svc.executions.events_after, execution_id, seen
-                ):
-                    for row in rows:
-                        yield _sse(row)
-                        seen = row.seq
-                state = await run_in_threadpool(svc.executions.get, execution_id)
-                if _over(state):
-                    for row in await run_in_threadpool(
-                        svc.executions.events_after, execution_id, seen
-                    ):
-                        yield _sse(row)
-                    end = json.dumps({"status": state.status.value})
-                    yield format_sse_event(data_str=end, event="end")
+        async with svc.feeds.follow(execution_id, read_after, svc.executions.engine) as feed:
+            at = feed.index_after(start)
+            while True:
+                for frame in feed.frames[at:]:
+                    yield frame
+                at = len(feed.frames)
+                if feed.over:
+                    yield format_sse_event(
+                        data_str=json.dumps({"status": feed.status}), event="end"
+                    )
                     return
-                if keepalive:
+                if not await feed.wait(at, KEEPALIVE_SECONDS):
                     yield KEEPALIVE_COMMENT
 
     return EventSourceResponse(stream())
@@ -453,23 +437,10 @@ async def _changes(request: Request, svc: Services) -> AsyncGenerator[bool, None
     try:
         yield False
         while not await request.is_disconnected():
-            idle = 0.0 if await _wait(changed, POLL_SECONDS) else idle + POLL_SECONDS
+            idle = 0.0 if await changed_within(changed, POLL_SECONDS) else idle + POLL_SECONDS
             quiet = idle >= KEEPALIVE_SECONDS
             idle = 0.0 if quiet else idle
             yield quiet
     finally:
         if engine is not None and changed is not None:
             engine.unlisten(changed)
-
-
-async def _wait(changed: asyncio.Event | None, seconds: float) -> bool:
-    """True when something changed within `seconds`."""
-    if changed is None:
-        await asyncio.sleep(seconds)
-        return False
-    try:
-        await asyncio.wait_for(changed.wait(), seconds)
-    except TimeoutError:
-        return False
-    changed.clear()
-    return True
