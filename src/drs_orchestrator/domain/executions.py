@@ -108,6 +108,50 @@ class CleanupStatus(StrEnum):
     FAILED = "FAILED"
 
 
+class BatchState(StrEnum):
+    """One StartRecovery of a wave's servers in one account and region."""
+
+    QUEUED = "QUEUED"  # waiting for DRS capacity
+    ADMITTED = "ADMITTED"  # capacity granted
+    STARTING = "STARTING"  # StartRecovery being sent
+    RUNNING = "RUNNING"  # DRS's job runs
+    ENDED = "ENDED"  # the job completed, or DRS refused it for good
+    DROPPED = "DROPPED"  # never sent: cancelled or timed out first
+
+    @property
+    def in_flight(self) -> bool:
+        """Not over: its servers may still launch."""
+        return self not in {BatchState.ENDED, BatchState.DROPPED}
+
+    @property
+    def unsent(self) -> bool:
+        """StartRecovery not yet being sent: it can still be dropped."""
+        return self in {BatchState.QUEUED, BatchState.ADMITTED}
+
+    @property
+    def due(self) -> bool:
+        """Admitted: StartRecovery is to be sent (or being sent)."""
+        return self in {BatchState.ADMITTED, BatchState.STARTING}
+
+
+class JobStatus(StrEnum):
+    """A DRS job's `status`."""
+
+    PENDING = "PENDING"
+    STARTED = "STARTED"
+    COMPLETED = "COMPLETED"
+
+
+class LaunchStatus(StrEnum):
+    """A server's `launchStatus` in a DRS job."""
+
+    PENDING = "PENDING"
+    IN_PROGRESS = "IN_PROGRESS"
+    LAUNCHED = "LAUNCHED"
+    FAILED = "FAILED"
+    TERMINATED = "TERMINATED"
+
+
 class Command(StrEnum):
     """What an operator may ask of an execution (the API's command paths, the audit log's
     actions); which of them an execution allows now is the engine core's rule."""

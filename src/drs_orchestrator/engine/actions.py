@@ -18,7 +18,11 @@ from typing import Any
 
 import httpx
 
-from drs_orchestrator.domain.executions import CleanupStatus, ServerStatus
+from drs_orchestrator.domain.executions import (
+    BatchState,
+    CleanupStatus,
+    ServerStatus,
+)
 from drs_orchestrator.domain.hooks import (
     Hook,
     HttpCheck,
@@ -71,9 +75,9 @@ def still_followed(state: ExecutionState) -> set[str]:
     for batch in state.batches:
         if batch.job_id is None:
             continue
-        if batch.state == "RUNNING":
+        if batch.state == BatchState.RUNNING:
             followed.add(batch.job_id)
-        elif batch.state == "ENDED" and any(
+        elif batch.state == BatchState.ENDED and any(
             state.servers[s].expects_post_launch
             and state.servers[s].status in {ServerStatus.LAUNCHED, ServerStatus.POST_LAUNCH}
             for s in batch.server_ids
@@ -126,7 +130,7 @@ def _identity_tags(tags: dict[str, str]) -> dict[str, str]:
 def _start_job(port: Port, execution_id: str, key: str) -> float | None:
     state = port.state(execution_id)
     batch = state.batch(key)
-    if batch.state not in {"ADMITTED", "STARTING"}:
+    if not batch.state.due:
         return None
     place = (batch.account_id, batch.region)
     now = port.clock.now()
@@ -152,7 +156,7 @@ def _start_job(port: Port, execution_id: str, key: str) -> float | None:
         except StartRefusedError as error:
             reason = str(error)
             with port.db.begin() as conn:
-                jobs.set_batch(conn, execution_id, key, state="ENDED")
+                jobs.set_batch(conn, execution_id, key, state=BatchState.ENDED)
             port.apply(execution_id, lambda s, t: machine.job_not_started(s, key, reason, t))
             return None
     with port.db.begin() as conn:
@@ -165,7 +169,7 @@ def _start_job(port: Port, execution_id: str, key: str) -> float | None:
             server_count=len(batch.server_ids),
             now=now,
         )
-        jobs.set_batch(conn, execution_id, key, state="RUNNING", job_id=job_id)
+        jobs.set_batch(conn, execution_id, key, state=BatchState.RUNNING, job_id=job_id)
     port.apply(execution_id, lambda s, t: machine.job_started(s, key, job_id, t))
     port.jobs_started()
     return None

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from drs_orchestrator.domain.errors import DomainError
+from drs_orchestrator.domain.executions import JobStatus
 from drs_orchestrator.drs.jobs import fingerprint, observed
 from drs_orchestrator.engine import records
 from drs_orchestrator.engine.admission_control import admit_place
@@ -109,7 +110,7 @@ class Poller:
                     ended_at=seen.view.ended_at,
                 )
             woken.add(row.execution_id)
-            freed = freed or seen.view.status == "COMPLETED"
+            freed = freed or seen.view.status == JobStatus.COMPLETED
         if freed:
             woken |= {r.execution_id for r in admit_place(port, place)}
         for execution_id in sorted(woken):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from pydantic import TypeAdapter
 
 from drs_orchestrator.domain.errors import NotFound
+from drs_orchestrator.domain.executions import BatchState
 from drs_orchestrator.domain.observations import JobView
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState, load_state
@@ -103,7 +104,7 @@ def save(
 def _sync_batches(conn: sa.Connection, state: ExecutionState, now: datetime) -> None:
     ended = []
     for batch in state.batches:
-        if batch.state == "QUEUED":
+        if batch.state == BatchState.QUEUED:
             jobs.request(
                 conn,
                 execution_id=state.id,
@@ -112,7 +113,7 @@ def _sync_batches(conn: sa.Connection, state: ExecutionState, now: datetime) -> 
                 server_count=len(batch.server_ids),
                 now=now,
             )
-        elif batch.state in {"ENDED", "DROPPED"}:
+        elif batch.state in {BatchState.ENDED, BatchState.DROPPED}:
             ended.append(batch.key)
     jobs.end_batches(conn, state.id, ended)
 

@@ -17,6 +17,7 @@ from typing import Any
 from dbos import DBOS
 
 from drs_orchestrator.domain.errors import DomainError
+from drs_orchestrator.domain.executions import BatchState
 from drs_orchestrator.engine import actions, admission_control, records
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
@@ -115,8 +116,8 @@ def take_turn(execution_id: str) -> dict[str, Any]:
             jobs.applied(conn, job_id, seq)
     others = admission_control.admit_for(port, step.state)
     with port.db.connect() as conn:  # admitted now, or earlier in another's turn
-        granted = {b.batch_key for b in jobs.batches_of(conn, execution_id, "ADMITTED")}
-    mine = [b.key for b in step.state.batches if b.state == "QUEUED" and b.key in granted]
+        granted = {b.batch_key for b in jobs.batches_of(conn, execution_id, BatchState.ADMITTED)}
+    mine = [b.key for b in step.state.batches if b.state == BatchState.QUEUED and b.key in granted]
     if mine:
         step = store.apply(
             execution_id, lambda s, now: machine.admitted(s, mine, now), reserve_again=False
@@ -127,7 +128,7 @@ def take_turn(execution_id: str) -> dict[str, Any]:
     followed = actions.still_followed(state)
     with port.db.begin() as conn:
         jobs.follow_only(conn, execution_id, followed)
-    busy = bool(followed) or any(b.state in {"ADMITTED", "STARTING"} for b in state.batches)
+    busy = bool(followed) or any(b.state.due for b in state.batches)
     done = not state.status.active and not step.actions and not busy and step.wake_at is None
     sleep = None
     if step.wake_at is not None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from drs_orchestrator.domain.executions import BatchState, JobStatus
 from drs_orchestrator.store.tables import drs_jobs, launch_batches, poller_leases
 
 B, J = launch_batches, drs_jobs
@@ -98,7 +99,7 @@ def request(
                 account_id=place[0],
                 region=place[1],
                 server_count=server_count,
-                state="QUEUED",
+                state=BatchState.QUEUED,
                 requested_at=now,
             )
         )
@@ -140,7 +141,7 @@ def end_batches(conn: sa.Connection, execution_id: str, keys: list[str]) -> None
         conn.execute(
             B.update()
             .where(B.c.execution_id == execution_id, B.c.batch_key.in_(keys))
-            .values(state="ENDED")
+            .values(state=BatchState.ENDED)
         )
 
 
@@ -166,7 +167,7 @@ def add_job(
                 account_id=place[0],
                 region=place[1],
                 server_count=server_count,
-                status="PENDING",
+                status=JobStatus.PENDING,
                 observed_seq=0,
                 applied_seq=0,
                 followed=True,
@@ -176,7 +177,7 @@ def add_job(
 
 
 def active_jobs(conn: sa.Connection, place: tuple[str, str] | None = None) -> list[JobRow]:
-    query = sa.select(J).where(J.c.status != "COMPLETED")
+    query = sa.select(J).where(J.c.status != JobStatus.COMPLETED)
     if place is not None:
         query = query.where(J.c.account_id == place[0], J.c.region == place[1])
     return [_job(r) for r in conn.execute(query.order_by(J.c.created_at, J.c.job_id))]

@@ -7,6 +7,8 @@ import statistics
 from collections.abc import Sequence
 from datetime import datetime
 
+from drs_orchestrator.domain.executions import JobStatus
+
 # Without history: a drill launch takes about 20 minutes; a termination about 2
 # (docs/drs-facts.md).
 DEFAULT_LAUNCH_SECONDS = 20 * 60
@@ -23,7 +25,7 @@ def next_poll_seconds(
     soonest = SLOWEST
     for created, kind, status in jobs:
         expected = TERMINATE_SECONDS if kind == "TERMINATE" else typical
-        if status == "COMPLETED":  # followed for post-launch actions: they take minutes
+        if status == JobStatus.COMPLETED:  # followed for post-launch actions: they take minutes
             soonest = min(soonest, 30.0)
             continue
         remaining = expected - (now - created).total_seconds()

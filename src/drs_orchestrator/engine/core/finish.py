@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from drs_orchestrator.domain.executions import (
+    BatchState,
     CleanupStatus,
     ExecutionStatus,
     HookStatus,
@@ -92,12 +93,12 @@ def _outcome(s: ExecutionState) -> ExecutionStatus:
 
 def emit_launches(run: Run) -> None:
     for batch in run.s.batches:
-        if batch.state == "ADMITTED":
-            run.record("batch", batch.key, "ADMITTED", "STARTING")
-            batch.state = "STARTING"
+        if batch.state == BatchState.ADMITTED:
+            run.record("batch", batch.key, BatchState.ADMITTED, BatchState.STARTING)
+            batch.state = BatchState.STARTING
             for sid in batch.server_ids:
                 run.server(run.s.servers[sid], ServerStatus.STARTING)
-        if batch.state == "STARTING":
+        if batch.state == BatchState.STARTING:
             run.actions.append(StartJob(batch.key))
 
 

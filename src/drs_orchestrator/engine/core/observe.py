@@ -7,8 +7,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from drs_orchestrator.domain.executions import (
+    BatchState,
     CleanupStatus,
     HookStatus,
+    JobStatus,
+    LaunchStatus,
     ServerStatus,
 )
 from drs_orchestrator.domain.observations import InstanceView, JobView
@@ -31,9 +34,9 @@ def admitted(state: ExecutionState, keys: Iterable[str], now: datetime) -> Step:
     run = Run(state, now)
     for key in keys:
         batch = run.s.batch(key)
-        if batch.state == "QUEUED":
-            run.record("batch", key, "QUEUED", "ADMITTED")
-            batch.state = "ADMITTED"
+        if batch.state == BatchState.QUEUED:
+            run.record("batch", key, BatchState.QUEUED, BatchState.ADMITTED)
+            batch.state = BatchState.ADMITTED
             batch.admitted_at = now
     return advance_run(run)
 
@@ -41,9 +44,9 @@ def admitted(state: ExecutionState, keys: Iterable[str], now: datetime) -> Step:
 def job_started(state: ExecutionState, key: str, job_id: str, now: datetime) -> Step:
     run = Run(state, now)
     batch = run.s.batch(key)
-    if batch.state in {"ADMITTED", "STARTING"}:
-        run.record("batch", key, batch.state, "RUNNING", jobId=job_id)
-        batch.state = "RUNNING"
+    if batch.state.due:
+        run.record("batch", key, batch.state, BatchState.RUNNING, jobId=job_id)
+        batch.state = BatchState.RUNNING
         batch.job_id = job_id
         batch.started_at = now
         for sid in batch.server_ids:
@@ -59,7 +62,7 @@ def job_deferred(state: ExecutionState, key: str, reason: str, now: datetime) ->
     quota): it stays due and is tried again until the wave's deadline."""
     run = Run(state, now)
     batch = run.s.batch(key)
-    if batch.state in {"ADMITTED", "STARTING"} and batch.error != reason:
+    if batch.state.due and batch.error != reason:
         batch.error = reason  # recorded when the answer changes, not at every try
         run.record("batch", key, batch.state, batch.state, deferred=reason)
     return run.step()
@@ -69,9 +72,9 @@ def job_not_started(state: ExecutionState, key: str, reason: str, now: datetime)
     """StartRecovery was refused for good (not a throttle or a quota: those are retried)."""
     run = Run(state, now)
     batch = run.s.batch(key)
-    if batch.state in {"ADMITTED", "STARTING"}:
-        run.record("batch", key, batch.state, "ENDED", reason=reason)
-        batch.state = "ENDED"
+    if batch.state.due:
+        run.record("batch", key, batch.state, BatchState.ENDED, reason=reason)
+        batch.state = BatchState.ENDED
         batch.ended_at = now
         batch.error = reason
         for sid in batch.server_ids:
@@ -105,20 +108,20 @@ def job_observed(state: ExecutionState, job: JobView, now: datetime) -> Step:
                 server.failure = view.post_launch_failure
         if server.status.ended:
             continue
-        if view.launch_status in {"PENDING", "IN_PROGRESS"}:
+        if view.launch_status in {LaunchStatus.PENDING, LaunchStatus.IN_PROGRESS}:
             run.server(server, ServerStatus(view.launch_status))
-        elif view.launch_status == "LAUNCHED" and server.status not in {
+        elif view.launch_status == LaunchStatus.LAUNCHED and server.status not in {
             ServerStatus.LAUNCHED,
             ServerStatus.POST_LAUNCH,
         }:
             server.launched_at = now
             run.server(server, ServerStatus.LAUNCHED, recoveryInstanceId=view.recovery_instance_id)
-        elif view.launch_status in {"FAILED", "TERMINATED"}:
+        elif view.launch_status in {LaunchStatus.FAILED, LaunchStatus.TERMINATED}:
             server.failure = job.failures.get(view.server_id) or f"launch {view.launch_status}"
             run.server(server, ServerStatus.FAILED, reason=server.failure)
-    if job.status == "COMPLETED" and batch.state == "RUNNING":
-        run.record("batch", batch.key, "RUNNING", "ENDED", jobId=job.job_id)
-        batch.state = "ENDED"
+    if job.status == JobStatus.COMPLETED and batch.state == BatchState.RUNNING:
+        run.record("batch", batch.key, BatchState.RUNNING, BatchState.ENDED, jobId=job.job_id)
+        batch.state = BatchState.ENDED
         batch.ended_at = job.ended_at or now
         for sid in batch.server_ids:
             server = s.servers[sid]
@@ -133,14 +136,14 @@ def _observe_termination(run: Run, job: JobView) -> None:
     mine = {x.recovery_instance_id: x for x in run.s.servers.values() if x.recovery_instance_id}
     for view in job.servers:
         server = mine.get(view.recovery_instance_id or "")
-        if server is not None and view.launch_status == "TERMINATED":
+        if server is not None and view.launch_status == LaunchStatus.TERMINATED:
             server.ec2_state = "TERMINATED"
             if server.status != ServerStatus.TERMINATED:
                 run.server(server, ServerStatus.TERMINATED)
     left = [
         x for x in alive_instances(run.s) if x.cleanup_job_id == job.job_id
     ]  # what this job was to terminate and did not
-    if job.status == "COMPLETED" and left and run.s.cleanup != CleanupStatus.FAILED:
+    if job.status == JobStatus.COMPLETED and left and run.s.cleanup != CleanupStatus.FAILED:
         failures = "; ".join(f"{k}: {v}" for k, v in sorted(job.failures.items()))
         reason = failures or f"{len(left)} instances were not terminated by {job.job_id}"
         run.record("cleanup", run.s.id, run.s.cleanup, CleanupStatus.FAILED, reason=reason)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from drs_orchestrator.domain.executions import (
+    BatchState,
     CleanupStatus,
     ExecutionStatus,
     HookStatus,
@@ -54,9 +55,6 @@ class ServerRun(Model):
     phases: dict[str, datetime] = Field(default_factory=dict)
 
 
-BatchState = Literal["QUEUED", "ADMITTED", "STARTING", "RUNNING", "ENDED", "DROPPED"]
-
-
 class Batch(Model):
     """One StartRecovery: a wave's servers in one account and region, at most 100."""
 
@@ -67,7 +65,7 @@ class Batch(Model):
     region: str
     server_ids: list[str]
     attempt: int
-    state: BatchState = "QUEUED"
+    state: BatchState = BatchState.QUEUED
     job_id: str | None = None
     requested_at: datetime
     admitted_at: datetime | None = None

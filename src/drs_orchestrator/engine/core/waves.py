@@ -9,6 +9,7 @@ from typing import Literal
 
 from drs_orchestrator.domain import display
 from drs_orchestrator.domain.executions import (
+    BatchState,
     ExecutionStatus,
     HookStatus,
     ServerStatus,
@@ -182,7 +183,7 @@ def _queue(run: Run, wave: WaveRun, servers: list[ServerRun]) -> None:
                     requested_at=run.now,
                 )
             )
-            run.record("batch", key, None, "QUEUED", servers=len(chunk))
+            run.record("batch", key, None, BatchState.QUEUED, servers=len(chunk))
             for server in chunk:
                 server.batch = key
                 server.attempt = wave.attempt
@@ -200,17 +201,17 @@ def _follow_launch(run: Run, wave: WaveRun) -> None:
     batches = wave_batches(s, wave)
     if s.cancel_requested:
         for batch in batches:
-            if batch.state in {"QUEUED", "ADMITTED"}:
+            if batch.state.unsent:
                 drop(run, batch, "cancelled before launch")
-    in_flight = any(b.state in {"QUEUED", "ADMITTED", "STARTING", "RUNNING"} for b in batches)
+    in_flight = any(b.state.in_flight for b in batches)
     if in_flight or not all(x.status in LAUNCH_SETTLED for x in servers):
         return
     run.wave(wave, WaveStatus.VERIFYING)
 
 
 def drop(run: Run, batch: Batch, why: str) -> None:
-    run.record("batch", batch.key, batch.state, "DROPPED", reason=why)
-    batch.state = "DROPPED"
+    run.record("batch", batch.key, batch.state, BatchState.DROPPED, reason=why)
+    batch.state = BatchState.DROPPED
     batch.ended_at = run.now
     for sid in batch.server_ids:
         server = run.s.servers[sid]
@@ -268,7 +269,9 @@ def _check_deadline(run: Run, wave: WaveRun) -> None:
         run.wakes.append(wave.deadline)
         return
     running = [
-        b.job_id for b in wave_batches(run.s, wave) if b.state == "RUNNING" and b.job_id is not None
+        b.job_id
+        for b in wave_batches(run.s, wave)
+        if b.state == BatchState.RUNNING and b.job_id is not None
     ]
     unrecorded = [
         x.server_id
@@ -281,12 +284,12 @@ def _check_deadline(run: Run, wave: WaveRun) -> None:
         return
     minutes = wave.spec.timeout_minutes
     for batch in wave_batches(run.s, wave):
-        if batch.state in {"QUEUED", "ADMITTED"}:
+        if batch.state.unsent:
             drop(run, batch, f"wave timed out after {minutes} min")
     for server in run.s.servers_of(wave.name):
         if not server.status.ended:
             server.failure = f"not ready within the wave's {minutes} min"
             run.server(server, ServerStatus.FAILED, reason=server.failure)
-    waited = [b.error for b in wave_batches(run.s, wave) if b.error and b.state != "ENDED"]
+    waited = [b.error for b in wave_batches(run.s, wave) if b.error and b.state != BatchState.ENDED]
     why = f" (DRS kept answering: {waited[0]})" if waited else ""
     fail_wave(run, wave, f"not complete within {minutes} min{why}", timed_out=True)
