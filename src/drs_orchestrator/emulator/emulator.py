@@ -7,13 +7,14 @@ from collections import Counter, deque
 from typing import Any
 
 from .clock import Clock, ManualClock, iso
+from .context import Call
 from .errors import DrsError, UninitializedAccountError, ValidationError
 from .estate import Region as RegionEstate
 from .estate import SourceServer
 from .faults import FaultSet
 from .ids import IdFactory
 from .jobs import JobPlanner
-from .operations import HANDLERS, WITHOUT_INITIALIZATION, Call
+from .operations import HANDLERS, WITHOUT_INITIALIZATION
 from .protocol import check_output, service_model, validate_input
 from .scenario import Scenario, ServerSpec
 from .scheduler import Scheduler
@@ -165,7 +166,16 @@ class Emulator:
                 f"Account {account} is not initialized in {region_name}. "
                 "Call InitializeService first."
             )
-        result = handler(Call(self, region, params, now))
+        call = Call(
+            region=region,
+            params=params,
+            now=now,
+            quotas=self.scenario.quotas,
+            ids=self.ids,
+            faults=self.faults,
+            planner_for=self.planner_for,
+        )
+        result = handler(call)
         if self.strict:
             check_output(op, result)
         return result

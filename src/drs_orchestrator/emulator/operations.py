@@ -6,40 +6,25 @@ emulator answers ValidationException naming the field; docs/emulator.md lists th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .clock import parse_iso
+from .context import Call, Handler
 from .errors import (
     ConflictError,
     ResourceNotFoundError,
     ServiceQuotaExceededError,
     ValidationError,
 )
-from .estate import Job, LastLaunch, RecoveryInstance, Region, Snapshot, SourceServer
+from .estate import Job, LastLaunch, RecoveryInstance, Snapshot, SourceServer
 from .jobs import ServerLaunch, new_participants
 from .pagination import page
-
-if TYPE_CHECKING:
-    from .emulator import Emulator
 
 # Quota codes are the emulator's own labels: the model does not publish DRS's codes.
 QUOTA_SERVERS_PER_JOB = "L-DRS-SERVERS-PER-JOB"
 QUOTA_CONCURRENT_JOBS = "L-DRS-CONCURRENT-JOBS"
 QUOTA_SERVERS_IN_ACTIVE_JOBS = "L-DRS-SERVERS-IN-ACTIVE-JOBS"
 CONFLICT_MESSAGE = "Server is being processed by another job"
-
-
-@dataclass
-class Call:
-    emulator: Emulator
-    region: Region
-    params: dict[str, Any]
-    now: float
-
-
-Handler = Callable[[Call], dict[str, Any]]
 
 
 def _server(call: Call, server_id: str) -> SourceServer:
@@ -143,7 +128,7 @@ def update_launch_configuration(call: Call) -> dict[str, Any]:
 
 def _admit(call: Call, server_ids: list[str]) -> None:
     """The quotas and the one-job-per-server rule, checked before a job is created."""
-    region, quotas = call.region, call.emulator.scenario.quotas
+    region, quotas = call.region, call.quotas
     for sid in server_ids:
         holder = region.busy_servers.get(sid)
         if holder is not None:
@@ -166,7 +151,7 @@ def _admit(call: Call, server_ids: list[str]) -> None:
 
 def _new_job(call: Call, kind: str, initiated_by: str, server_ids: list[str], drill: bool) -> Job:
     region = call.region
-    job_id = call.emulator.ids.job()
+    job_id = call.ids.job()
     job = Job(
         id=job_id,
         arn=region.arn("job", job_id),
@@ -186,7 +171,7 @@ def _new_job(call: Call, kind: str, initiated_by: str, server_ids: list[str], dr
 
 
 def start_recovery(call: Call) -> dict[str, Any]:
-    region, quotas = call.region, call.emulator.scenario.quotas
+    region, quotas = call.region, call.quotas
     requested = call.params["sourceServers"]
     if len(requested) > quotas.serversPerJob:
         raise ServiceQuotaExceededError(
@@ -228,9 +213,9 @@ def start_recovery(call: Call) -> dict[str, Any]:
         server = region.servers[sid]
         server.last_launch = LastLaunch(job.id, "DRILL" if drill else "RECOVERY", call.now)
         server.last_launch_result = "PENDING"
-        failure = call.emulator.faults.server_failure(sid, server.hostname)
+        failure = call.faults.server_failure(sid, server.hostname)
         launches.append(ServerLaunch(server, snapshot, failure))
-    call.emulator.planner_for(region).plan_launch(job, launches, call.now)
+    call.planner().plan_launch(job, launches, call.now)
     return {"job": job.to_wire()}
 
 
@@ -261,7 +246,7 @@ def terminate_recovery_instances(call: Call) -> dict[str, Any]:
     for instance in instances:
         instance.terminating_job = job.id
         job.participants[instance.server_id].instance_id = instance.id
-    call.emulator.planner_for(region).plan_terminate(job, instances, call.now)
+    call.planner().plan_terminate(job, instances, call.now)
     return {"job": job.to_wire()}
 
 

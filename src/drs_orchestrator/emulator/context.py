@@ -1,0 +1,37 @@
+"""What an operation handler sees: one call, and the few parts of the emulator it may use.
+
+The handlers (operations.py) take a `Call`, never the Emulator itself: emulator.py builds the
+Call and dispatches to the handlers, so the dependency runs one way only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .estate import Region
+from .faults import FaultSet
+from .ids import IdFactory
+from .jobs import JobPlanner
+from .scenario import Quotas
+
+
+@dataclass(frozen=True)
+class Call:
+    """One DRS call: its region's estate and validated parameters, at the emulated `now`."""
+
+    region: Region
+    params: dict[str, Any]
+    now: float
+    quotas: Quotas
+    ids: IdFactory
+    faults: FaultSet
+    # The region's job planner, made on first use (most calls never plan a job).
+    planner_for: Callable[[Region], JobPlanner]
+
+    def planner(self) -> JobPlanner:
+        return self.planner_for(self.region)
+
+
+Handler = Callable[[Call], dict[str, Any]]
