@@ -568,3 +568,20 @@ def test_every_follower_of_an_execution_shares_one_reader_of_its_events(
     assert all(r == received[0] for r in received)
     assert received[0][-1] == {"event": "end", "data": {"status": "COMPLETED"}}
     assert many <= one + 4, f"12 followers read the events {many} times, one follower {one}"
+
+
+def test_a_kept_detail_is_read_again_once_the_execution_changes(
+    admin: httpx.Client, plan: Callable[..., dict[str, Any]], drive: Drive
+) -> None:
+    execution_id = start(admin, plan()["id"]).json()["id"]
+    drive.settle()
+    url = f"/executions/{execution_id}"
+    first, again = admin.get(url), admin.get(url)
+    assert first.content == again.content  # kept: the same bytes
+    assert first.json()["status"] == "RUNNING"
+    admin.post(f"{url}/pause")
+    assert admin.get(url).json()["status"] == "PAUSED"
+    wrong = admin.get(url, params={"serverCursor": "s-00000000000000000"})
+    assert wrong.status_code == 400
+    assert wrong.json()["errors"][0]["field"] == "serverCursor"
+    assert admin.get(url).json()["serversNextCursor"] is None  # 6 servers: one page

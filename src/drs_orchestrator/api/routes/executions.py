@@ -21,10 +21,7 @@ from drs_orchestrator.api.live import POLL_SECONDS, changed_within
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Services, Svc
 from drs_orchestrator.domain.errors import DomainError, Forbidden
-from drs_orchestrator.domain.executions import (
-    ExecutionStatus,
-    Mode,
-)
+from drs_orchestrator.domain.executions import ExecutionStatus, Mode
 from drs_orchestrator.domain.model import Boolean, WeekOfMinutes
 from drs_orchestrator.domain.modes import policy
 from drs_orchestrator.domain.roles import Permission, Role, permissions_of
@@ -85,17 +82,11 @@ def _roles(who: Identity) -> frozenset[Role]:
     return frozenset(who.roles)
 
 
-def _detail_body(
-    svc: Services, who: Identity, state: ExecutionState, version: int, cursor: str | None
-) -> bytes:
-    """The detail as the caller's roles see it, serialised once per version (and kept)."""
-    roles = _roles(who)
-    key = (state.id, version, tuple(sorted(roles)), cursor)
-    body = svc.details.get(key)
-    if body is None:
-        body = views.detail(state, roles, cursor).model_dump_json(by_alias=True).encode()
-        svc.details.put(key, body)
-    return body
+def _detail_key(
+    execution_id: str, version: int, who: Identity, cursor: str | None
+) -> tuple[object, ...]:
+    """A detail differs by version, by what the roles may ask and by page of servers."""
+    return (execution_id, version, tuple(sorted(_roles(who))), cursor)
 
 
 def _json(body: bytes) -> Response:
@@ -242,12 +233,13 @@ def get_execution(
 ) -> Response:
     """The execution as operators follow it: its waves with their commands, a page of its
     servers, its DRS launches, what it waits for."""
-    version = svc.executions.version(execution_id)
-    key = (execution_id, version, tuple(sorted(_roles(who))), server_cursor)
-    if (body := svc.details.get(key)) is not None:
+    kept = _detail_key(execution_id, svc.executions.version(execution_id), who, server_cursor)
+    if (body := svc.details.get(kept)) is not None:
         return _json(body)
-    state, version = svc.executions.versioned(execution_id)
-    return _json(_detail_body(svc, who, state, version, server_cursor))
+    state, version = svc.executions.versioned(execution_id)  # it may have moved on since
+    body = views.detail(state, _roles(who), server_cursor).model_dump_json(by_alias=True).encode()
+    svc.details.put(_detail_key(execution_id, version, who, server_cursor), body)
+    return _json(body)
 
 
 @router.get(
