@@ -324,10 +324,27 @@ class Kept(Generic[K, V]):
     def __init__(self, size: int, getsizeof: Callable[[V], int] | None = None) -> None:
         self._cache: cachetools.LRUCache[K, V] = cachetools.LRUCache(size, getsizeof=getsizeof)
         self._lock = threading.Lock()
+        self._making: dict[K, threading.Lock] = {}
 
     def get(self, key: K) -> V | None:
         with self._lock:
             return self._cache.get(key)
+
+    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
+        """The kept value, or made once however many ask for it at the same moment (the
+        others wait for it rather than making it again)."""
+        with self._lock:
+            if (found := self._cache.get(key)) is not None:
+                return found
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            found = self.get(key)
+            if found is None:
+                found = make()
+                self.put(key, found)
+        with self._lock:
+            self._making.pop(key, None)
+        return found
 
     def put(self, key: K, value: V) -> None:
         with self._lock, contextlib.suppress(ValueError):  # larger than all: not kept

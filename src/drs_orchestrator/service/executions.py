@@ -182,13 +182,6 @@ class ExecutionService:
             raise NotFound("EXECUTION_NOT_FOUND", f"Execution {execution_id} not found")
         return found
 
-    def versioned(self, execution_id: str) -> tuple[ExecutionState, int]:
-        with self.ctx.read() as conn:
-            record = executions.get(conn, execution_id)
-        if record is None:
-            raise NotFound("EXECUTION_NOT_FOUND", f"Execution {execution_id} not found")
-        return load_state(record.state), record.version
-
     def versions_page(
         self, filters: executions.Filters, limit: int, cursor: str | None
     ) -> pages.Page[tuple[str, int]]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from drs_orchestrator.api import execution_views as views
@@ -77,3 +80,25 @@ def test_kept_read_models_are_bounded_by_size() -> None:
     assert kept.get("a") is None  # evicted to make room for b
     assert kept.get("b") == b"123456"
     assert kept.get("huge") is None
+
+
+def test_a_read_model_asked_for_at_once_by_many_is_made_once() -> None:
+    kept: views.Kept[str, bytes] = views.Kept(1000)
+    made: list[int] = []
+    start = threading.Barrier(8)
+    again = threading.Event()  # never set: a second maker would not wait for it
+
+    def make() -> bytes:
+        made.append(1)
+        if len(made) == 1:  # the first maker takes its time: others would make it meanwhile
+            again.wait(0.5)
+        return b"detail"
+
+    def ask() -> bytes:
+        start.wait()
+        return kept.get_or_make("e1", make)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: ask(), range(8)))
+    assert answers == [b"detail"] * 8
+    assert made == [1]

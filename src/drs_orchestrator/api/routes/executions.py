@@ -233,13 +233,17 @@ def get_execution(
 ) -> Response:
     """The execution as operators follow it: its waves with their commands, a page of its
     servers, its DRS launches, what it waits for."""
-    kept = _detail_key(execution_id, svc.executions.version(execution_id), who, server_cursor)
-    if (body := svc.details.get(kept)) is not None:
-        return _json(body)
-    state, version = svc.executions.versioned(execution_id)  # it may have moved on since
-    body = views.detail(state, _roles(who), server_cursor).model_dump_json(by_alias=True).encode()
-    svc.details.put(_detail_key(execution_id, version, who, server_cursor), body)
-    return _json(body)
+    version = svc.executions.version(execution_id)
+
+    def make() -> bytes:  # from the state as it is now: this version or a later one
+        state = svc.executions.get(execution_id)
+        return (
+            views.detail(state, _roles(who), server_cursor).model_dump_json(by_alias=True).encode()
+        )
+
+    return _json(
+        svc.details.get_or_make(_detail_key(execution_id, version, who, server_cursor), make)
+    )
 
 
 @router.get(
