@@ -31,6 +31,7 @@ from drs_orchestrator.domain.executions import (
     WaveStatus,
 )
 from drs_orchestrator.domain.hooks import Hook, ManualApproval
+from drs_orchestrator.domain.modes import policy
 from drs_orchestrator.domain.plans import Wave
 from drs_orchestrator.domain.roles import Permission, Role, covers, permissions_of
 from drs_orchestrator.engine.core import machine
@@ -66,6 +67,10 @@ class ExecutionSummary(ApiModel):
     ended_at: datetime | None
     waves: list[WaveProgress]
     cleanup: CleanupStatus
+    keeps_instances: bool = Field(
+        description="Its instances are the workloads and are kept (a recovery's); else they "
+        "are cleaned up after (a drill's)."
+    )
 
 
 class PendingApproval(ApiModel):
@@ -196,6 +201,7 @@ def summary(state: ExecutionState) -> ExecutionSummary:
             WaveProgress(name=w.name, status=w.status, ended=w.status.ended) for w in state.waves
         ],
         cleanup=state.cleanup,
+        keeps_instances=policy(state.mode).keeps_instances,
     )
 
 

@@ -29,6 +29,7 @@ class ModePolicy:
     # Terminating its instances (clean-up, or cancel with terminate) needs this too: a
     # recovery's instances are the workloads, a drill's are disposable.
     terminate_permission: Permission | None
+    keeps_instances: bool  # its instances are the workloads, not left-overs to clean up
     launch: LaunchCall
     drill: bool  # DRS counts it as a drill (DRS:DrillId tag, "last drilled" in readiness)
 
@@ -42,6 +43,7 @@ MODES: Mapping[Mode, ModePolicy] = {
         awaits_post_launch=False,
         scheduled_cleanup=True,
         terminate_permission=None,
+        keeps_instances=False,
         launch=LaunchCall.START_DRILL,
         drill=True,
     ),
@@ -53,6 +55,7 @@ MODES: Mapping[Mode, ModePolicy] = {
         awaits_post_launch=True,
         scheduled_cleanup=False,
         terminate_permission=Permission.TERMINATE,
+        keeps_instances=True,
         launch=LaunchCall.START_RECOVERY,
         drill=False,
     ),

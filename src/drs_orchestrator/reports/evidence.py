@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_camel
 from drs_orchestrator.domain import display
 from drs_orchestrator.domain.executions import HookStatus, ServerStatus, WaveStatus
 from drs_orchestrator.domain.hooks import ManualApproval
+from drs_orchestrator.domain.modes import policy
 from drs_orchestrator.engine.core.state import ExecutionState, ServerRun
 
 
@@ -113,6 +114,7 @@ class Report(Model):
     plan_name: str
     plan_version: int
     mode: str
+    keeps_instances: bool  # a recovery's instances are the workloads: not cleaned up
     initiated_by: str
     status: str
     created_at: datetime
@@ -243,6 +245,7 @@ def build(state: ExecutionState, transitions: Sequence[Any], now: datetime) -> R
         plan_name=state.plan_name,
         plan_version=state.plan_version,
         mode=state.mode.value,
+        keeps_instances=policy(state.mode).keeps_instances,
         initiated_by=state.initiated_by,
         status=state.status.value,
         created_at=state.created_at,

@@ -126,12 +126,12 @@ export function stillRunning<S extends Run>(e: { servers: Record<string, S> }): 
 
 /** What the clean-up stands at, true at every moment: nothing is "not cleaned up" while the
  * execution still runs, or when it launched nothing. `detail` says how many are left. */
-export function cleanupShown(e: { active: boolean; mode: Mode; cleanup: CleanupStatus; stillRunning: number }): Shown & { detail?: string } {
+export function cleanupShown(e: { active: boolean; keepsInstances: boolean; cleanup: CleanupStatus; stillRunning: number }): Shown & { detail?: string } {
   const detail = e.stillRunning ? `${e.stillRunning} recovery instance${e.stillRunning === 1 ? "" : "s"} still running` : undefined;
   if (e.cleanup !== "NONE") return { ...shown(CLEANUP, e.cleanup), ...(e.cleanup === "FAILED" && detail ? { detail } : {}) };
   if (e.active) return { label: "Once the execution ends", type: "not-started" };
   if (!detail) return { label: "Nothing to clean up", type: "success" };
-  return e.mode === "DRILL" ? { label: "Not cleaned up", type: "warning", detail } : { label: "Kept (a recovery)", type: "info", detail };
+  return e.keepsInstances ? { label: "Kept (a recovery)", type: "info", detail } : { label: "Not cleaned up", type: "warning", detail };
 }
 
 /** A wave's failure policy, in words. */

@@ -78,7 +78,7 @@ function History() {
           { id: "waves", header: "Waves", kind: "text", cell: (e) => `${e.wavesDone} of ${e.waves.length} ended` },
           { id: "started", header: "Started", kind: "time", cell: (e) => <Time value={e.startedAt ?? e.createdAt} /> },
           { id: "duration", header: "Duration", kind: "short", cell: (e) => <Duration start={e.startedAt} end={e.endedAt} running={false} /> },
-          { id: "cleanup", header: "Clean-up", kind: "status", cell: (e) => (e.mode === "DRILL" ? <Status map={CLEANUP} status={e.cleanup} /> : "—") },
+          { id: "cleanup", header: "Clean-up", kind: "status", cell: (e) => (e.keepsInstances ? "—" : <Status map={CLEANUP} status={e.cleanup} />) },
           { id: "by", header: "By", kind: "short", cell: (e) => e.initiatedBy },
         ]}
       />

@@ -14,7 +14,7 @@ import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import { useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { API, ApiError, unwrap, api } from "../api/client";
-import type { CleanupStatus, Mode, Report as ReportData, Transition } from "../api/types";
+import type { CleanupStatus, Report as ReportData, Transition } from "../api/types";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { Status } from "../components/Status";
 import { Time } from "../components/Time";
@@ -53,7 +53,7 @@ function eventText(t: Line, r: ReportData): string {
 }
 
 function CleanupState({ r }: { r: ReportData }) {
-  const state = cleanupShown({ active: !r.endedAt, mode: r.mode as Mode, cleanup: r.cleanup.status as CleanupStatus, stillRunning: r.cleanup.stillRunning });
+  const state = cleanupShown({ active: !r.endedAt, keepsInstances: r.keepsInstances, cleanup: r.cleanup.status as CleanupStatus, stillRunning: r.cleanup.stillRunning });
   return (
     <span data-testid="report-cleanup">
       <StatusIndicator type={state.type}>{state.label}</StatusIndicator>
