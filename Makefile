@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo demo-port test lint typecheck imports unit contract integration browser web webtest chromium bench emulator clean
+.PHONY: install demo demo-port test lint typecheck imports unit contract integration browser web webtest chromium bench bench-reads emulator clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,11 @@ bench: install web chromium
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bundle_sizes.py
 	$(BIN)/python bench/bench_console.py
+	$(BIN)/python bench/bench_reads.py
+
+# Execution reads (GET, list, live events), SQLite and PostgreSQL: ~5 minutes; ARGS=--quick
+bench-reads: install
+	$(BIN)/python bench/bench_reads.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis web/node_modules build
