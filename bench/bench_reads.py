@@ -500,6 +500,7 @@ def measure(
 
     sys.path.insert(0, str(ROOT))  # the integration tests' driver moves the manual clock
     from tests.integration.drive import Drive, manual_clock
+    from tests.integration.probe import Settling
 
     began = time.perf_counter()
     emulator = Emulator(parse_scenario(scenario()))
@@ -521,7 +522,7 @@ def measure(
         )
         services = Services.build(settings)
         services.users.bootstrap_admin()
-        engine = services.start_engine(manual_clock(emulator), poll=False)
+        engine = services.start_engine(manual_clock(emulator), poll=False, probe=Settling())
         try:
             with ServerThread(create_app(services), graceful_seconds=2) as base:
                 api = f"{base}/api/v1"

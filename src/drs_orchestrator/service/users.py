@@ -12,7 +12,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -116,6 +116,9 @@ def _state(record: UserRecord) -> UserState:
     )
 
 
+_UNKNOWN = object()  # not cached (None is cached too: a user that does not exist)
+
+
 class UserStates:
     """The current state of users by ID, read from the database and trusted for a moment
     (`DRSO_USER_CACHE_SECONDS`); a change made through this worker is seen at once."""
@@ -130,9 +133,10 @@ class UserStates:
 
     def get(self, user_id: str) -> UserState | None:
         if self._cache is not None:
-            with self._lock:
-                if user_id in self._cache:
-                    return self._cache[user_id]
+            with self._lock:  # one lookup: an entry can expire between two
+                found = self._cache.get(user_id, _UNKNOWN)
+            if found is not _UNKNOWN:
+                return cast("UserState | None", found)
         with self.ctx.read() as conn:
             record = users.by_id(conn, user_id)
         state = _state(record) if record is not None else None
