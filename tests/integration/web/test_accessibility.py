@@ -30,6 +30,12 @@ def axe(page: Page) -> list[dict[str, Any]]:
         page.evaluate(AXE.read_text() + "\n;undefined")
     found: list[dict[str, Any]] = page.evaluate(
         """async () => {
+          // A dialog fading in is measured half transparent (lower contrast than the user sees
+          // once it is open): wait for every finite CSS animation and transition to end (a
+          // spinner's never does).
+          const ending = document.getAnimations().filter(
+            (a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+          await Promise.all(ending.map((a) => a.finished.catch(() => null)));
           const result = await axe.run(document, { resultTypes: ["violations"] });
           return result.violations.map((v) => ({
             id: v.id, impact: v.impact, help: v.help,
