@@ -7,12 +7,13 @@ which a state-changing request must back with the session's CSRF token.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordBearer
+from starlette.concurrency import run_in_threadpool
 
 from drs_orchestrator.domain.errors import Forbidden, Unauthorized
 from drs_orchestrator.domain.roles import Permission, permissions_of
@@ -86,8 +87,21 @@ def same_origin(request: Request) -> None:
         )
 
 
-def identify(request: Request, token: Annotated[str | None, Depends(bearer)]) -> Identity:
-    """The caller, whatever they proved it with (even one who must change their password)."""
+async def identify(request: Request, token: Annotated[str | None, Depends(bearer)]) -> Identity:
+    """The caller, whatever they proved it with (even one who must change their password).
+    A bearer JWT verified a moment ago is answered here; anything that may read the database
+    or the identity provider runs on a worker thread."""
+    services = request.app.state.services
+    identity: Identity | None = None
+    if token and not token.startswith(TOKEN_PREFIX):
+        identity = services.verifier.known(token)
+    if identity is None:
+        identity = await run_in_threadpool(_identify, request, token)
+    request.state.identity = identity
+    return identity
+
+
+def _identify(request: Request, token: str | None) -> Identity:
     services = request.app.state.services
     if token:
         if token.startswith(TOKEN_PREFIX):
@@ -103,11 +117,10 @@ def identify(request: Request, token: Annotated[str | None, Depends(bearer)]) ->
         raise Unauthorized(
             "UNAUTHENTICATED", "Sign in: send 'Authorization: Bearer <token>' (or sign in at /)"
         )
-    request.state.identity = identity
     return identity
 
 
-def signed_in(identity: Annotated[Identity, Depends(identify)]) -> Identity:
+async def signed_in(identity: Annotated[Identity, Depends(identify)]) -> Identity:
     """The caller, once any one-time password has been replaced."""
     if identity.password_change_required:
         raise Forbidden(
@@ -120,8 +133,8 @@ def signed_in(identity: Annotated[Identity, Depends(identify)]) -> Identity:
     return identity
 
 
-def require(permission: Permission) -> Callable[[Identity], Identity]:
-    def check(identity: Annotated[Identity, Depends(signed_in)]) -> Identity:
+def require(permission: Permission) -> Callable[[Identity], Awaitable[Identity]]:
+    async def check(identity: Annotated[Identity, Depends(signed_in)]) -> Identity:
         if permission not in permissions_of(set(identity.roles)):
             raise Forbidden(
                 "FORBIDDEN",

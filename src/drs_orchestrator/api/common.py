@@ -35,7 +35,7 @@ _TAGS = re.compile(_TAG)
 _OURS = re.compile(r'^"([0-9]{1,9})"$')
 
 
-def if_match(
+async def if_match(
     value: Annotated[
         str | None,
         Header(

@@ -361,5 +361,5 @@ def details_kept() -> Kept[tuple[object, ...], bytes]:
     return Kept(CACHE_BYTES, getsizeof=len)
 
 
-def summaries_kept() -> Kept[tuple[str, int], ExecutionSummary]:
+def summaries_kept() -> Kept[tuple[str, int], bytes]:
     return Kept(SUMMARIES_KEPT)

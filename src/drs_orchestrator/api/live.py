@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -17,6 +18,8 @@ from fastapi.sse import format_sse_event
 from drs_orchestrator.domain.executions import CleanupStatus, ExecutionStatus
 from drs_orchestrator.reports.evidence import Transition
 from drs_orchestrator.service.records import EventRow
+
+_log = logging.getLogger(__name__)
 
 # Without an engine in this process (another worker runs the execution) changes are polled.
 POLL_SECONDS = 1.0
@@ -148,3 +151,68 @@ async def changed_within(changed: asyncio.Event | None, seconds: float) -> bool:
         return False
     changed.clear()
     return True
+
+
+MakeBody = Callable[[], Awaitable[str]]
+
+
+class Board:
+    """One document that many follow (the active executions), made again when the engine
+    records a change and shared: however many consoles show it, a change costs one read and
+    one serialisation. Followers see each new body once (`generation` counts them)."""
+
+    def __init__(self) -> None:
+        self.body = ""
+        self.generation = 0
+        self._grew = asyncio.Condition()
+        self._opening = asyncio.Lock()
+        self._pump: asyncio.Task[None] | None = None
+        self._followers = 0
+
+    @contextlib.asynccontextmanager
+    async def follow(self, make: MakeBody, engine: Listened | None) -> AsyncIterator[Board]:
+        async with self._opening:
+            if self._pump is None:
+                await self._remake(make)  # the first follower is answered at once
+                self._pump = asyncio.create_task(self._pumping(make, engine))
+            self._followers += 1
+        try:
+            yield self
+        finally:
+            self._followers -= 1
+            if self._followers == 0 and self._pump is not None:
+                self._pump.cancel()
+                self._pump = None
+
+    @property
+    def followers(self) -> int:
+        return self._followers
+
+    async def wait(self, seen: int, timeout: float) -> bool:
+        """Until a body newer than generation `seen`; False after `timeout`."""
+        async with self._grew:
+            try:
+                await asyncio.wait_for(self._grew.wait_for(lambda: self.generation > seen), timeout)
+            except TimeoutError:
+                return False
+        return True
+
+    async def _remake(self, make: MakeBody) -> None:
+        body = await make()
+        if body != self.body:
+            self.body, self.generation = body, self.generation + 1
+            async with self._grew:
+                self._grew.notify_all()
+
+    async def _pumping(self, make: MakeBody, engine: Listened | None) -> None:
+        changed = engine.listen() if engine is not None else None
+        try:
+            while True:
+                await changed_within(changed, POLL_SECONDS)
+                try:
+                    await self._remake(make)
+                except Exception:  # a failed read (the database away) is tried at the next change
+                    _log.exception("The active executions could not be read")
+        finally:
+            if engine is not None and changed is not None:
+                engine.unlisten(changed)

@@ -9,12 +9,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from drs_orchestrator.api.execution_views import (
-    ExecutionSummary,
     Kept,
     details_kept,
     summaries_kept,
 )
-from drs_orchestrator.api.live import Feeds
+from drs_orchestrator.api.live import Board, Feeds
 from drs_orchestrator.config import Settings
 from drs_orchestrator.drs.credentials import AccountSessions
 from drs_orchestrator.drs.gateway import DrsGateway
@@ -86,8 +85,9 @@ class Services:
     engine: Engine | None = None
     # Read models kept per execution version (see api/execution_views.py).
     details: Kept[tuple[object, ...], bytes] = field(default_factory=details_kept)
-    summaries: Kept[tuple[str, int], ExecutionSummary] = field(default_factory=summaries_kept)
+    summaries: Kept[tuple[str, int], bytes] = field(default_factory=summaries_kept)
     feeds: Feeds = field(default_factory=Feeds)  # live streams: one reader per execution
+    active: Board = field(default_factory=Board)  # the active executions' stream, shared
 
     def start_engine(
         self, clock: Clock | None = None, *, poll: bool = True, probe: Probe | None = None
@@ -162,7 +162,7 @@ class Services:
         )
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 

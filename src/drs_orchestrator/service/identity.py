@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
 import sqlalchemy as sa
+from cachetools import TTLCache
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
@@ -20,7 +23,7 @@ from drs_orchestrator.domain.errors import Unauthorized, Unavailable
 from drs_orchestrator.domain.roles import Role
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.keyring import Keyring
-from drs_orchestrator.service.users import Identity, UserStates
+from drs_orchestrator.service.users import Identity, UserState, UserStates
 from drs_orchestrator.store import users
 from drs_orchestrator.store.users import UserRecord
 
@@ -30,6 +33,33 @@ AUDIENCE = "drs-orchestrator-api"
 
 def _invalid(reason: str) -> Unauthorized:
     return Unauthorized("INVALID_TOKEN", f"The bearer token is not valid: {reason}")
+
+
+class Verified:
+    """Tokens whose signature and claims were checked, each kept until it expires or for
+    `seconds` at most: a client sends the same token with every request, and checking an
+    RS256 signature again costs more than the rest of a cached read. Only what the token
+    itself proves is kept; whatever can change (a user's epoch, roles) is checked on every
+    request by the caller."""
+
+    def __init__(self, seconds: float, size: int = 10_000) -> None:
+        self._kept: TTLCache[str, dict[str, Any]] = TTLCache(maxsize=size, ttl=seconds)
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> dict[str, Any] | None:
+        with self._lock:
+            claims = self._kept.get(token)
+        if claims is None or claims["exp"] <= time.time():
+            return None
+        return claims
+
+    def keep(self, token: str, claims: dict[str, Any]) -> None:
+        with self._lock:
+            self._kept[token] = claims
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
 
 
 class LocalIssuer:
@@ -47,6 +77,7 @@ class LocalIssuer:
         self.states = states
         self._keys: dict[str, Any] = {}
         self._loaded_at = 0.0
+        self._verified = Verified(self.KEYS_FRESH_SECONDS)
 
     def ensure_key(self) -> None:
         """A signing key exists, and every key is sealed under the newest secret."""
@@ -96,6 +127,8 @@ class LocalIssuer:
             keys[kid] = self._keys.get(kid) or serialization.load_pem_private_key(
                 self.keyring.unseal(sealed), None
             )
+        if not keys.keys() >= self._keys.keys():  # a key retired: what it signed is not kept
+            self._verified.clear()
         self._keys = keys
         self._loaded_at = time.monotonic()
 
@@ -135,6 +168,22 @@ class LocalIssuer:
         return self._keys.get(kid)
 
     def verify(self, token: str) -> Identity:
+        return self._identity(self._claims(token), self.states.get)
+
+    def known(self, token: str) -> Identity | None:
+        """The caller, when answering needs neither a signature check nor the database (the
+        token was verified a moment ago and its user's state is cached); else None."""
+        claims = self._verified.get(token)
+        if claims is None or not self._fresh():
+            return None
+        state = self.states.cached(str(claims["sub"]))
+        if state is None:
+            return None
+        return self._identity(claims, lambda _: state)
+
+    def _claims(self, token: str) -> dict[str, Any]:
+        if (kept := self._verified.get(token)) is not None and self._fresh():
+            return kept
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as error:
@@ -145,7 +194,7 @@ class LocalIssuer:
         if key is None:
             raise _invalid("unknown signing key")
         try:
-            claims = jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 key.public_key(),
                 algorithms=["RS256"],
@@ -155,7 +204,15 @@ class LocalIssuer:
             )
         except jwt.PyJWTError as error:
             raise _invalid(str(error)) from None
-        state = self.states.get(str(claims["sub"]))
+        self._verified.keep(token, claims)
+        return claims
+
+    def _fresh(self) -> bool:
+        return time.monotonic() - self._loaded_at <= self.KEYS_FRESH_SECONDS
+
+    @staticmethod
+    def _identity(claims: dict[str, Any], state_of: Callable[[str], UserState | None]) -> Identity:
+        state = state_of(str(claims["sub"]))
         if state is None:
             raise _invalid("its user no longer exists")
         epoch = claims["epoch"]
@@ -173,6 +230,10 @@ class LocalIssuer:
 class CognitoVerifier:
     """Cognito user-pool tokens: the pool's JWKS, issuer, `token_use` and app client ID."""
 
+    # How long a verified token is trusted without checking it again (a key Cognito stops
+    # publishing stops verifying within this, as PyJWKClient's own key cache allows).
+    KEPT_SECONDS = 60.0
+
     def __init__(self, ctx: Context) -> None:
         s = ctx.settings
         region = s.cognito_region or (s.cognito_user_pool_id or "").split("_")[0]
@@ -180,6 +241,7 @@ class CognitoVerifier:
         self.client_id = s.cognito_client_id
         self.group_roles = s.cognito_group_roles
         self._jwks = jwt.PyJWKClient(s.cognito_jwks_url or f"{self.issuer}/.well-known/jwks.json")
+        self._verified = Verified(self.KEPT_SECONDS)
 
     def roles(self, groups: list[str]) -> frozenset[Role]:
         out = set()
@@ -190,9 +252,17 @@ class CognitoVerifier:
         return frozenset(out)
 
     def verify(self, token: str) -> Identity:
+        return self._identity(self._verified.get(token) or self._checked(token))
+
+    def known(self, token: str) -> Identity | None:
+        """The caller, when the token was verified a moment ago (no JWKS fetch); else None."""
+        claims = self._verified.get(token)
+        return None if claims is None else self._identity(claims)
+
+    def _checked(self, token: str) -> dict[str, Any]:
         try:
             key = self._jwks.get_signing_key_from_jwt(token).key
-            claims = jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
                 algorithms=["RS256"],
@@ -212,6 +282,10 @@ class CognitoVerifier:
             raise _invalid("token_use must be access or id")
         if self.client_id and audience != self.client_id:
             raise _invalid("issued to another app client")
+        self._verified.keep(token, claims)
+        return claims
+
+    def _identity(self, claims: dict[str, Any]) -> Identity:
         username = (
             claims.get("username")
             or claims.get("cognito:username")

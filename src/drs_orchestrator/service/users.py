@@ -145,6 +145,15 @@ class UserStates:
                 self._cache[user_id] = state
         return state
 
+    def cached(self, user_id: str) -> UserState | None:
+        """The user's state if this worker holds it now, without reading the database (None
+        when it does not, or the user is known not to exist)."""
+        if self._cache is None:
+            return None
+        with self._lock:
+            found = self._cache.get(user_id)
+        return found if isinstance(found, UserState) else None
+
     def forget(self, user_id: str) -> None:
         if self._cache is not None:
             with self._lock:

@@ -420,6 +420,56 @@ def test_active_executions_are_pushed_as_they_start_and_end(
     assert received[-1] == []  # ended: no longer active
 
 
+def test_every_follower_of_the_active_executions_shares_one_reader(
+    admin: httpx.Client,
+    plan: Callable[..., dict[str, Any]],
+    drive: Drive,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Twelve consoles showing the active executions cost the database what one does: the
+    list is read once per change, and each of them receives the same documents."""
+    reads: list[int] = []
+    versions_page = services.executions.versions_page
+
+    def counted(filters: Any, limit: int, cursor: str | None) -> Any:
+        reads.append(1)
+        return versions_page(filters, limit, cursor)
+
+    monkeypatch.setattr(services.executions, "versions_page", counted)
+    shop = plan()["id"]
+
+    def followed_by(followers: int) -> tuple[int, list[list[Active]]]:
+        reads.clear()
+        received: list[list[Active]] = [[] for _ in range(followers)]
+        joined = threading.Semaphore(0)
+
+        def ended(seen: list[Active]) -> bool:
+            if len(seen) == 1:
+                joined.release()
+            return len(seen) > 1 and seen[-1] == []
+
+        readers = [threading.Thread(target=lambda r=r: r.extend(read_active(admin, ended)))
+                   for r in received]  # fmt: skip
+        for reader in readers:
+            reader.start()
+        for _ in readers:
+            assert joined.acquire(timeout=30), "a follower did not receive the first document"
+        execution_id = start(admin, shop).json()["id"]
+        drive.until(execution_id, lambda s: not s.status.active)
+        for reader in readers:
+            reader.join(timeout=30)
+        assert not any(r.is_alive() for r in readers)
+        return len(reads), received
+
+    one, _ = followed_by(1)
+    many, received = followed_by(12)
+
+    assert all(r[0] == [] and r[-1] == [] for r in received)
+    assert all([("Shop", "RUNNING")] in r for r in received)
+    assert many <= one + 4, f"12 followers read the list {many} times, one follower {one}"
+
+
 def test_plan_readiness_shows_the_last_drill_and_its_measured_rto(
     admin: httpx.Client, plan: Callable[..., dict[str, Any]], drive: Drive
 ) -> None:

@@ -4,6 +4,7 @@ is rotated, rotated themselves without signing anyone out before their tokens ex
 from __future__ import annotations
 
 import stat
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +17,11 @@ from moto import mock_aws
 
 from drs_orchestrator.api.services import Services, StartupError
 from drs_orchestrator.config import Settings
+from drs_orchestrator.domain.errors import Unauthorized
+from drs_orchestrator.domain.roles import Role
+from drs_orchestrator.service import identity
 from drs_orchestrator.service.keyring import Keyring
+from drs_orchestrator.service.users import UserSpec, UserUpdate
 from drs_orchestrator.store.tables import signing_keys
 from tests.store_backends import drop, fresh_database_url
 
@@ -141,3 +146,50 @@ def test_the_secret_can_come_from_secrets_manager(
 
     assert all(Keyring([NEW]).sealed_with_newest(s) for s in sealed(services))
     services.ctx.engine.dispose()
+
+
+def test_a_verified_token_is_checked_once_and_its_user_on_every_request(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The signature is verified once per token (kept until it expires); a user disabled
+    afterwards is refused all the same, and a token altered by one character is not taken for
+    the one verified."""
+    services = build(url, None)
+    services.users.bootstrap_admin()
+    services.users.create(
+        UserSpec(username="bob", password="bob-password-1", roles=[Role.OPERATOR]), "admin"
+    )
+    bobs = services.issuer.issue(services.users.get("bob"), services.ctx.now())[0]
+    decoded = []
+    real_decode = identity.jwt.decode
+    monkeypatch.setattr(
+        identity.jwt, "decode", lambda *a, **k: decoded.append(1) or real_decode(*a, **k)
+    )
+
+    assert services.issuer.known(bobs) is None  # never verified: the slow path
+    assert [services.issuer.verify(bobs).username for _ in range(5)] == ["bob"] * 5
+    assert len(decoded) == 1
+    known = services.issuer.known(bobs)
+    assert known is not None
+    assert (known.username, known.roles) == ("bob", {Role.OPERATOR})
+
+    header, payload, signature = bobs.split(".")
+    altered = ".".join([header, payload, ("A" if signature[0] != "A" else "B") + signature[1:]])
+    assert services.issuer.known(altered) is None
+    with pytest.raises(Unauthorized, match="Signature verification failed"):
+        services.issuer.verify(altered)
+
+    services.users.update("bob", UserUpdate(disabled=True), None, "admin")
+    assert services.issuer.known(bobs) is None
+    with pytest.raises(Unauthorized, match="disabled"):
+        services.issuer.verify(bobs)
+    services.ctx.engine.dispose()
+
+
+def test_a_kept_token_is_dropped_when_it_expires() -> None:
+    kept = identity.Verified(seconds=60)
+    kept.keep("live", {"exp": time.time() + 30})
+    kept.keep("expired", {"exp": time.time() - 1})
+    assert kept.get("live") is not None
+    assert kept.get("expired") is None
+    assert kept.get("never-seen") is None

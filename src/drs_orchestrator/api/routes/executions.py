@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import aclosing
+from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, status
@@ -17,7 +16,6 @@ from drs_orchestrator.api import execution_views as views
 from drs_orchestrator.api.auth import Reader, require
 from drs_orchestrator.api.common import ApiModel, Cursor, Limit, Page
 from drs_orchestrator.api.execution_views import ExecutionOut, ExecutionSummary
-from drs_orchestrator.api.live import POLL_SECONDS, changed_within
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Services, Svc
 from drs_orchestrator.domain.errors import DomainError, Forbidden
@@ -140,7 +138,12 @@ def start_execution(
     return ExecutionAccepted(id=state.id, status=state.status, url=f"/api/v1/executions/{state.id}")
 
 
-@router.get("/executions", responses=responses(400, 401, 403), operation_id="listExecutions")
+@router.get(
+    "/executions",
+    responses=responses(400, 401, 403),
+    operation_id="listExecutions",
+    response_model=Page[ExecutionSummary],
+)
 def list_executions(
     svc: Svc,
     _: Reader,
@@ -150,7 +153,7 @@ def list_executions(
     plan_id: Annotated[str | None, Query(alias="planId", max_length=64)] = None,
     mode: Mode | None = None,
     active: bool | None = None,
-) -> Page[ExecutionSummary]:
+) -> Response:
     """Newest first across all plans."""
     filters = Filters(
         status=status_.value if status_ else None,
@@ -159,17 +162,23 @@ def list_executions(
         active=active,
     )
     found = svc.executions.versions_page(filters, limit, cursor)
-    return Page(items=_summaries(svc, found.items), next_cursor=found.next_cursor)
+    more = b',"nextCursor":' + json.dumps(found.next_cursor).encode()
+    return _json(_items(_summaries(svc, found.items), more))
 
 
-def _summaries(svc: Services, rows: list[tuple[str, int]]) -> list[ExecutionSummary]:
-    """Summaries kept by version: only executions that changed are read again."""
+def _summaries(svc: Services, rows: list[tuple[str, int]]) -> list[bytes]:
+    """Summaries (as JSON) kept by version: only executions that changed are read again."""
     kept = {i: svc.summaries.get((i, v)) for i, v in rows}
     missing = [i for i, found in kept.items() if found is None]
     for i, (state, v) in svc.executions.states_of(missing).items():
-        made = kept[i] = views.summary(state)
+        made = kept[i] = views.summary(state).model_dump_json(by_alias=True).encode()
         svc.summaries.put((i, v), made)
     return [s for s in kept.values() if s is not None]
+
+
+def _items(parts: list[bytes], more: bytes = b"") -> bytes:
+    """A list document (`Page`, `ActiveExecutions`) around items serialised already."""
+    return b'{"items":[' + b",".join(parts) + b"]" + more + b"}"
 
 
 class ActiveExecutions(ApiModel):
@@ -195,17 +204,19 @@ async def active_executions_live(request: Request, svc: Svc, _: Reader) -> Event
 
     def active() -> str:
         found = svc.executions.versions_page(Filters(active=True), ACTIVE_SHOWN, None)
-        return ActiveExecutions(items=_summaries(svc, found.items)).model_dump_json(by_alias=True)
+        return _items(_summaries(svc, found.items)).decode()
+
+    async def make() -> str:
+        return await run_in_threadpool(active)
 
     async def stream() -> AsyncIterator[bytes]:
-        sent = None
-        async with aclosing(_changes(request, svc)) as changes:
-            async for keepalive in changes:
-                body = await run_in_threadpool(active)
-                if body != sent:
-                    yield format_sse_event(data_str=body, event="active")
-                    sent = body
-                elif keepalive:
+        async with svc.active.follow(make, svc.executions.engine) as board:
+            seen = 0
+            while True:
+                if board.generation > seen:
+                    seen = board.generation
+                    yield format_sse_event(data_str=board.body, event="active")
+                elif not await board.wait(seen, KEEPALIVE_SECONDS):
                     yield KEEPALIVE_COMMENT
 
     return EventSourceResponse(stream())
@@ -421,22 +432,3 @@ async def execution_events(
                     yield KEEPALIVE_COMMENT
 
     return EventSourceResponse(stream())
-
-
-async def _changes(request: Request, svc: Services) -> AsyncGenerator[bool, None]:
-    """Once at once, then whenever the engine records a change (or every POLL_SECONDS
-    without an engine here), while the client listens; True when the stream has been quiet
-    for KEEPALIVE_SECONDS and needs a keep-alive."""
-    engine = svc.executions.engine
-    changed = engine.listen() if engine is not None else None
-    idle = 0.0
-    try:
-        yield False
-        while not await request.is_disconnected():
-            idle = 0.0 if await changed_within(changed, POLL_SECONDS) else idle + POLL_SECONDS
-            quiet = idle >= KEEPALIVE_SECONDS
-            idle = 0.0 if quiet else idle
-            yield quiet
-    finally:
-        if engine is not None and changed is not None:
-            engine.unlisten(changed)
