@@ -100,6 +100,7 @@ class WaveOut(ApiModel):
     number: int = Field(description="1-based, as in the DRS:WaveNumber tag.")
     spec: Wave
     status: WaveStatus
+    ended: bool = Field(description="Whichever way: completed, failed, skipped, cancelled.")
     hooks: list[HookOut]
     attempt: int
     started_at: datetime | None = Field(description="Dependencies met, pause lifted.")
@@ -287,6 +288,7 @@ def _wave(
         number=w.number,
         spec=w.spec,
         status=w.status,
+        ended=w.status.ended,
         hooks=[HookOut.model_validate(h, from_attributes=True) for h in w.hooks],
         attempt=w.attempt,
         started_at=w.started_at,

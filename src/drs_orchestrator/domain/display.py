@@ -99,7 +99,7 @@ WAVE: Mapping[str, str] = {
     WaveStatus.FAILED: "Failed",
     WaveStatus.TIMED_OUT: "Timed out",
     WaveStatus.SKIPPED: "Skipped",
-    WaveStatus.CANCELLED: "Not run",
+    WaveStatus.CANCELLED: "Cancelled",
 }
 SERVER: Mapping[str, str] = {
     ServerStatus.WAITING: "Waiting for its wave",

@@ -110,6 +110,32 @@ def test_a_recovery_needs_the_role_and_the_plan_name(
     assert execution["initiatedBy"] == "user-recovery-admin"
 
 
+def test_the_mode_table_says_who_may_start_what_and_the_start_agrees(
+    as_role: Callable[[str], httpx.Client],
+    plan: Callable[..., dict[str, Any]],
+) -> None:
+    shop = plan()
+    seen = {}
+    for role in ("viewer", "operator", "recovery-admin"):
+        client = as_role(role)
+        rows = client.get("/modes").json()["items"]
+        seen[role] = {r["mode"]: r["mayStart"] for r in rows}
+        for row in rows:
+            asked = {"confirmPlanName": "Shop"} if row["confirmPlanName"] else {}
+            answer = start(client, shop["id"], mode=row["mode"], **asked)
+            # Once one has started, the others meet its servers (409): refused, but not forbidden.
+            assert (answer.status_code != 403) == row["mayStart"], (role, row, answer.text)
+
+    assert seen == {
+        "viewer": {"DRILL": False, "RECOVERY": False},
+        "operator": {"DRILL": True, "RECOVERY": False},
+        "recovery-admin": {"DRILL": True, "RECOVERY": True},
+    }
+    rows = {r["mode"]: r for r in as_role("viewer").get("/modes").json()["items"]}
+    assert (rows["RECOVERY"]["confirmPlanName"], rows["RECOVERY"]["keepsInstances"]) == (True, True)
+    assert (rows["DRILL"]["confirmPlanName"], rows["DRILL"]["scheduledCleanup"]) == (False, True)
+
+
 def test_servers_in_a_running_execution_cannot_be_started_again(
     admin: httpx.Client, plan: Callable[..., dict[str, Any]], drive: Drive
 ) -> None:

@@ -1,5 +1,6 @@
 """The execution page offers exactly the commands the API lists for the user, whatever the
-execution's state: running at a gate, paused then cancelled, completed, failed."""
+execution's state: running (launching, then at a gate), paused then cancelled, completed,
+failed."""
 
 from __future__ import annotations
 
@@ -58,6 +59,11 @@ def test_the_page_offers_what_the_api_lists_in_every_state(
     sign_in(page, base_url)
 
     running = start_drill(admin, plan_id)
+    drive.until(running, lambda s: s.wave("Database").status == WaveStatus.LAUNCHING)
+    launching = listed(admin, running)
+    assert {"pause", "cancel"} <= launching and "skip-wave:Database" not in launching
+    assert offered(page, base_url, running, "Running") == launching
+
     drive.until(running, lambda s: s.wave("Application").status == WaveStatus.AWAITING_APPROVAL)
     expected = {"pause", "cancel", "approve:Application", "skip-wave:Application",
                 "skip-wave:Web"}  # fmt: skip
@@ -69,6 +75,8 @@ def test_the_page_offers_what_the_api_lists_in_every_state(
     drive.until(running, lambda s: not s.status.active)
     assert listed(admin, running) == {"cleanup"}
     assert offered(page, base_url, running, "Cancelled") == {"cleanup"}
+    # The waves it did not reach are cancelled, and it does not read as done.
+    expect(page.get_by_text("1 of 3 waves completed; 2 cancelled")).to_be_visible()
     expect(page.get_by_text("Pausing")).to_have_count(0)
     expect(page.get_by_role("heading", name="Paused")).to_have_count(0)
 

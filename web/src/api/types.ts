@@ -8,6 +8,8 @@ export type ServerStatus = S["ServerStatus"];
 export type HookStatus = S["HookStatus"];
 export type CleanupStatus = S["CleanupStatus"];
 export type Mode = S["Mode"];
+/** A row of the engine's mode table, with whether the caller may start it. */
+export type ModeRow = S["ModeOut"];
 export type Command = S["Command"];
 export type Role = S["Role"];
 export type Problem = S["Problem"];

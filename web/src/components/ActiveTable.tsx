@@ -6,7 +6,7 @@ import { useState } from "react";
 import type { ActiveExecutions, ExecutionSummary } from "../api/types";
 import { useEventStream } from "../lib/live";
 import { useFollow } from "../lib/nav";
-import { EXECUTION, MODE } from "../lib/status";
+import { EXECUTION, MODE, wavesProgress } from "../lib/status";
 import { DataTable } from "./DataTable";
 import { Status } from "./Status";
 import { Duration } from "./Time";
@@ -42,7 +42,7 @@ export function ActiveTable({ items, loading }: { items: ExecutionSummary[]; loa
           cell: (e) => (
             <ProgressBar
               value={e.waves.length ? (100 * e.wavesDone) / e.waves.length : 0}
-              additionalInfo={`${e.wavesDone} of ${e.waves.length} waves done`}
+              additionalInfo={wavesProgress(e.waves)}
               ariaLabel={`${e.planName} progress`}
             />
           ),

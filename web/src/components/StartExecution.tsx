@@ -1,4 +1,5 @@
-// Start a drill, or a recovery after typing the plan's name: a recovery launches production.
+// Start an execution as its row of the mode table says: a mode that keeps its instances
+// launches production and asks for the plan's name; one that cleans up may be given a time.
 import Alert from "@cloudscape-design/components/alert";
 import Box from "@cloudscape-design/components/box";
 import FormField from "@cloudscape-design/components/form-field";
@@ -8,17 +9,18 @@ import SpaceBetween from "@cloudscape-design/components/space-between";
 import { useState } from "react";
 import { useNavigate } from "react-router";
 import { api, ApiError, unwrap } from "../api/client";
-import type { Mode, RecoveryPlan } from "../api/types";
+import type { ModeRow, RecoveryPlan } from "../api/types";
 import { ModalFooter } from "./ModalFooter";
 import { ProblemAlert } from "./ProblemAlert";
 
-export function StartExecution({ plan, mode, onClose }: { plan: RecoveryPlan; mode: Mode | null; onClose: () => void }) {
+export function StartExecution({ plan, mode, onClose }: { plan: RecoveryPlan; mode: ModeRow | null; onClose: () => void }) {
   const navigate = useNavigate();
   const [typed, setTyped] = useState("");
   const [cleanup, setCleanup] = useState(plan.cleanupAfterMinutes ? String(plan.cleanupAfterMinutes) : "");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const recovery = mode === "RECOVERY";
+  const confirm = mode?.confirmPlanName ?? false;
+  const label = mode?.label ?? "";
   const start = async () => {
     if (!mode) return;
     setBusy(true);
@@ -27,7 +29,11 @@ export function StartExecution({ plan, mode, onClose }: { plan: RecoveryPlan; mo
       const started = await unwrap(
         api.POST("/api/v1/recovery-plans/{plan_id}/executions", {
           params: { path: { plan_id: plan.id } },
-          body: recovery ? { mode, confirmPlanName: typed } : { mode, cleanupAfterMinutes: cleanup ? Number(cleanup) : null },
+          body: {
+            mode: mode.mode,
+            ...(confirm ? { confirmPlanName: typed } : {}),
+            ...(mode.scheduledCleanup ? { cleanupAfterMinutes: cleanup ? Number(cleanup) : null } : {}),
+          },
         }),
       );
       navigate(`/executions/${started.id}`);
@@ -42,34 +48,34 @@ export function StartExecution({ plan, mode, onClose }: { plan: RecoveryPlan; mo
     <Modal
       visible={mode !== null}
       onDismiss={onClose}
-      header={recovery ? `Start a recovery of ${plan.name}` : `Start a drill of ${plan.name}`}
+      header={`Start a ${label.toLowerCase()} of ${plan.name}`}
       footer={
         <ModalFooter
-          confirm={recovery ? "Start recovery" : "Start drill"}
+          confirm={`Start ${label.toLowerCase()}`}
           onConfirm={() => void start()}
           onCancel={onClose}
           loading={busy}
-          disabled={recovery && typed !== plan.name}
+          disabled={confirm && typed !== plan.name}
         />
       }
     >
       <SpaceBetween size="m">
-        {recovery ? (
-          <>
-            <Alert type="warning" header="This launches production instances">
-              A recovery launches every server of the plan's {plan.waves.length} waves in the recovery region, and its instances are not cleaned up.
-            </Alert>
-            <FormField label={`Type the plan's name, ${plan.name}, to confirm`} errorText={fieldError("confirmPlanName")}>
-              <Input value={typed} onChange={({ detail }) => setTyped(detail.value)} ariaLabel="Plan name to confirm" />
-            </FormField>
-          </>
+        {mode?.keepsInstances ? (
+          <Alert type="warning" header="This launches production instances">
+            A {label.toLowerCase()} launches every server of the plan's {plan.waves.length} waves in the recovery region, and its instances are not cleaned up.
+          </Alert>
         ) : (
-          <>
-            <Box>A drill launches the plan's servers as isolated recovery instances; replication goes on.</Box>
-            <FormField label="Clean up after (minutes)" description="Empty: keep the instances until you clean up." errorText={fieldError("cleanupAfterMinutes")}>
-              <Input type="number" value={cleanup} onChange={({ detail }) => setCleanup(detail.value)} ariaLabel="Clean up after minutes" />
-            </FormField>
-          </>
+          <Box>A {label.toLowerCase()} launches the plan's servers as isolated recovery instances; replication goes on.</Box>
+        )}
+        {confirm && (
+          <FormField label={`Type the plan's name, ${plan.name}, to confirm`} errorText={fieldError("confirmPlanName")}>
+            <Input value={typed} onChange={({ detail }) => setTyped(detail.value)} ariaLabel="Plan name to confirm" />
+          </FormField>
+        )}
+        {mode?.scheduledCleanup && (
+          <FormField label="Clean up after (minutes)" description="Empty: keep the instances until you clean up." errorText={fieldError("cleanupAfterMinutes")}>
+            <Input type="number" value={cleanup} onChange={({ detail }) => setCleanup(detail.value)} ariaLabel="Clean up after minutes" />
+          </FormField>
         )}
         <ProblemAlert error={error} header="The execution did not start" />
       </SpaceBetween>

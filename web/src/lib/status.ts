@@ -51,7 +51,7 @@ export const WAVE: Record<WaveStatus, Shown> = {
   FAILED: { label: "Failed", type: "error" },
   TIMED_OUT: { label: "Timed out", type: "error" },
   SKIPPED: { label: "Skipped", type: "stopped" },
-  CANCELLED: { label: "Not run", type: "stopped" },
+  CANCELLED: { label: "Cancelled", type: "stopped" },
 };
 
 export const SERVER: Record<ServerStatus, Shown> = {
@@ -139,3 +139,18 @@ export const ON_FAILURE: Record<string, string> = { stop: "Stop the plan", conti
 
 /** A lint finding's severity, in words. */
 export const SEVERITY: Record<string, string> = { error: "Error", warning: "Warning", info: "Note" };
+
+/** How far an execution's waves got, in words: "2 of 3 waves completed" and how the others
+ * ended ("1 failed, 1 cancelled"), so a cancelled execution does not read as done. */
+export function wavesProgress(waves: { status: WaveStatus; ended: boolean }[]): string {
+  const completed = waves.filter((w) => w.status === "COMPLETED").length;
+  const others = new Map<string, number>();
+  for (const w of waves) {
+    if (w.ended && w.status !== "COMPLETED") {
+      const label = WAVE[w.status].label.toLowerCase();
+      others.set(label, (others.get(label) ?? 0) + 1);
+    }
+  }
+  const rest = [...others].map(([label, n]) => `${n} ${label}`).join(", ");
+  return `${completed} of ${waves.length} waves completed${rest ? `; ${rest}` : ""}`;
+}

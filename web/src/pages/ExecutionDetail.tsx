@@ -32,7 +32,7 @@ import { useEventStream } from "../lib/live";
 import { phaseOf } from "../lib/phase";
 import { useCrumb } from "../lib/crumbs";
 import { hookLabel, namesOf, PHASE } from "../lib/names";
-import { cleanupShown, DRS_LAUNCH, EC2_STATE, EXECUTION, HOOK, MODE, recovered, SERVER, shown, WAVE, stillRunning } from "../lib/status";
+import { cleanupShown, DRS_LAUNCH, EC2_STATE, EXECUTION, HOOK, MODE, recovered, SERVER, shown, WAVE, stillRunning, wavesProgress } from "../lib/status";
 import { formatDuration, plural, zoneName } from "../lib/time";
 
 import { describe } from "../lib/transition";
@@ -231,7 +231,7 @@ export default function ExecutionDetail() {
               { label: "Status", value: <Status map={EXECUTION} status={e.status} /> },
               {
                 label: "Progress",
-                value: <ProgressBar value={e.waves.length ? (100 * e.wavesDone) / e.waves.length : 0} additionalInfo={`${e.wavesDone} of ${e.waves.length} waves done`} ariaLabel="Waves done" />,
+                value: <ProgressBar value={e.waves.length ? (100 * e.wavesDone) / e.waves.length : 0} additionalInfo={wavesProgress(e.waves)} ariaLabel="Waves done" />,
               },
               { label: `Started (${zoneName()})`, value: <Time value={e.startedAt ?? e.createdAt} /> },
               {

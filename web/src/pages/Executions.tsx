@@ -16,7 +16,7 @@ import { ProblemAlert } from "../components/ProblemAlert";
 import { Status } from "../components/Status";
 import { Duration, Time } from "../components/Time";
 import { useFollow } from "../lib/nav";
-import { CLEANUP, EXECUTION, MODE } from "../lib/status";
+import { CLEANUP, EXECUTION, MODE, wavesProgress } from "../lib/status";
 import { usePaged } from "../lib/usePaged";
 import { DataTable } from "../components/DataTable";
 
@@ -75,7 +75,7 @@ function History() {
           { id: "plan", header: "Plan", kind: "name", cell: (e) => <Link href={`/executions/${e.id}`} onFollow={follow}>{e.planName}</Link> },
           { id: "mode", header: "Mode", kind: "short", cell: (e) => MODE[e.mode] },
           { id: "status", header: "Outcome", kind: "status", cell: (e) => <Status map={EXECUTION} status={e.status} /> },
-          { id: "waves", header: "Waves", kind: "text", cell: (e) => `${e.wavesDone} of ${e.waves.length} ended` },
+          { id: "waves", header: "Waves", kind: "text", cell: (e) => wavesProgress(e.waves) },
           { id: "started", header: "Started", kind: "time", cell: (e) => <Time value={e.startedAt ?? e.createdAt} /> },
           { id: "duration", header: "Duration", kind: "short", cell: (e) => <Duration start={e.startedAt} end={e.endedAt} running={false} /> },
           { id: "cleanup", header: "Clean-up", kind: "status", cell: (e) => (e.keepsInstances ? "—" : <Status map={CLEANUP} status={e.cleanup} />) },

@@ -14,7 +14,7 @@ import Tabs from "@cloudscape-design/components/tabs";
 import { useEffect, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { api, unwrap } from "../api/client";
-import type { Mode, PlanVersion } from "../api/types";
+import type { ModeRow, PlanVersion } from "../api/types";
 import { can, useAuth } from "../auth/AuthContext";
 import { ModalFooter } from "../components/ModalFooter";
 import { ProblemAlert } from "../components/ProblemAlert";
@@ -74,7 +74,7 @@ export default function PlanDetail() {
   const { me } = useAuth();
   const follow = useFollow();
   const navigate = useNavigate();
-  const [starting, setStarting] = useState<Mode | null>(null);
+  const [starting, setStarting] = useState<ModeRow | null>(null);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>(null);
   const plan = useApi(() => unwrap(api.GET("/api/v1/recovery-plans/{plan_id}", { params: { path: { plan_id: id } } })), [id]);
@@ -82,6 +82,7 @@ export default function PlanDetail() {
   const rto = useApi(() => unwrap(api.GET("/api/v1/recovery-plans/{plan_id}/rto-estimate", { params: { path: { plan_id: id } } })), [id]);
   const runs = useApi(() => unwrap(api.GET("/api/v1/executions", { params: { query: { planId: id, limit: 20 } } })), [id]);
   const groups = useApi(listGroups, []);
+  const modes = useApi(() => unwrap(api.GET("/api/v1/modes")), []);
   const p = plan.data;
   useCrumb(p?.name);
   if (!p) return plan.error ? <ProblemAlert error={plan.error} header="Could not load the plan" /> : <Box>Loading…</Box>;
@@ -115,12 +116,15 @@ export default function PlanDetail() {
                   Edit
                 </Button>
               )}
-              {can(me, "run-recovery") && <Button onClick={() => setStarting("RECOVERY")}>Start recovery</Button>}
-              {can(me, "run-drill") && (
-                <Button variant="primary" onClick={() => setStarting("DRILL")}>
-                  Start drill
-                </Button>
-              )}
+              {/* A start for each mode the caller may start; one that keeps its instances is not the primary. */}
+              {[...(modes.data?.items ?? [])]
+                .filter((m) => m.mayStart)
+                .sort((a, b) => Number(b.keepsInstances) - Number(a.keepsInstances))
+                .map((m) => (
+                  <Button key={m.mode} variant={m.keepsInstances ? "normal" : "primary"} onClick={() => setStarting(m)}>
+                    Start {m.label.toLowerCase()}
+                  </Button>
+                ))}
             </SpaceBetween>
           }
         >

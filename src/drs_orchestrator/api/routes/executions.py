@@ -21,7 +21,7 @@ from drs_orchestrator.api.services import Services, Svc
 from drs_orchestrator.domain.errors import DomainError, Forbidden
 from drs_orchestrator.domain.executions import ExecutionStatus, Mode
 from drs_orchestrator.domain.model import Boolean, WeekOfMinutes
-from drs_orchestrator.domain.modes import policy
+from drs_orchestrator.domain.modes import MODES, policy
 from drs_orchestrator.domain.roles import Permission, Role, permissions_of
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
@@ -107,6 +107,43 @@ def _authorise(who: Identity, state: ExecutionState, command: machine.OperatorCo
     ):
         what = "terminate its instances" if permission == Permission.TERMINATE else "steer it"
         _may(who, permission, f"{what} (a {state.mode})")
+
+
+class ModeOut(ApiModel):
+    """A row of the mode table, and whether the caller may start it."""
+
+    mode: Mode
+    label: str
+    permission: Permission
+    confirm_plan_name: bool = Field(description="The plan's name must be typed to start it.")
+    keeps_instances: bool = Field(description="Its instances are the workloads, not left-overs.")
+    scheduled_cleanup: bool = Field(description="It may clean up by itself, a set time after.")
+    may_start: bool = Field(description="The caller's roles grant `permission`.")
+
+
+class Modes(ApiModel):
+    items: list[ModeOut]
+
+
+@router.get("/modes", responses=responses(401, 403), operation_id="listModes")
+async def list_modes(who: Reader) -> Modes:
+    """The modes an execution may run in, as the engine's table defines them: the console
+    offers a start for each the caller may start, and asks what its row says to ask."""
+    granted = permissions_of(set(who.roles))
+    return Modes(
+        items=[
+            ModeOut(
+                mode=p.mode,
+                label=p.label,
+                permission=p.permission,
+                confirm_plan_name=p.confirm_plan_name,
+                keeps_instances=p.keeps_instances,
+                scheduled_cleanup=p.scheduled_cleanup,
+                may_start=p.permission in granted,
+            )
+            for p in MODES.values()
+        ]
+    )
 
 
 @router.post(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+from drs_orchestrator.domain import display
 from drs_orchestrator.domain.errors import Conflict, Forbidden, NotFound
 from drs_orchestrator.domain.executions import (
     CleanupStatus,
@@ -107,12 +108,13 @@ def refusal(s: ExecutionState, command: Command, wave: str | None = None) -> str
             return "it names no wave"
         return _wave_refusal(s, command, _find_wave(s, wave))
     status = s.status
+    said = display.label(display.EXECUTION, status).lower()
     if command == Command.PAUSE and status != ExecutionStatus.RUNNING:
-        return f"it is {status}"
+        return f"it is {said}"
     if command == Command.RESUME and status != ExecutionStatus.PAUSED:
-        return f"it is {status}"
+        return f"it is {said}"
     if command == Command.CANCEL and (not status.active or status == ExecutionStatus.CANCELLING):
-        return f"it is {status}"
+        return f"it is {said}"
     if command == Command.CLEANUP:
         if status.active and not s.cancel_requested:
             return "it is still running; cancel it first"
@@ -124,21 +126,22 @@ def refusal(s: ExecutionState, command: Command, wave: str | None = None) -> str
 
 
 def _wave_refusal(s: ExecutionState, command: Command, w: WaveRun) -> str | None:
+    said = display.label(display.WAVE, w.status).lower()
     if command == Command.APPROVE:
         if w.status != WaveStatus.AWAITING_APPROVAL or _open_gate(w) is None:
-            return f"wave {w.name} is {w.status}, not awaiting approval"
+            return f"wave {w.name} is {said}, not awaiting approval"
         return None
     if s.cancel_requested:
         return "it was cancelled"
     if command == Command.RETRY_WAVE and not w.status.failed:
-        return f"wave {w.name} is {w.status}, not failed"
+        return f"wave {w.name} is {said}, not failed"
     if command == Command.SKIP_WAVE:
         if w.status in {WaveStatus.LAUNCHING, WaveStatus.VERIFYING, WaveStatus.POST_HOOKS}:
-            return f"wave {w.name} is {w.status}; wait for DRS to finish it"
+            return f"wave {w.name} is {said}; wait for DRS to finish it"
         if w.status in {WaveStatus.COMPLETED, WaveStatus.SKIPPED} or (
             w.status == WaveStatus.CANCELLED and not _not_run(w)
         ):
-            return f"wave {w.name} is {w.status}"
+            return f"wave {w.name} is {said}"
     return None
 
 

@@ -133,7 +133,7 @@ def test_a_paused_then_cancelled_execution_offers_no_resume_and_holds_no_pause()
     assert drs.state.status == ExecutionStatus.CANCELLED
     assert drs.state.paused_reason is None
     assert machine.allowed_commands(drs.state).execution == (Command.CLEANUP,)
-    with pytest.raises(Conflict, match="Cannot resume execution ex-1: it is CANCELLED"):
+    with pytest.raises(Conflict, match="Cannot resume execution ex-1: it is cancelled"):
         machine.command(drs.state, machine.Resume("bob"), drs.now)
 
 
