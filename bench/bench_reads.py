@@ -531,7 +531,7 @@ def reads(load: Load, api: str, token: str, estate: Estate, budget: Budget) -> R
 def measure(
     kind: str, values: dict[str, Any], tmp: Path, load: Load, budget: Budget, *, profile: bool
 ) -> Run:
-    from drs_orchestrator.api.app import create_app
+    from drs_orchestrator.api.app import create_app, settle_heap
     from drs_orchestrator.api.services import Services
     from drs_orchestrator.config import Settings
     from drs_orchestrator.emulator import Emulator, EmulatorThread, parse_scenario
@@ -563,7 +563,9 @@ def measure(
         services.users.bootstrap_admin()
         engine = services.start_engine(manual_clock(emulator), poll=False, probe=Settling())
         try:
-            with ServerThread(create_app(services), graceful_seconds=2) as base:
+            app = create_app(services)
+            settle_heap()  # as `serve` does
+            with ServerThread(app, graceful_seconds=2) as base:
                 api = f"{base}/api/v1"
                 token = _ok(
                     httpx.post(

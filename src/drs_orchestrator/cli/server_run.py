@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 import uvicorn
 
-from drs_orchestrator.api.app import create_app
+from drs_orchestrator.api.app import create_app, settle_heap
 from drs_orchestrator.api.console import STATIC
 from drs_orchestrator.api.services import Services, StartupError
 from drs_orchestrator.cli import plan_file
@@ -92,9 +92,11 @@ def run(
     if tls_cert is not None:
         url = url.replace("http://", "https://", 1)
     _welcome(url, password, emulator_speed if demo else None)
+    app = create_app(services)
+    settle_heap()
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(services),
+            app,
             log_level="warning",
             access_log=False,
             server_header=False,  # no banner naming the server software
