@@ -38,6 +38,7 @@ NEEDS: dict[tuple[str, str], str] = {
     ("GET", "/clock"): PUBLIC,
     ("GET", "/readiness/servers"): "viewer",
     ("GET", "/readiness/plans"): "viewer",
+    ("GET", "/modes"): "viewer",
     ("GET", "/executions/live"): "viewer",
     ("GET", "/protection-groups"): "viewer",
     ("GET", "/protection-groups/{group_id}"): "viewer",
