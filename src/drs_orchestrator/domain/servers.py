@@ -21,6 +21,7 @@ class ServerFacts:
     tags: Mapping[str, str] = field(default_factory=dict)
     post_launch_enabled: bool = False
     os: str = ""
+    ips: tuple[str, ...] = ()  # the source's addresses, primary interface first
 
 
 def matches(tags: Mapping[str, str], selector: Mapping[str, str]) -> bool:

@@ -48,4 +48,10 @@ def server_facts(server: Any) -> ServerFacts:
         last_recovery_at=launched_at if kind == "RECOVERY" else None,
         tags=dict(server.get("tags") or {}),
         os=str(os_info.get("fullString") or ""),
+        ips=_ips((server.get("sourceProperties") or {}).get("networkInterfaces") or []),
     )
+
+
+def _ips(interfaces: list[Any]) -> tuple[str, ...]:
+    primary_first = sorted(interfaces, key=lambda n: not n.get("isPrimary"))
+    return tuple(ip for n in primary_first for ip in n.get("ips") or [])
