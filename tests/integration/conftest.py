@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from moto.server import ThreadedMotoServer
 
 from drs_orchestrator.api.app import create_app
 from drs_orchestrator.api.services import Services
@@ -25,10 +26,13 @@ ADMIN_PASSWORD = "admin-password-1"
 
 
 @pytest.fixture(scope="session")
-def _api(_emulator_server: tuple[Emulator, str]) -> Iterator[tuple[object, str]]:
+def _api(_emulator_server: tuple[Emulator, str], _moto: str) -> Iterator[tuple[object, str]]:
     endpoint = _emulator_server[1]
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AWS_ENDPOINT_URL_DRS", endpoint)
+        # EC2 and IAM (launch settings) on loopback too: no test reaches AWS itself.
+        mp.setenv("AWS_ENDPOINT_URL_EC2", _moto)
+        mp.setenv("AWS_ENDPOINT_URL_IAM", _moto)
         mp.setenv("AWS_ACCESS_KEY_ID", "111111111111")
         mp.setenv("AWS_SECRET_ACCESS_KEY", "emulator")
         mp.delenv("AWS_PROFILE", raising=False)
@@ -140,3 +144,22 @@ def engine_services(
 def drive(services: Services, emulator: Emulator) -> Drive:
     assert services.engine is not None, "this module's services run no engine"
     return Drive(emulator, services.engine)
+
+
+@pytest.fixture(scope="session")
+def _moto() -> Iterator[str]:
+    """moto's AWS (EC2, IAM, STS, ...) over HTTP on loopback, for one test session."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def moto_endpoint(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """EC2 and IAM go to moto (as the API's do), emptied after the test."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", _moto)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", _moto)
+    yield _moto
+    httpx.post(f"{_moto}/moto-api/reset")

@@ -31,6 +31,7 @@ from drs_orchestrator.service.executions import ExecutionService
 from drs_orchestrator.service.groups import GroupService
 from drs_orchestrator.service.identity import CognitoVerifier, LocalIssuer
 from drs_orchestrator.service.keyring import Keyring, KeyringError, local_secret, split_secrets
+from drs_orchestrator.service.launch_settings import LaunchSettingsService
 from drs_orchestrator.service.lint import LintService
 from drs_orchestrator.service.plans import PlanService
 from drs_orchestrator.service.readiness import ReadinessService
@@ -82,6 +83,7 @@ class Services:
     rto: RtoService
     readiness: ReadinessService
     audit: AuditService
+    launch_settings: LaunchSettingsService
     engine: Engine | None = None
     # Read models kept per execution version (see api/execution_views.py).
     details: Kept[tuple[object, ...], bytes] = field(default_factory=details_kept)
@@ -159,6 +161,7 @@ class Services:
             rto,
             ReadinessService(ctx, plans, lint, executions, executions.now),
             AuditService(ctx),
+            LaunchSettingsService(ctx),
         )
 
 

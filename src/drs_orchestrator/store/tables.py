@@ -66,6 +66,22 @@ protection_groups = sa.Table(
     *_stamps(),
 )
 
+# A group's launch settings (domain/launch_settings.py), one document per group: its `id` is
+# the group's, and it goes with the group.
+launch_settings = sa.Table(
+    "launch_settings",
+    metadata,
+    sa.Column(
+        "id",
+        sa.String(36),
+        sa.ForeignKey("protection_groups.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("document", sa.JSON, nullable=False),
+    *_stamps(),
+    sa.Column("updated_by", sa.String(256), nullable=False),
+)
+
 # One row per server a group holds (explicit, or resolved from its selector when saved).
 # The primary key is the rule "a server belongs to one group at most".
 group_servers = sa.Table(

@@ -46,6 +46,8 @@ NEEDS: dict[tuple[str, str], str] = {
     ("POST", "/protection-groups/resolve"): "operator",
     ("PUT", "/protection-groups/{group_id}"): "operator",
     ("DELETE", "/protection-groups/{group_id}"): "operator",
+    ("GET", "/protection-groups/{group_id}/launch-settings"): "viewer",
+    ("PUT", "/protection-groups/{group_id}/launch-settings"): "operator",
     ("GET", "/recovery-plans"): "viewer",
     ("GET", "/recovery-plans/{plan_id}"): "viewer",
     ("GET", "/recovery-plans/{plan_id}/versions"): "viewer",

@@ -4,14 +4,11 @@ HTTP on loopback, real boto3."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from ipaddress import IPv4Network
 from typing import Any
 
 import boto3
-import httpx
 import pytest
-from moto.server import ThreadedMotoServer
 
 from drs_orchestrator.domain.launch_settings import Subnet
 from drs_orchestrator.drs.ec2 import Ec2Reader, Ec2Unavailable
@@ -20,24 +17,12 @@ pytestmark = pytest.mark.integration
 REGION = "us-east-1"
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def session(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> Iterator[boto3.session.Session]:
-    monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", moto_endpoint)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", moto_endpoint)
+def session(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> boto3.session.Session:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    yield boto3.session.Session(
+    return boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
     )
-    httpx.post(f"{moto_endpoint}/moto-api/reset")  # the next test starts from nothing
 
 
 @pytest.fixture

@@ -1,0 +1,164 @@
+"""A protection group's launch settings: read, and replaced only once EC2 agrees with every
+server's effective values (nothing is written when one is wrong)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from drs_orchestrator.domain.errors import InvalidInput, Violation
+from drs_orchestrator.domain.launch_settings import (
+    Ec2Facts,
+    Effective,
+    LaunchSettings,
+    Server,
+    effective,
+    validate,
+)
+from drs_orchestrator.drs.ec2 import Ec2Reader
+from drs_orchestrator.service.context import Context
+from drs_orchestrator.service.groups import not_found
+from drs_orchestrator.store import audit, groups
+from drs_orchestrator.store import launch_settings as rows
+from drs_orchestrator.store.groups import GroupRecord
+from drs_orchestrator.store.versioned import (
+    Expected,
+    LostRace,
+    bump,
+    check_version,
+    current_version,
+    retrying,
+)
+
+RESOURCE = "launch-settings"
+
+
+@dataclass(frozen=True)
+class Held:
+    """A group's settings and their version (0, with empty settings, before the first save)."""
+
+    group_id: str
+    settings: LaunchSettings
+    version: int
+    updated_at: datetime | None
+    updated_by: str | None
+
+
+class LaunchSettingsService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def get(self, group_id: str) -> Held:
+        with self.ctx.read() as conn:
+            if groups.get(conn, group_id) is None:
+                raise not_found(group_id)
+            record = rows.get(conn, group_id)
+        if record is None:
+            return Held(group_id, LaunchSettings(), 0, None, None)
+        return Held(
+            group_id,
+            LaunchSettings.model_validate(record.document),
+            record.version,
+            record.updated_at,
+            record.updated_by,
+        )
+
+    def effective(
+        self, group: GroupRecord, members: Sequence[str], settings: LaunchSettings
+    ) -> list[Effective]:
+        """Each server's values, from what DRS says of it now (tags, addresses)."""
+        facts = self.ctx.drs.source_servers(group.account_id, group.region, list(members))
+        return [effective(settings, Server(s.source_server_id, s.tags, s.ips)) for s in facts]
+
+    def check(self, group: GroupRecord, members: Sequence[str], settings: LaunchSettings) -> None:
+        """Refuse, with every field at fault, what EC2 would refuse at launch."""
+        unknown = sorted(set(settings.overrides) - set(members))
+        found = [
+            Violation(
+                f"overrides.{server_id}",
+                "SERVER_NOT_IN_GROUP",
+                f"{server_id} is not a server of this protection group",
+            )
+            for server_id in unknown
+        ]
+        servers = self.effective(group, members, settings)
+        found += validate(servers, self._ec2_facts(group, servers))
+        if found:
+            raise InvalidInput(found, code="LAUNCH_SETTINGS_INVALID")
+
+    def _ec2_facts(self, group: GroupRecord, servers: Sequence[Effective]) -> Ec2Facts:
+        values = [s.values for s in servers]
+        session = self.ctx.drs.session(group.account_id)
+        if session is None:  # the group was saved for an account this deployment reaches
+            raise InvalidInput(
+                [
+                    Violation(
+                        "accountId",
+                        "ACCOUNT_NOT_CONFIGURED",
+                        f"{group.account_id} is not reachable",
+                    )
+                ],
+                code="ACCOUNT_NOT_CONFIGURED",
+            )
+        return Ec2Reader(session, group.account_id, group.region).facts(
+            subnet_ids={v["subnet_id"] for v in values if "subnet_id" in v},
+            security_group_ids={g for v in values for g in v.get("security_group_ids") or []},
+            private_ips={str(v["private_ip"]) for v in values if "private_ip" in v},
+            instance_types={v["instance_type"] for v in values if "instance_type" in v},
+            instance_profiles={v["instance_profile"] for v in values if "instance_profile" in v},
+        )
+
+    def replace(
+        self, group_id: str, settings: LaunchSettings, if_match: Expected, actor: str
+    ) -> Held:
+        with self.ctx.read() as conn:
+            group = groups.get(conn, group_id)
+            members = groups.members(conn, group_id)
+        if group is None:
+            raise not_found(group_id)
+        self.check(group, members, settings)
+        return retrying(if_match, lambda: self._save(group_id, settings, if_match, actor))
+
+    def _save(
+        self, group_id: str, settings: LaunchSettings, if_match: Expected, actor: str
+    ) -> Held:
+        now = self.ctx.now()
+        document = settings.model_dump(by_alias=True, mode="json", exclude_defaults=True)
+        try:
+            with self.ctx.write() as conn:
+                # The group's row is locked first: settings are written under the group.
+                current_version(conn, groups.T, group_id, "Protection group", "PG_NOT_FOUND")
+                before = rows.get(conn, group_id)
+                check_version(if_match, before.version if before else 0, "Launch settings")
+                if before is None:
+                    rows.insert(conn, group_id, document, now, actor)
+                else:
+                    bump(
+                        conn,
+                        rows.T,
+                        group_id,
+                        version=before.version,
+                        now=now,
+                        values={"document": document, "updated_by": actor},
+                        what="Launch settings",
+                    )
+                audit.record(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    action="update",
+                    resource_type=RESOURCE,
+                    resource_id=group_id,
+                    before=before.document if before else None,
+                    after=document,
+                )
+        except IntegrityError:  # another first save won the race
+            raise LostRace(
+                "VERSION_MISMATCH",
+                "Launch settings were saved by someone else at the same moment. "
+                "Fetch them again and reapply your change.",
+            ) from None
+        return self.get(group_id)
