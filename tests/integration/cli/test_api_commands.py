@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 from typer.testing import CliRunner, Result
@@ -160,6 +161,37 @@ def test_pg_create_by_tag_then_show_and_delete(
     deleted = signed_in("pg", "delete", made["id"])
     assert deleted.exit_code == 0, deleted.output
     assert as_json(signed_in("pg", "list", "--json")) == []
+
+
+def test_pg_launch_settings_set_from_a_file_then_show_and_a_fault_named_by_field(
+    signed_in: Run, tmp_path: Path, moto_endpoint: str
+) -> None:
+    ec2 = boto3.client(
+        "ec2", region_name="us-east-1", endpoint_url=moto_endpoint,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+    vpc = ec2.create_vpc(CidrBlock="172.16.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="172.16.1.0/24")["Subnet"]["SubnetId"]
+    signed_in("pg", "create", "Shop DB", "--region", "us-east-1", "--tag", "Tier=db")
+    before = signed_in("pg", "launch-settings", "show", "Shop DB")
+    assert "no launch settings saved" in before.stdout, before.output
+    good = tmp_path / "good.yaml"
+    good.write_text(f"defaults:\n  instanceType: t3.large\n  subnetId: {subnet}\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"defaults:\n  subnetId: {subnet}\n  privateIp: 172.16.1.0\n")
+
+    saved = signed_in("pg", "launch-settings", "set", "Shop DB", str(good))
+    refused = signed_in("pg", "launch-settings", "set", "Shop DB", str(bad))
+
+    assert saved.exit_code == 0, saved.output
+    assert "v1" in saved.stdout
+    shown = signed_in("pg", "launch-settings", "show", "Shop DB")
+    assert "launch settings v1, saved by admin" in shown.stdout
+    assert f"subnetId: {subnet}" in shown.stdout
+    assert refused.exit_code != 0
+    assert "LAUNCH_SETTINGS_INVALID" in refused.output
+    assert "defaults.privateIp" in refused.output
+    assert as_json(signed_in("pg", "launch-settings", "show", "Shop DB", "--json"))["version"] == 1
 
 
 def test_pg_create_with_an_unknown_server_names_the_field(signed_in: Run) -> None:
