@@ -117,7 +117,7 @@ def views(drill: Drill) -> list[View]:
         View("plan-create", "/recovery-plans/new", "Add wave"),
         View("plan-edit", f"{plan}/edit", "Add wave"),
         View("executions-active", "/executions", "Nothing is running"),
-        View("executions-history", "/executions", "ended", "History"),
+        View("executions-history", "/executions", "waves completed", "History"),
         View("execution-waves", execution, "Timeline", "Waves"),
         View("execution-servers", execution, "shop-db-01", "Servers"),
         View("execution-events", execution, "Running → Completed", "Event log"),
