@@ -97,7 +97,7 @@ def test_the_plan_editor_says_what_each_field_holds(
     assert group_id not in yaml_box.input_value()
     page.get_by_role("tab", name="Waves").click()
     page.get_by_role("button", name="Save version 2").click()
-    expect(page.get_by_role("heading", name="Shop")).to_be_visible()
+    expect(page.get_by_role("heading", name="Shop", exact=True)).to_be_visible()
     saved = admin.get(f"/recovery-plans/{plan_id}").json()
     assert [w["protectionGroupIds"] for w in saved["waves"]] == [[group_id]]
     assert saved["version"] == 2
