@@ -28,6 +28,13 @@ def emulator(
     strict: Annotated[
         bool, typer.Option(help="Check every response against the botocore model.")
     ] = False,
+    ec2: Annotated[
+        bool,
+        typer.Option(
+            help="Also keep and serve EC2 (moto's): launch templates, recovered instances."
+        ),
+    ] = True,
+    ec2_port: Annotated[int, typer.Option(help="Port for EC2 and IAM; 0 picks a free one.")] = 8788,
 ) -> None:
     """Serve an emulated AWS DRS that real boto3 clients talk to."""
     # The emulator (moto, DBOS-free but heavy) is imported only by the command that runs it.
@@ -48,11 +55,21 @@ def emulator(
     if seed is not None:
         chosen = chosen.model_copy(update={"seed": seed})
     the_clock = ManualClock() if clock == "manual" else ScaledClock(speed or 1.0)
-    emu = Emulator(chosen, clock=the_clock, strict=strict)
+    emu = Emulator(chosen, clock=the_clock, strict=strict, ec2=ec2)
     try:
         sock = bind(host, port)
     except OSError as exc:
         raise typer.BadParameter(f"cannot listen on {host}:{port}: {exc}") from exc
+    ec2_endpoint = None
+    if ec2:
+        from drs_orchestrator.emulator.ec2 import Ec2Server
+
+        try:
+            chosen_port = ec2_port if ec2_port is not None else (port + 1 if port else 0)
+            ec2_server = Ec2Server(emu.lock, host, chosen_port)
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot listen on {host}:{chosen_port}: {exc}") from exc
+        ec2_endpoint = ec2_server.start()
     endpoint = endpoint_of(sock)
     account = next(iter(chosen.accounts))
     mode = "manual clock" if clock == "manual" else f"speed x{speed or 1.0:g}"
@@ -64,5 +81,11 @@ def emulator(
         highlight=False,
         soft_wrap=True,
     )
+    if ec2_endpoint is not None:
+        console.print(
+            f"export AWS_ENDPOINT_URL_EC2={ec2_endpoint} AWS_ENDPOINT_URL_IAM={ec2_endpoint}",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(f"Admin API: {endpoint}/_emulator/state", highlight=False)
     serve_forever(emu, sock)

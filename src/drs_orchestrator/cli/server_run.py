@@ -30,10 +30,14 @@ DEMO_ACCOUNT = "111111111111"
 
 
 def _start_emulator(speed: float) -> EmulatorThread:
-    """The emulator in-process; boto3 finds it through its own AWS_ENDPOINT_URL_DRS setting."""
-    thread = EmulatorThread(Emulator(load_scenario("demo"), clock=ScaledClock(speed)))
+    """The emulator in-process, with its EC2; boto3 finds them through its own
+    AWS_ENDPOINT_URL_DRS, AWS_ENDPOINT_URL_EC2 and AWS_ENDPOINT_URL_IAM settings."""
+    thread = EmulatorThread(Emulator(load_scenario("demo"), clock=ScaledClock(speed), ec2=True))
     endpoint = thread.start()
     os.environ["AWS_ENDPOINT_URL_DRS"] = endpoint
+    assert thread.ec2_endpoint is not None
+    os.environ["AWS_ENDPOINT_URL_EC2"] = thread.ec2_endpoint
+    os.environ["AWS_ENDPOINT_URL_IAM"] = thread.ec2_endpoint
     os.environ["AWS_ACCESS_KEY_ID"] = DEMO_ACCOUNT
     os.environ["AWS_SECRET_ACCESS_KEY"] = "emulator"
     os.environ.pop("AWS_PROFILE", None)

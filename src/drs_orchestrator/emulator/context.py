@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .estate import Region
 from .faults import FaultSet
 from .ids import IdFactory
 from .jobs import JobPlanner
 from .scenario import Quotas
+
+if TYPE_CHECKING:
+    from .ec2 import RegionEc2
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Call:
     faults: FaultSet
     # The region's job planner, made on first use (most calls never plan a job).
     planner_for: Callable[[Region], JobPlanner]
+    ec2: RegionEc2 | None = None  # the region's EC2, when the emulator keeps it
 
     def planner(self) -> JobPlanner:
         return self.planner_for(self.region)

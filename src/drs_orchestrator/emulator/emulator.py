@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock, ManualClock, iso
 from .context import Call
@@ -19,6 +19,9 @@ from .protocol import check_output, service_model, validate_input
 from .scenario import Scenario, ServerSpec
 from .scheduler import Scheduler
 
+if TYPE_CHECKING:
+    from .ec2 import Ec2, RegionEc2
+
 RECENT_CALLS = 1000
 _DAY = 86400.0
 
@@ -29,10 +32,20 @@ class Emulator:
     Thread-safe: the HTTP app and in-process callers (tests, the CLI) share one lock.
     """
 
-    def __init__(self, scenario: Scenario, *, clock: Clock | None = None, strict: bool = False):
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        clock: Clock | None = None,
+        strict: bool = False,
+        ec2: bool = False,
+    ):
+        """`ec2`: also keep EC2 (moto's) for the estate: the recovery network, a launch
+        template per server, recovered instances (see ec2.py and docs/emulator.md)."""
         self.clock = clock or ManualClock()
         self.strict = strict
         self.lock = threading.RLock()
+        self.ec2 = _ec2() if ec2 else None
         self.load(scenario)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -52,9 +65,13 @@ class Emulator:
             self.counts: Counter[str] = Counter()
             self.error_counts: Counter[str] = Counter()
             self.recent: deque[dict[str, Any]] = deque(maxlen=RECENT_CALLS)
+            if self.ec2 is not None:
+                self.ec2.reset(scenario.accounts)
             for account, account_spec in scenario.accounts.items():
                 for name, region_spec in account_spec.regions.items():
                     region = RegionEstate(account, name, region_spec.initialized)
+                    if self.ec2 is not None:
+                        self.ec2.region(account, name).build_network(region_spec.recoveryNetwork)
                     for spec in region_spec.servers:
                         for hostname in spec.hostnames():
                             self._add_server(region, spec, hostname)
@@ -80,7 +97,7 @@ class Emulator:
             launch_config={
                 "sourceServerID": server_id,
                 "name": hostname,
-                "ec2LaunchTemplateID": self.ids.launch_template(),
+                "ec2LaunchTemplateID": self._launch_template(region, hostname, spec),
                 "launchDisposition": "STARTED",
                 "targetInstanceTypeRightSizingMethod": "BASIC",
                 "copyPrivateIp": False,
@@ -91,11 +108,27 @@ class Emulator:
             },
         )
 
+    def _launch_template(self, region: RegionEstate, hostname: str, spec: ServerSpec) -> str:
+        """Its EC2 launch template when EC2 is kept, else only an ID to show."""
+        made = self.ids.launch_template()
+        if self.ec2 is None:
+            return made
+        ec2 = self.ec2.region(region.account, region.name)
+        return ec2.create_template(f"drs-{hostname}-{made}", spec.instanceType)
+
+    def ec2_of(self, region: RegionEstate) -> RegionEc2 | None:
+        return None if self.ec2 is None else self.ec2.region(region.account, region.name)
+
     def planner_for(self, region: RegionEstate) -> JobPlanner:
         key = (region.account, region.name)
         if key not in self._planners:
             self._planners[key] = JobPlanner(
-                region, self.scheduler, self.scenario.timing, self.ids, self.scenario.seed
+                region,
+                self.scheduler,
+                self.scenario.timing,
+                self.ids,
+                self.scenario.seed,
+                self.ec2_of(region),
             )
         return self._planners[key]
 
@@ -174,6 +207,7 @@ class Emulator:
             ids=self.ids,
             faults=self.faults,
             planner_for=self.planner_for,
+            ec2=self.ec2_of(region),
         )
         result = handler(call)
         if self.strict:
@@ -251,3 +285,10 @@ class Emulator:
                 "regions": regions,
                 "now": iso(now),
             }
+
+
+def _ec2() -> Ec2:
+    """moto is imported only when EC2 is kept (it takes about a second)."""
+    from .ec2 import Ec2
+
+    return Ec2()

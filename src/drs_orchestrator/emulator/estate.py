@@ -76,6 +76,10 @@ class SourceServer:
     def is_windows(self) -> bool:
         return self.spec.os == "windows"
 
+    @property
+    def primary_ip(self) -> str:
+        return _ip(self.id)
+
     def pit_snapshots(self, now: float) -> list[Snapshot]:
         """DRS's retention grid: every 10 min for an hour, hourly for a day, daily for a week.
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .estate import (
     NEVER_SYNCED,
@@ -34,6 +34,9 @@ from .ids import IdFactory
 from .protocol import service_model
 from .scenario import Timing
 from .scheduler import Scheduler
+
+if TYPE_CHECKING:
+    from .ec2 import RegionEc2
 
 
 @dataclass
@@ -59,6 +62,7 @@ class JobPlanner:
     timing: Timing
     ids: IdFactory
     seed: int
+    ec2: RegionEc2 | None = None  # recovered instances are EC2's too, when it is kept
 
     def _rng(self, job: Job) -> random.Random:
         return random.Random(f"timing/{self.seed}/{job.id}")
@@ -140,7 +144,7 @@ class JobPlanner:
         t += 2
         at(t, self._in_progress(job, server))
         at(t, self._logger(job, "LAUNCH_START", server.id, targetInstanceID=instance_id))
-        at(t, self._create_instance(job, server, instance_id, pit))
+        at(t, self._create_instance(job, server, instance_id, pit, launch.fails_at("LAUNCH")))
         took = self._duration(rng, self.timing.launchSeconds, server)
         if launch.fails_at("LAUNCH"):
             t += took * 0.6
@@ -230,10 +234,18 @@ class JobPlanner:
         return move
 
     def _create_instance(
-        self, job: Job, server: SourceServer, instance_id: str, pit_time: float
+        self, job: Job, server: SourceServer, instance_id: str, pit_time: float, failing: bool
     ) -> Callable[[], None]:
         def create() -> None:
             copy = server.launch_config.get("copyTags", False)
+            if self.ec2 is not None and not failing:
+                tags = dict(server.tags) if copy else {}  # over the template's own
+                self.ec2.run(
+                    server.launch_config["ec2LaunchTemplateID"],
+                    copied_ip(server),
+                    instance_id,
+                    tags,
+                )
             self.region.instances[instance_id] = RecoveryInstance(
                 id=instance_id,
                 arn=self.region.arn("recovery-instance", instance_id),
@@ -251,6 +263,8 @@ class JobPlanner:
 
     def _discard_instance(self, server: SourceServer, instance_id: str) -> Callable[[], None]:
         def discard() -> None:
+            if self.ec2 is not None:
+                self.ec2.terminate(instance_id)
             self.region.instances.pop(instance_id, None)
             if server.recovery_instance_id == instance_id:
                 server.recovery_instance_id = None
@@ -311,6 +325,8 @@ class JobPlanner:
 
         def terminated() -> None:
             for instance in instances:
+                if self.ec2 is not None:
+                    self.ec2.terminate(instance.id)
                 instance.state = "TERMINATED"
                 instance.terminating_job = None
                 job.participants[instance.server_id].launch_status = "TERMINATED"
@@ -344,6 +360,13 @@ def _failure_reason(raw: str) -> str:
     """DRS limits failure reasons to the model's alphabet and length."""
     allowed, limit = _reason_shape()
     return "".join(c if allowed.fullmatch(c) else " " for c in raw)[:limit]
+
+
+def copied_ip(server: SourceServer) -> str | None:
+    """The source's address when DRS copies it (copyPrivateIp), else None."""
+    if not server.launch_config.get("copyPrivateIp"):
+        return None
+    return server.primary_ip
 
 
 def new_participants(server_ids: list[str]) -> dict[str, Participant]:

@@ -17,7 +17,8 @@ from .errors import (
     ValidationError,
 )
 from .estate import Job, LastLaunch, RecoveryInstance, Snapshot, SourceServer
-from .jobs import ServerLaunch, new_participants
+from .faults import ServerFailure
+from .jobs import ServerLaunch, copied_ip, new_participants
 from .pagination import page
 
 # Quota codes are the emulator's own labels: the model does not publish DRS's codes.
@@ -209,11 +210,17 @@ def start_recovery(call: Call) -> dict[str, Any]:
     drill = bool(call.params.get("isDrill", False))
     job = _new_job(call, "LAUNCH", "START_DRILL" if drill else "START_RECOVERY", ids, drill)
     launches = []
+    taken: set[str] = set()  # addresses this job's servers take, in order
     for sid, snapshot in zip(ids, chosen, strict=True):
         server = region.servers[sid]
         server.last_launch = LastLaunch(job.id, "DRILL" if drill else "RECOVERY", call.now)
         server.last_launch_result = "PENDING"
         failure = call.faults.server_failure(sid, server.hostname)
+        if failure is None and call.ec2 is not None:  # what EC2 would refuse fails the launch
+            refused = call.ec2.refusal(
+                server.launch_config["ec2LaunchTemplateID"], copied_ip(server), taken
+            )
+            failure = ServerFailure("LAUNCH", refused) if refused else None
         launches.append(ServerLaunch(server, snapshot, failure))
     call.planner().plan_launch(job, launches, call.now)
     return {"job": job.to_wire()}

@@ -70,9 +70,29 @@ class ServerSpec(_Strict):
         return [f"{self.hostnamePrefix}{i:0{width}d}" for i in range(1, self.count + 1)]
 
 
+class SubnetSpec(_Strict):
+    cidr: str
+    availabilityZone: str | None = None  # else the region's zones in turn: a, b, ...
+
+
+class RecoveryNetwork(_Strict):
+    """The recovery VPC in EC2 (when the emulator serves EC2): its subnets, the first of
+    which each server's launch template names."""
+
+    vpcCidr: str = "10.100.0.0/16"
+    subnets: list[SubnetSpec] = Field(
+        default_factory=lambda: [
+            SubnetSpec(cidr="10.100.1.0/24"),
+            SubnetSpec(cidr="10.100.2.0/24"),
+        ],
+        min_length=1,
+    )
+
+
 class RegionSpec(_Strict):
     initialized: bool = True
     servers: list[ServerSpec] = Field(default_factory=list)
+    recoveryNetwork: RecoveryNetwork = Field(default_factory=RecoveryNetwork)
 
 
 class AccountSpec(_Strict):

@@ -6,12 +6,16 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.types import ASGIApp
 
 from .app import create_app
 from .emulator import Emulator
+
+if TYPE_CHECKING:
+    from .ec2 import Ec2Server
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -97,8 +101,26 @@ class ServerThread:
 
 
 class EmulatorThread(ServerThread):
-    """The emulator on a daemon thread: `with EmulatorThread(emulator) as endpoint:`."""
+    """The emulator on a daemon thread: `with EmulatorThread(emulator) as endpoint:`. When
+    the emulator keeps EC2, EC2 (and IAM) are served too, at `ec2_endpoint`."""
 
     def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
         super().__init__(create_app(emulator), host, port)
         self.emulator = emulator
+        self._ec2: Ec2Server | None = None
+        self.ec2_endpoint: str | None = None
+        if emulator.ec2 is not None:
+            from .ec2 import Ec2Server
+
+            self._ec2 = Ec2Server(emulator.lock, host)
+            self.ec2_endpoint = self._ec2.endpoint
+
+    def start(self) -> str:
+        if self._ec2 is not None:
+            self._ec2.start()
+        return super().start()
+
+    def stop(self) -> None:
+        super().stop()
+        if self._ec2 is not None:
+            self._ec2.stop()

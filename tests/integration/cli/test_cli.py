@@ -51,6 +51,17 @@ def test_emulator_command_prints_the_endpoint_and_serves_it(
     assert len(drs.describe_source_servers()["items"]) == 9
     state = httpx.get(f"{endpoint}/_emulator/state").json()
     assert state["clock"]["mode"] == "manual"
+    ec2_found = re.search(r"export AWS_ENDPOINT_URL_EC2=(http://127\.0\.0\.1:\d+)", lines[3])
+    assert ec2_found, lines
+    ec2 = boto3.client(
+        "ec2",
+        endpoint_url=ec2_found.group(1),
+        region_name="us-east-1",
+        aws_access_key_id="111111111111",
+        aws_secret_access_key="x",
+    )
+    templates = ec2.describe_launch_templates()["LaunchTemplates"]
+    assert len(templates) == 9  # one per source server, as DRS makes them
 
 
 @pytest.mark.parametrize(
