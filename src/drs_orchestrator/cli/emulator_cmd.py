@@ -55,7 +55,10 @@ def emulator(
     if seed is not None:
         chosen = chosen.model_copy(update={"seed": seed})
     the_clock = ManualClock() if clock == "manual" else ScaledClock(speed or 1.0)
-    emu = Emulator(chosen, clock=the_clock, strict=strict, ec2=ec2)
+    try:
+        emu = Emulator(chosen, clock=the_clock, strict=strict, ec2=ec2)
+    except RuntimeError as error:  # moto (EC2) is not installed
+        raise typer.BadParameter(str(error), param_hint="--ec2") from error
     try:
         sock = bind(host, port)
     except OSError as exc:

@@ -72,7 +72,11 @@ def run(
         raise typer.Exit(2) from None
     clock = system_clock()
     if demo:
-        emulator = _start_emulator(emulator_speed).emulator
+        try:
+            emulator = _start_emulator(emulator_speed).emulator
+        except RuntimeError as error:  # moto (the emulator's EC2) is not installed
+            err.print(f"Cannot start the demo: {error}", style="red")
+            raise typer.Exit(2) from None
         # The engine keeps the emulator's compressed time, so waits and timeouts shrink too.
         clock = Clock(
             lambda: datetime.fromtimestamp(emulator.clock.now(), UTC), speed=emulator_speed

@@ -289,6 +289,11 @@ class Emulator:
 
 def _ec2() -> Ec2:
     """moto is imported only when EC2 is kept (it takes about a second)."""
-    from .ec2 import Ec2
-
+    try:
+        from .ec2 import Ec2
+    except ImportError as missing:
+        raise RuntimeError(
+            f"The emulator's EC2 needs moto ({missing.name} is not installed): "
+            "pip install 'drs-orchestrator[emulator]', or run without EC2"
+        ) from missing
     return Ec2()
