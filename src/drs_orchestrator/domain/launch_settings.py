@@ -7,17 +7,20 @@ mappings, as DRS and EC2 answer them (docs/drs-facts.md, "Launch templates")."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, Field, Strict, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from drs_orchestrator.domain.errors import Violation
-from drs_orchestrator.domain.model import Boolean, Document, Integer, SourceServerId
+from drs_orchestrator.domain.groups import TagKey, TagValue
+from drs_orchestrator.domain.model import INTEGRAL, Boolean, Document, SourceServerId
 from drs_orchestrator.domain.servers import matches
 
 SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]
@@ -27,9 +30,28 @@ InstanceType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*\.[a-z
 InstanceProfile = Annotated[
     str, StringConstraints(min_length=1, max_length=2048, pattern=r"^[\w+=,.@:/-]+$")
 ]
-TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-TagValue = Annotated[str, StringConstraints(max_length=256)]
-Iops = Annotated[int, Field(ge=100, le=256_000), Integer]
+Iops = Annotated[int, Strict(), Field(ge=100, le=256_000), INTEGRAL]
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+CIDR_PATTERN = rf"^{_OCTET}(\.{_OCTET}){{3}}/(3[0-2]|[12]?[0-9])$"
+
+
+def _cidr(value: object) -> object:
+    """A network as AWS writes it: host bits set (`10.0.0.1/16`) are refused, not dropped."""
+    if isinstance(value, str) and re.fullmatch(CIDR_PATTERN, value):
+        try:
+            return IPv4Network(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "CIDR_HOST_BITS_SET",
+                "{value} has host bits set: write the network, e.g. {network}",
+                {"value": value, "network": str(IPv4Network(value, strict=False))},
+            ) from None
+    return value
+
+
+Cidr = Annotated[
+    IPv4Network, BeforeValidator(_cidr), Field(json_schema_extra={"pattern": CIDR_PATTERN})
+]
 
 # The fields of each kind, as `LaunchValues` names them in Python.
 DRS_FIELDS = (
@@ -94,20 +116,24 @@ class SubnetRule(Document):
     """A server whose source IP is in `sourceCidr` launches in `subnetId`; with
     `keepHostPart` at the same host part of `targetCidr` (the subnet's CIDR), as a static IP."""
 
-    source_cidr: IPv4Network
+    source_cidr: Cidr
     subnet_id: SubnetId
     keep_host_part: Boolean = False
-    target_cidr: IPv4Network | None = None
+    target_cidr: Cidr | None = None
 
     @model_validator(mode="after")
     def _host_part_fits(self) -> SubnetRule:
         if self.keep_host_part:
             if self.target_cidr is None:
-                raise ValueError("keepHostPart needs targetCidr, the recovery subnet's CIDR")
+                raise PydanticCustomError(
+                    "TARGET_CIDR_REQUIRED", "keepHostPart needs targetCidr, the subnet's CIDR"
+                )
             if self.target_cidr.prefixlen > self.source_cidr.prefixlen:
-                raise ValueError(
-                    f"targetCidr {self.target_cidr} is smaller than sourceCidr "
-                    f"{self.source_cidr}: host parts would not fit"
+                raise PydanticCustomError(
+                    "TARGET_CIDR_TOO_SMALL",
+                    "targetCidr {target} is smaller than sourceCidr {source}: host parts "
+                    "would not fit",
+                    {"target": str(self.target_cidr), "source": str(self.source_cidr)},
                 )
         return self
 
@@ -119,7 +145,11 @@ class LaunchSettings(Document):
     defaults: LaunchValues = Field(default_factory=LaunchValues)
     subnet_rules: list[SubnetRule] = Field(default_factory=list, max_length=200)
     tag_rules: list[TagRule] = Field(default_factory=list, max_length=100)
-    overrides: dict[SourceServerId, LaunchValues] = Field(default_factory=dict, max_length=3000)
+    overrides: dict[SourceServerId, LaunchValues] = Field(
+        default_factory=dict,
+        max_length=3000,
+        json_schema_extra={"additionalProperties": False},  # keys are source server IDs
+    )
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,11 @@ def test_a_subnet_rule_that_cannot_keep_host_parts_is_refused(
         SubnetRule.model_validate({"sourceCidr": "10.0.0.0/16", "subnetId": SUBNET_A, **rule})
 
 
+def test_a_network_with_host_bits_set_is_refused_with_the_network_to_write() -> None:
+    with pytest.raises(ValidationError, match=r"10\.0\.0\.1/16 has host bits set.*10\.0\.0\.0/16"):
+        SubnetRule.model_validate({"sourceCidr": "10.0.0.1/16", "subnetId": SUBNET_A})
+
+
 def test_unknown_fields_and_bad_ids_are_refused() -> None:
     with pytest.raises(ValidationError):
         LaunchValues.model_validate({"instanceTyp": "t3.large"})
