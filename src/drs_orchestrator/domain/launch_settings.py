@@ -35,8 +35,22 @@ _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 CIDR_PATTERN = rf"^{_OCTET}(\.{_OCTET}){{3}}/(3[0-2]|[12]?[0-9])$"
 
 
+def _written(value: object, example: str) -> None:
+    """Addresses come as text: pydantic would take `true` or `5` for 0.0.0.1 or 0.0.0.5."""
+    if not isinstance(value, str | IPv4Address | IPv4Network):
+        raise PydanticCustomError(
+            "NOT_A_STRING", "must be a string such as {example}", {"example": example}
+        )
+
+
+def _address(value: object) -> object:
+    _written(value, "10.0.1.20")
+    return value
+
+
 def _cidr(value: object) -> object:
     """A network as AWS writes it: host bits set (`10.0.0.1/16`) are refused, not dropped."""
+    _written(value, "10.0.0.0/16")
     if isinstance(value, str) and re.fullmatch(CIDR_PATTERN, value):
         try:
             return IPv4Network(value)
@@ -52,6 +66,7 @@ def _cidr(value: object) -> object:
 Cidr = Annotated[
     IPv4Network, BeforeValidator(_cidr), Field(json_schema_extra={"pattern": CIDR_PATTERN})
 ]
+Address = Annotated[IPv4Address, BeforeValidator(_address)]
 
 # The fields of each kind, as `LaunchValues` names them in Python.
 DRS_FIELDS = (
@@ -96,7 +111,7 @@ class LaunchValues(Document):
     )
     instance_type: InstanceType | None = None
     instance_profile: InstanceProfile | None = None
-    private_ip: IPv4Address | None = None
+    private_ip: Address | None = None
     tags: dict[TagKey, TagValue] | None = Field(default=None, max_length=50)
     volume_type: Literal["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"] | None = None
     iops: Iops | None = None

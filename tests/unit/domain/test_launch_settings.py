@@ -135,6 +135,11 @@ def test_unknown_fields_and_bad_ids_are_refused() -> None:
         LaunchValues.model_validate({"subnetId": "subnet-XYZ"})
     with pytest.raises(ValidationError):
         LaunchValues.model_validate({"privateIp": "10.0.0.300"})
+    for not_text in (True, 5, 167772160):  # pydantic alone would read 0.0.0.1, ...
+        with pytest.raises(ValidationError, match="must be a string"):
+            LaunchValues.model_validate({"privateIp": not_text})
+        with pytest.raises(ValidationError, match="must be a string"):
+            SubnetRule.model_validate({"sourceCidr": not_text, "subnetId": SUBNET_A})
 
 
 def codes(s: LaunchSettings, servers: list[Server], ec2: Ec2Facts) -> list[tuple[str, str]]:
