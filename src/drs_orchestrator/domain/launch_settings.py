@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Any, Literal
 
@@ -358,13 +357,6 @@ def _validate_one(e: Effective, facts: Ec2Facts) -> list[Violation]:
 
 
 # --- what DRS and EC2 hold, and what to write ---------------------------------------------
-
-
-class SyncState(StrEnum):
-    IN_SYNC = "IN_SYNC"  # DRS and the template's default version hold every managed value
-    DRIFTED = "DRIFTED"  # applied once, changed since (or never matching)
-    NOT_APPLIED = "NOT_APPLIED"  # never applied by the orchestrator
-    FAILED = "FAILED"  # the last apply failed
 
 
 def _interface0(data: Mapping[str, Any]) -> Mapping[str, Any]:
