@@ -22,6 +22,7 @@ from drs_orchestrator.api.routes import (
     executions,
     groups,
     identity,
+    launch_settings,
     plans,
     readiness,
 )
@@ -94,6 +95,7 @@ def create_app(services: Services | None, *, console_dir: Path | None = None) ->
         health_router,
         identity.router,
         groups.router,
+        launch_settings.router,
         plans.router,
         discovery.router,
         executions.router,

@@ -32,6 +32,7 @@ from drs_orchestrator.service.groups import GroupService
 from drs_orchestrator.service.identity import CognitoVerifier, LocalIssuer
 from drs_orchestrator.service.keyring import Keyring, KeyringError, local_secret, split_secrets
 from drs_orchestrator.service.launch_settings import LaunchSettingsService
+from drs_orchestrator.service.launch_sync import LaunchSyncService
 from drs_orchestrator.service.lint import LintService
 from drs_orchestrator.service.plans import PlanService
 from drs_orchestrator.service.readiness import ReadinessService
@@ -84,6 +85,7 @@ class Services:
     readiness: ReadinessService
     audit: AuditService
     launch_settings: LaunchSettingsService
+    launch_sync: LaunchSyncService
     engine: Engine | None = None
     # Read models kept per execution version (see api/execution_views.py).
     details: Kept[tuple[object, ...], bytes] = field(default_factory=details_kept)
@@ -145,6 +147,7 @@ class Services:
         rto = RtoService(ctx)
         lint = LintService(ctx, plans, rto)
         executions = ExecutionService(ctx, plans)
+        launch_settings = LaunchSettingsService(ctx)
         return cls(
             ctx,
             groups,
@@ -161,7 +164,8 @@ class Services:
             rto,
             ReadinessService(ctx, plans, lint, executions, executions.now),
             AuditService(ctx),
-            LaunchSettingsService(ctx),
+            launch_settings,
+            LaunchSyncService(ctx, launch_settings),
         )
 
 

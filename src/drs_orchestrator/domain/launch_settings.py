@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Any, Literal
 
@@ -357,6 +358,24 @@ def _validate_one(e: Effective, facts: Ec2Facts) -> list[Violation]:
 
 
 # --- what DRS and EC2 hold, and what to write ---------------------------------------------
+
+
+class SyncState(StrEnum):
+    """A server's launch settings, desired against what DRS and its template hold."""
+
+    IN_SYNC = "IN_SYNC"  # every managed value is held
+    DRIFTED = "DRIFTED"  # applied, and a managed value differs now (edited, or not yet re-applied)
+    NOT_APPLIED = "NOT_APPLIED"  # never applied here (its values may differ or not)
+    FAILED = "FAILED"  # the last apply failed, or what is held cannot be read
+
+
+def sync_state(applied: bool | None, differs: bool, readable: bool = True) -> SyncState:
+    """`applied`: None if never applied, else whether the last apply succeeded."""
+    if not readable or applied is False:
+        return SyncState.FAILED
+    if applied is None:
+        return SyncState.NOT_APPLIED
+    return SyncState.DRIFTED if differs else SyncState.IN_SYNC
 
 
 def _interface0(data: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace as with_fields
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -73,8 +74,11 @@ class LaunchSettingsService:
         facts = self.ctx.drs.source_servers(group.account_id, group.region, list(members))
         return [effective(settings, Server(s.source_server_id, s.tags, s.ips)) for s in facts]
 
-    def check(self, group: GroupRecord, members: Sequence[str], settings: LaunchSettings) -> None:
-        """Refuse, with every field at fault, what EC2 would refuse at launch."""
+    def check(
+        self, group: GroupRecord, members: Sequence[str], settings: LaunchSettings
+    ) -> list[Effective]:
+        """Refuse, with every field at fault, what EC2 would refuse at launch; else each
+        server's effective settings."""
         unknown = sorted(set(settings.overrides) - set(members))
         found = [
             Violation(
@@ -88,9 +92,14 @@ class LaunchSettingsService:
         found += validate(servers, self._ec2_facts(group, servers))
         if found:
             raise InvalidInput(found, code="LAUNCH_SETTINGS_INVALID")
+        return servers
 
     def _ec2_facts(self, group: GroupRecord, servers: Sequence[Effective]) -> Ec2Facts:
         values = [s.values for s in servers]
+        static = [s.server_id for s in servers if "private_ip" in s.values]
+        # A server's static IP held by its own recovery instance (a drill not yet cleaned up)
+        # is no conflict: DRS terminates that instance before it launches the next.
+        own = self.ctx.drs.running_instances(group.account_id, group.region, static)
         session = self.ctx.drs.session(group.account_id)
         if session is None:  # the group was saved for an account this deployment reaches
             raise InvalidInput(
@@ -103,13 +112,14 @@ class LaunchSettingsService:
                 ],
                 code="ACCOUNT_NOT_CONFIGURED",
             )
-        return Ec2Reader(session, group.account_id, group.region).facts(
+        facts = Ec2Reader(session, group.account_id, group.region).facts(
             subnet_ids={v["subnet_id"] for v in values if "subnet_id" in v},
             security_group_ids={g for v in values for g in v.get("security_group_ids") or []},
             private_ips={str(v["private_ip"]) for v in values if "private_ip" in v},
             instance_types={v["instance_type"] for v in values if "instance_type" in v},
             instance_profiles={v["instance_profile"] for v in values if "instance_profile" in v},
         )
+        return with_fields(facts, own_instances={k: frozenset(v) for k, v in own.items()})
 
     def replace(
         self, group_id: str, settings: LaunchSettings, if_match: Expected, actor: str

@@ -82,6 +82,60 @@ launch_settings = sa.Table(
     sa.Column("updated_by", sa.String(256), nullable=False),
 )
 
+# Each apply of a group's launch settings (service/launch_settings.py): followed like other
+# work; the database holds at most one running apply per group.
+_RUNNING = sa.text("state = 'RUNNING'")
+launch_applies = sa.Table(
+    "launch_applies",
+    metadata,
+    _id(),
+    sa.Column(
+        "group_id",
+        sa.String(36),
+        sa.ForeignKey("protection_groups.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("state", sa.String(16), nullable=False),  # RUNNING | COMPLETED | FAILED
+    sa.Column("settings_version", sa.Integer, nullable=False),
+    sa.Column("requested_by", sa.String(256), nullable=False),
+    sa.Column("requested_at", UtcDateTime, nullable=False),
+    sa.Column("ended_at", UtcDateTime, nullable=True),
+    sa.Column("heartbeat_at", UtcDateTime, nullable=False),  # each server done moves it
+    sa.Column("servers", sa.Integer, nullable=False),
+    sa.Column("changed", sa.Integer, nullable=False),
+    sa.Column("unchanged", sa.Integer, nullable=False),
+    sa.Column("failed", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Index(
+        "uq_launch_applies_running",
+        "group_id",
+        unique=True,
+        sqlite_where=_RUNNING,
+        postgresql_where=_RUNNING,
+    ),
+)
+
+# What the last apply did to each server of a group: the state a drift check starts from.
+launch_applied = sa.Table(
+    "launch_applied",
+    metadata,
+    sa.Column(
+        "group_id",
+        sa.String(36),
+        sa.ForeignKey("protection_groups.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("server_id", sa.String(32), primary_key=True),
+    sa.Column("apply_id", sa.String(36), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # APPLIED | FAILED
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("by", sa.String(256), nullable=False),
+    sa.Column("changed", sa.JSON, nullable=False),  # the fields this apply wrote
+    sa.Column("template_version", sa.Integer, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+)
+
 # One row per server a group holds (explicit, or resolved from its selector when saved).
 # The primary key is the rule "a server belongs to one group at most".
 group_servers = sa.Table(

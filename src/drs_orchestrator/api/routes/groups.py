@@ -13,9 +13,7 @@ from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.schemas import DiscoveredServerOut, server_out
 from drs_orchestrator.api.services import Svc
 from drs_orchestrator.domain.groups import ProtectionGroupSpec, ServerSelector, check_choice
-from drs_orchestrator.domain.launch_settings import LaunchSettings
 from drs_orchestrator.domain.model import AccountId, Document, Region, ResourceId, SourceServerId
-from drs_orchestrator.service.launch_settings import Held
 from drs_orchestrator.service.records import GroupRecord
 
 router = APIRouter(prefix="/protection-groups", tags=["protection groups"])
@@ -156,59 +154,3 @@ def update_group(
 )
 def delete_group(group_id: str, svc: Svc, who: Configurer, version: IfMatch) -> None:
     svc.groups.delete(group_id, version, who.username)
-
-
-class LaunchSettingsOut(LaunchSettings):
-    """The group's launch settings; version 0 (and no author) until they are first saved."""
-
-    version: int
-    updated_at: datetime | None = None
-    updated_by: str | None = None
-
-
-def launch_settings_out(held: Held) -> LaunchSettingsOut:
-    return LaunchSettingsOut.model_validate(
-        {
-            **held.settings.model_dump(by_alias=True),
-            "version": held.version,
-            "updatedAt": held.updated_at,
-            "updatedBy": held.updated_by,
-        }
-    )
-
-
-@router.get(
-    "/{group_id}/launch-settings",
-    responses=responses(401, 403, 404),
-    operation_id="getLaunchSettings",
-    response_model_exclude_none=True,  # a field not managed is left out, not null
-)
-def get_launch_settings(
-    group_id: str, svc: Svc, _: Reader, response: Response
-) -> LaunchSettingsOut:
-    held = svc.launch_settings.get(group_id)
-    etag(response, held.version)
-    return launch_settings_out(held)
-
-
-@router.put(
-    "/{group_id}/launch-settings",
-    responses=responses(400, 401, 403, 404, 409, 412, 503),
-    operation_id="putLaunchSettings",
-    response_model_exclude_none=True,
-)
-def put_launch_settings(
-    group_id: str,
-    settings: LaunchSettings,
-    svc: Svc,
-    who: Configurer,
-    version: IfMatch,
-    response: Response,
-) -> LaunchSettingsOut:
-    """Replace the group's defaults, rules and overrides. Every server's effective values are
-    checked against EC2 first (subnet, addresses, security groups, instance type, instance
-    profile); on any fault nothing is written, and each fault names its field. `If-Match:
-    "0"` asks that none were saved yet."""
-    held = svc.launch_settings.replace(group_id, settings, version, who.username)
-    etag(response, held.version)
-    return launch_settings_out(held)

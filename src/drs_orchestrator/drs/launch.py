@@ -1,0 +1,131 @@
+"""What DRS and EC2 hold of a server's launch, and writing to them: the DRS launch
+configuration, and the launch template's default version DRS launches from.
+
+A template is changed as DRS's own console does: a new version from the current default
+(`SourceVersion`, its data carried over whole, since a version built from scratch loses every
+field it does not name) set as the default. DRS calls go through the gateway's limiter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drs_orchestrator.domain.errors import InvalidInput, Violation
+from drs_orchestrator.drs.gateway import DrsGateway
+
+if TYPE_CHECKING:
+    from botocore.model import Shape
+    from mypy_boto3_ec2 import EC2Client
+
+# EC2 throttles with RequestLimitExceeded; botocore's adaptive mode backs off and slows down.
+_EC2_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=30
+)
+VERSION_DESCRIPTION = "drs-orchestrator launch settings"
+
+
+class LaunchCallError(Exception):
+    """One server's launch settings could not be read or written; the reason as AWS gave it."""
+
+
+def reason(error: Exception) -> str:
+    if isinstance(error, ClientError):
+        detail = error.response.get("Error", {})
+        return f"{error.operation_name} {detail.get('Code', '')}: {detail.get('Message', '')}"
+    return str(error)
+
+
+@dataclass(frozen=True)
+class HeldLaunch:
+    """A server's DRS launch configuration and its template's default version."""
+
+    server_id: str
+    configuration: dict[str, Any]
+    template_id: str
+    default_version: int
+    template_data: dict[str, Any]
+
+
+def _request_shaped(value: Any, shape: Shape) -> Any:
+    """`value` with only what `shape` (an EC2 request shape) names: a described version's
+    data may hold read-only members a new version's request refuses."""
+    if shape.type_name == "structure":
+        members = shape.members  # type: ignore[attr-defined]
+        return {
+            k: _request_shaped(v, members[k])
+            for k, v in value.items()
+            if k in members and v is not None
+        }
+    if shape.type_name == "list":
+        return [_request_shaped(v, shape.member) for v in value]  # type: ignore[attr-defined]
+    return value
+
+
+class LaunchWriter:
+    """One account and region's launch settings, through DRS (limited) and EC2."""
+
+    def __init__(self, gateway: DrsGateway, account_id: str, region: str) -> None:
+        self._drs = gateway.client(account_id, region)
+        session = gateway.session(account_id)
+        if session is None:
+            raise InvalidInput(
+                [
+                    Violation(
+                        "accountId", "ACCOUNT_NOT_CONFIGURED", f"{account_id} is not reachable"
+                    )
+                ],
+                code="ACCOUNT_NOT_CONFIGURED",
+            )
+        self._ec2: EC2Client = session.client("ec2", region_name=region, config=_EC2_CONFIG)
+        model = self._ec2.meta.service_model.operation_model("CreateLaunchTemplateVersion")
+        assert model.input_shape is not None
+        self._data_shape = model.input_shape.members["LaunchTemplateData"]
+
+    def held(self, server_id: str) -> HeldLaunch:
+        try:
+            configuration: dict[str, Any] = dict(
+                self._drs.get_launch_configuration(sourceServerID=server_id)
+            )
+            configuration.pop("ResponseMetadata", None)
+            template_id = str(configuration.get("ec2LaunchTemplateID") or "")
+            if not template_id:
+                raise LaunchCallError(f"{server_id} has no EC2 launch template in DRS")
+            answer = self._ec2.describe_launch_template_versions(
+                LaunchTemplateId=template_id, Versions=["$Default"]
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise LaunchCallError(reason(error)) from error
+        version = answer["LaunchTemplateVersions"][0]
+        return HeldLaunch(
+            server_id,
+            configuration,
+            template_id,
+            int(version["VersionNumber"]),
+            dict(version.get("LaunchTemplateData") or {}),
+        )
+
+    def write_template(self, held: HeldLaunch, data: dict[str, Any]) -> int:
+        """A new default version from the current default; its number."""
+        try:
+            made = self._ec2.create_launch_template_version(
+                LaunchTemplateId=held.template_id,
+                SourceVersion=str(held.default_version),
+                VersionDescription=VERSION_DESCRIPTION,
+                LaunchTemplateData=_request_shaped(data, self._data_shape),
+            )
+            number = int(made["LaunchTemplateVersion"]["VersionNumber"])
+            self._ec2.modify_launch_template(
+                LaunchTemplateId=held.template_id, DefaultVersion=str(number)
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise LaunchCallError(reason(error)) from error
+        return number
+
+    def write_configuration(self, server_id: str, update: dict[str, Any]) -> None:
+        try:
+            self._drs.update_launch_configuration(sourceServerID=server_id, **update)
+        except (ClientError, BotoCoreError) as error:
+            raise LaunchCallError(reason(error)) from error

@@ -1,0 +1,334 @@
+"""Applying launch settings over HTTP, and their drift: the emulator serves DRS and EC2
+(moto's) over HTTP, the API writes through real boto3, and a drill launches from what it
+wrote. On the emulator's manual clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from drs_orchestrator.api.services import Services
+from drs_orchestrator.emulator import Emulator, EmulatorThread, parse_scenario
+from drs_orchestrator.emulator.ec2 import Network
+from drs_orchestrator.store.tables import launch_applies
+from tests.helpers import run_until_complete
+from tests.integration.conftest import ADMIN_PASSWORD, build_services, sign_in
+
+pytestmark = pytest.mark.integration
+ACCOUNT, REGION = "111111111111", "us-east-1"
+SCENARIO = {
+    "accounts": {
+        ACCOUNT: {
+            "regions": {
+                REGION: {
+                    "servers": [
+                        {
+                            "count": 3,
+                            "hostnamePrefix": "db-",
+                            "tags": {"App": "shop", "Tier": "db"},
+                        },
+                        {"hostname": "web-001", "tags": {"App": "shop", "Tier": "web"}},
+                    ]
+                }
+            }
+        }
+    }
+}
+
+
+@pytest.fixture(scope="module")
+def estate() -> Iterator[tuple[Emulator, EmulatorThread]]:
+    emulator = Emulator(parse_scenario(SCENARIO), strict=True, ec2=True)
+    thread = EmulatorThread(emulator)
+    thread.start()
+    yield emulator, thread
+    thread.stop()
+
+
+def client(service: str, endpoint: str | None) -> Any:
+    return boto3.client(
+        service,
+        region_name=REGION,
+        endpoint_url=endpoint,
+        aws_access_key_id=ACCOUNT,
+        aws_secret_access_key="emulator",
+    )
+
+
+@pytest.fixture
+def aws(
+    _api: tuple[Any, str],
+    estate: tuple[Emulator, EmulatorThread],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[tuple[Services, Any, Any]]:
+    """The API's services on this module's emulator, and boto3 DRS and EC2 clients on it."""
+    emulator, thread = estate
+    emulator.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DRS", thread.endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", thread.ec2_endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", thread.ec2_endpoint)
+    svc = build_services(f"sqlite:///{tmp_path / 'drso.db'}", regions=[REGION])
+    svc.users.bootstrap_admin()
+    _api[0].state.services = svc
+    yield svc, client("drs", thread.endpoint), client("ec2", thread.ec2_endpoint)
+    svc.launch_sync.close()
+    svc.ctx.engine.dispose()
+
+
+@pytest.fixture
+def network(estate: tuple[Emulator, EmulatorThread], aws: Any) -> Network:
+    ec2 = estate[0].ec2
+    assert ec2 is not None
+    found = ec2.region(ACCOUNT, REGION).network
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+def http(_api: tuple[Any, str], aws: Any) -> Iterator[httpx.Client]:
+    """The admin, signed in to the API holding this module's services."""
+    with sign_in(_api[1] + "/api/v1", "admin", ADMIN_PASSWORD) as signed_in:
+        yield signed_in
+
+
+@pytest.fixture
+def group(http: httpx.Client) -> dict[str, Any]:
+    made = http.post(
+        "/protection-groups",
+        json={"name": "Shop db", "region": REGION, "serverSelector": {"tags": {"Tier": "db"}}},
+    )
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
+def default_version(drs: Any, ec2: Any, server_id: str) -> dict[str, Any]:
+    template = drs.get_launch_configuration(sourceServerID=server_id)["ec2LaunchTemplateID"]
+    found = ec2.describe_launch_template_versions(LaunchTemplateId=template, Versions=["$Default"])
+    return dict(found["LaunchTemplateVersions"][0])
+
+
+def settings(network: Network, static_for: str) -> dict[str, Any]:
+    return {
+        "defaults": {
+            "subnetId": network.subnet_ids[1],
+            "securityGroupIds": [network.security_group_id],
+            "instanceType": "r6i.large",
+            "copyPrivateIp": False,
+            "launchDisposition": "STOPPED",
+            "targetInstanceTypeRightSizingMethod": "NONE",  # else DRS picks the type
+            "tags": {"Env": "dr"},
+        },
+        "tagRules": [{"matchTags": {"Tier": "db"}, "settings": {"instanceType": "r6i.2xlarge"}}],
+        "overrides": {static_for: {"privateIp": "10.100.2.50"}},
+    }
+
+
+def save(http: httpx.Client, group_id: str, body: dict[str, Any]) -> None:
+    saved = http.put(f"/protection-groups/{group_id}/launch-settings", json=body)
+    assert saved.status_code == 200, saved.text
+
+
+def apply(http: httpx.Client, svc: Services, group_id: str) -> dict[str, Any]:
+    started = http.post(f"/protection-groups/{group_id}/launch-settings/apply")
+    assert started.status_code == 202, started.text
+    assert started.json()["state"] in {"RUNNING", "COMPLETED"}
+    svc.launch_sync.settle([started.json()["id"]])
+    ended = http.get(started.headers["Location"].removeprefix("/api/v1"))
+    assert ended.status_code == 200
+    return dict(ended.json())
+
+
+def status(http: httpx.Client, group_id: str) -> dict[str, Any]:
+    found = http.get(f"/protection-groups/{group_id}/launch-settings/status")
+    assert found.status_code == 200, found.text
+    return dict(found.json())
+
+
+def test_apply_writes_the_template_and_drs_then_a_drill_launches_with_them(
+    aws: tuple[Services, Any, Any],
+    http: httpx.Client,
+    group: dict[str, Any],
+    network: Network,
+    estate: tuple[Emulator, EmulatorThread],
+) -> None:
+    svc, drs, ec2 = aws
+    first, *others = group["serverIds"]
+    save(http, group["id"], settings(network, first))
+    before = status(http, group["id"])
+    assert before["counts"]["NOT_APPLIED"] == 3
+    assert "instanceType" in before["servers"][0]["differing"]
+
+    done = apply(http, svc, group["id"])
+    assert (done["state"], done["changed"], done["unchanged"], done["failed"]) == (
+        "COMPLETED",
+        3,
+        0,
+        0,
+    )
+    version = default_version(drs, ec2, first)
+    data = version["LaunchTemplateData"]
+    nic = data["NetworkInterfaces"][0]
+    assert data["InstanceType"] == "r6i.2xlarge"  # the tag rule over the defaults
+    assert (nic["SubnetId"], nic["PrivateIpAddress"]) == (network.subnet_ids[1], "10.100.2.50")
+    assert nic["DeleteOnTermination"] is True  # carried over from the version before
+    assert {"Key": "Env", "Value": "dr"} in data["TagSpecifications"][0]["Tags"]
+    configuration = drs.get_launch_configuration(sourceServerID=first)
+    assert configuration["launchDisposition"] == "STOPPED"  # the emulator's was STARTED
+    assert configuration["targetInstanceTypeRightSizingMethod"] == "NONE"  # and BASIC
+    after = status(http, group["id"])
+    assert after["counts"]["IN_SYNC"] == 3
+    by_id = {s["sourceServerId"]: s for s in after["servers"]}
+    assert by_id[first]["effective"]["privateIp"] == {
+        "value": "10.100.2.50",
+        "source": f"overrides.{first}",
+    }
+    assert by_id[others[0]]["effective"]["instanceType"]["source"] == "tagRules[0].settings"
+
+    again = apply(http, svc, group["id"])  # nothing differs: nothing written
+    assert (again["changed"], again["unchanged"]) == (0, 3)
+    assert default_version(drs, ec2, first)["VersionNumber"] == version["VersionNumber"]
+
+    job = drs.start_recovery(sourceServers=[{"sourceServerID": first}], isDrill=True)["job"]
+    run_until_complete(estate[0], drs, job["jobID"])
+    item = drs.describe_recovery_instances(filters={"sourceServerIDs": [first]})["items"][0]
+    instance = ec2.describe_instances(InstanceIds=[item["ec2InstanceID"]])["Reservations"][0][
+        "Instances"
+    ][0]
+    assert instance["InstanceType"] == "r6i.2xlarge"
+    assert (instance["SubnetId"], instance["PrivateIpAddress"]) == (
+        network.subnet_ids[1],
+        "10.100.2.50",
+    )
+    assert {"Key": "Env", "Value": "dr"} in instance["Tags"]
+
+
+def test_a_template_edited_out_of_band_drifts_and_a_reapply_brings_it_back(
+    aws: tuple[Services, Any, Any], http: httpx.Client, group: dict[str, Any], network: Network
+) -> None:
+    svc, drs, ec2 = aws
+    first = group["serverIds"][0]
+    save(http, group["id"], settings(network, first))
+    apply(http, svc, group["id"])
+    version = default_version(drs, ec2, first)
+    edited = {**version["LaunchTemplateData"], "InstanceType": "m5.large"}
+    made = ec2.create_launch_template_version(
+        LaunchTemplateId=version["LaunchTemplateId"], LaunchTemplateData=edited
+    )
+    ec2.modify_launch_template(
+        LaunchTemplateId=version["LaunchTemplateId"],
+        DefaultVersion=str(made["LaunchTemplateVersion"]["VersionNumber"]),
+    )
+    drifted = {s["sourceServerId"]: s for s in status(http, group["id"])["servers"]}[first]
+    assert drifted["state"] == "DRIFTED"
+    assert (drifted["differing"], drifted["held"]) == (
+        ["instanceType"],
+        {"instanceType": "m5.large"},
+    )
+
+    done = apply(http, svc, group["id"])
+    assert (done["changed"], done["unchanged"]) == (1, 2)
+    assert status(http, group["id"])["counts"]["IN_SYNC"] == 3
+    audited = http.get("/audit", params={"resourceType": "launch-settings"}).json()["items"]
+    server_changes = [a for a in audited if a["action"] == "apply-server"]
+    assert any(
+        a["resourceId"] == f"{group['id']}/{first}" and a["before"] == {"instance_type": "m5.large"}
+        for a in server_changes
+    )
+
+
+def test_an_address_taken_since_the_save_refuses_the_apply_and_writes_nothing(
+    aws: tuple[Services, Any, Any], http: httpx.Client, group: dict[str, Any], network: Network
+) -> None:
+    svc, drs, ec2 = aws
+    first = group["serverIds"][0]
+    save(http, group["id"], settings(network, first))
+    held = default_version(drs, ec2, first)["VersionNumber"]
+    ec2.create_network_interface(SubnetId=network.subnet_ids[1], PrivateIpAddress="10.100.2.50")
+
+    refused = http.post(f"/protection-groups/{group['id']}/launch-settings/apply")
+    assert refused.status_code == 400
+    problem = refused.json()
+    assert problem["code"] == "LAUNCH_SETTINGS_INVALID"
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [
+        (f"overrides.{first}.privateIp", "IP_IN_USE")
+    ]
+    assert default_version(drs, ec2, first)["VersionNumber"] == held
+    with svc.ctx.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(launch_applies)).scalar() == 0
+
+
+def test_a_server_drs_refuses_fails_the_apply_and_shows_failed_with_drs_reason(
+    aws: tuple[Services, Any, Any], http: httpx.Client, group: dict[str, Any], network: Network
+) -> None:
+    svc, drs, _ = aws
+    first, *others = group["serverIds"]
+    save(http, group["id"], settings(network, first))
+    drs.start_recovery(sourceServers=[{"sourceServerID": first}], isDrill=True)  # busy now
+
+    done = apply(http, svc, group["id"])
+    assert (done["state"], done["changed"], done["failed"]) == ("FAILED", 2, 1)
+    assert done["failures"][0]["sourceServerId"] == first
+    assert "ConflictException" in done["failures"][0]["error"]
+    found = {s["sourceServerId"]: s for s in status(http, group["id"])["servers"]}
+    assert found[first]["state"] == "FAILED"
+    assert "ConflictException" in found[first]["error"]
+    assert {found[o]["state"] for o in others} == {"IN_SYNC"}
+
+
+def test_one_apply_at_a_time_and_one_left_by_a_stopped_process_gives_way(
+    aws: tuple[Services, Any, Any], http: httpx.Client, group: dict[str, Any]
+) -> None:
+    svc, _, _ = aws
+    now = svc.ctx.now()
+
+    def running(heartbeat: Any) -> None:
+        with svc.ctx.write() as conn:
+            conn.execute(sa.delete(launch_applies))
+            conn.execute(
+                sa.insert(launch_applies).values(
+                    id="other",
+                    group_id=group["id"],
+                    state="RUNNING",
+                    settings_version=0,
+                    requested_by="someone",
+                    requested_at=heartbeat,
+                    heartbeat_at=heartbeat,
+                    servers=3,
+                    changed=0,
+                    unchanged=0,
+                    failed=0,
+                )
+            )
+
+    running(now)
+    busy = http.post(f"/protection-groups/{group['id']}/launch-settings/apply")
+    assert (busy.status_code, busy.json()["code"], busy.json()["applyId"]) == (
+        409,
+        "APPLY_IN_PROGRESS",
+        "other",
+    )
+    running(now.replace(year=now.year - 1))  # no progress for a year: its process is gone
+    done = apply(http, svc, group["id"])
+    assert done["state"] == "COMPLETED"
+    left = http.get(f"/protection-groups/{group['id']}/launch-settings/applies/other").json()
+    assert left["state"] == "FAILED"
+    assert "stopped" in left["error"]
+
+
+def test_if_match_names_the_settings_version_to_apply(
+    aws: Any, http: httpx.Client, group: dict[str, Any], network: Network
+) -> None:
+    save(http, group["id"], settings(network, group["serverIds"][0]))
+    stale = http.post(
+        f"/protection-groups/{group['id']}/launch-settings/apply", headers={"If-Match": '"0"'}
+    )
+    assert (stale.status_code, stale.json()["code"]) == (412, "VERSION_MISMATCH")
+    missing = http.get(f"/protection-groups/{group['id']}/launch-settings/applies/nope")
+    assert (missing.status_code, missing.json()["code"]) == (404, "APPLY_NOT_FOUND")
