@@ -26,6 +26,7 @@ from drs_orchestrator.domain.hooks import (
     SsmCommand,
     Wait,
 )
+from drs_orchestrator.domain.launch_settings import SyncState
 from drs_orchestrator.domain.modes import MODES
 
 NONE = "—"
@@ -128,6 +129,12 @@ CLEANUP: Mapping[str, str] = {
     CleanupStatus.FAILED: "Clean-up failed",
 }
 MODE: Mapping[str, str] = {mode: p.label for mode, p in MODES.items()}
+LAUNCH_SYNC: Mapping[str, str] = {
+    SyncState.IN_SYNC: "In sync",
+    SyncState.DRIFTED: "Drifted",
+    SyncState.NOT_APPLIED: "Not applied",
+    SyncState.FAILED: "Failed",
+}
 
 
 # What a transition is about, and the states it moves between, by its kind.

@@ -5,90 +5,22 @@ wrote. On the emulator's manual clock."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 import sqlalchemy as sa
 
 from drs_orchestrator.api.services import Services
-from drs_orchestrator.emulator import Emulator, EmulatorThread, parse_scenario
+from drs_orchestrator.emulator import Emulator, EmulatorThread
 from drs_orchestrator.emulator.ec2 import Network
 from drs_orchestrator.store.tables import launch_applies
 from tests.helpers import run_until_complete
-from tests.integration.conftest import ADMIN_PASSWORD, build_services, sign_in
+from tests.integration.conftest import ADMIN_PASSWORD, sign_in
+from tests.integration.ec2_estate import REGION, aws, estate, network
 
 pytestmark = pytest.mark.integration
-ACCOUNT, REGION = "111111111111", "us-east-1"
-SCENARIO = {
-    "accounts": {
-        ACCOUNT: {
-            "regions": {
-                REGION: {
-                    "servers": [
-                        {
-                            "count": 3,
-                            "hostnamePrefix": "db-",
-                            "tags": {"App": "shop", "Tier": "db"},
-                        },
-                        {"hostname": "web-001", "tags": {"App": "shop", "Tier": "web"}},
-                    ]
-                }
-            }
-        }
-    }
-}
-
-
-@pytest.fixture(scope="module")
-def estate() -> Iterator[tuple[Emulator, EmulatorThread]]:
-    emulator = Emulator(parse_scenario(SCENARIO), strict=True, ec2=True)
-    thread = EmulatorThread(emulator)
-    thread.start()
-    yield emulator, thread
-    thread.stop()
-
-
-def client(service: str, endpoint: str | None) -> Any:
-    return boto3.client(
-        service,
-        region_name=REGION,
-        endpoint_url=endpoint,
-        aws_access_key_id=ACCOUNT,
-        aws_secret_access_key="emulator",
-    )
-
-
-@pytest.fixture
-def aws(
-    _api: tuple[Any, str],
-    estate: tuple[Emulator, EmulatorThread],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[tuple[Services, Any, Any]]:
-    """The API's services on this module's emulator, and boto3 DRS and EC2 clients on it."""
-    emulator, thread = estate
-    emulator.reset()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DRS", thread.endpoint)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", thread.ec2_endpoint)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", thread.ec2_endpoint)
-    svc = build_services(f"sqlite:///{tmp_path / 'drso.db'}", regions=[REGION])
-    svc.users.bootstrap_admin()
-    _api[0].state.services = svc
-    yield svc, client("drs", thread.endpoint), client("ec2", thread.ec2_endpoint)
-    svc.launch_sync.close()
-    svc.ctx.engine.dispose()
-
-
-@pytest.fixture
-def network(estate: tuple[Emulator, EmulatorThread], aws: Any) -> Network:
-    ec2 = estate[0].ec2
-    assert ec2 is not None
-    found = ec2.region(ACCOUNT, REGION).network
-    assert found is not None
-    return found
+__all__ = ["aws", "estate", "network"]  # fixtures
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from drs_orchestrator.domain.hooks import (
     SsmCommand,
     Wait,
 )
+from drs_orchestrator.domain.launch_settings import SyncState
 
 pytestmark = pytest.mark.unit
 WEB_LIB = Path(__file__).parents[3] / "web" / "src" / "lib"
@@ -68,6 +69,7 @@ def _labels(source: str, name: str) -> dict[str, str]:
         ("HOOK", display.HOOK, HookStatus),
         ("CLEANUP", display.CLEANUP, CleanupStatus),
         ("MODE", display.MODE, Mode),
+        ("LAUNCH_SYNC", display.LAUNCH_SYNC, SyncState),
     ],
 )
 def test_status_labels_are_the_consoles_words(

@@ -8,6 +8,11 @@ export type ServerStatus = S["ServerStatus"];
 export type HookStatus = S["HookStatus"];
 export type CleanupStatus = S["CleanupStatus"];
 export type Mode = S["Mode"];
+export type SyncState = S["SyncState"];
+export type LaunchStatus = S["LaunchStatusOut"];
+export type ServerLaunchStatus = S["ServerLaunchStatusOut"];
+export type LaunchApply = S["ApplyOut"];
+export type LaunchSettingsDoc = S["LaunchSettingsOut"];
 /** A row of the engine's mode table, with whether the caller may start it. */
 export type ModeRow = S["ModeOut"];
 export type Command = S["Command"];

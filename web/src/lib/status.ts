@@ -8,6 +8,7 @@ import type {
   Mode,
   ServerRun,
   ServerStatus,
+  SyncState,
   WaveStatus,
 } from "../api/types";
 
@@ -84,6 +85,14 @@ export const CLEANUP: Record<CleanupStatus, Shown> = {
 };
 
 export const MODE: Record<Mode, string> = { DRILL: "Drill", RECOVERY: "Recovery" };
+
+/** A server's launch settings against what DRS and its launch template hold. */
+export const LAUNCH_SYNC: Record<SyncState, Shown> = {
+  IN_SYNC: { label: "In sync", type: "success" },
+  DRIFTED: { label: "Drifted", type: "warning" },
+  NOT_APPLIED: { label: "Not applied", type: "not-started" },
+  FAILED: { label: "Failed", type: "error" },
+};
 
 /** A status the server sends but this build does not know: shown as it is, never hidden. */
 export function shown<K extends string>(map: Record<K, Shown>, status: string): Shown {
