@@ -145,9 +145,10 @@ class Services:
         verifier = CognitoVerifier(ctx) if settings.cognito_enabled else issuer
         plans, groups = PlanService(ctx), GroupService(ctx)
         rto = RtoService(ctx)
-        lint = LintService(ctx, plans, rto)
-        executions = ExecutionService(ctx, plans)
         launch_settings = LaunchSettingsService(ctx)
+        launch_sync = LaunchSyncService(ctx, launch_settings)
+        lint = LintService(ctx, plans, rto, launch_sync)
+        executions = ExecutionService(ctx, plans)
         return cls(
             ctx,
             groups,
@@ -165,7 +166,7 @@ class Services:
             ReadinessService(ctx, plans, lint, executions, executions.now),
             AuditService(ctx),
             launch_settings,
-            LaunchSyncService(ctx, launch_settings),
+            launch_sync,
         )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
 from drs_orchestrator.domain import display, graph
 from drs_orchestrator.domain.errors import Violation
+from drs_orchestrator.domain.launch_settings import SyncState
 from drs_orchestrator.domain.plans import (
     GroupMembers,
     RecoveryPlanSpec,
@@ -49,6 +50,47 @@ class Estate:
     # source server ID -> post-launch actions (SSM) enabled; None when not asked
     post_launch: Mapping[str, bool] | None
     now: datetime
+    # Servers of groups with launch settings: their state and differing fields.
+    launch: Mapping[str, LaunchDrift] = field(default_factory=dict)
+    # What EC2 would refuse of the groups' launch settings now (by group name).
+    launch_faults: Sequence[tuple[str, Violation]] = ()
+
+
+@dataclass(frozen=True)
+class LaunchDrift:
+    state: SyncState
+    differing: Sequence[str] = ()
+    error: str | None = None
+
+
+def _launch_findings(wave: Wave, server_ids: list[str], estate: Estate, mode: str) -> list[Finding]:
+    """Drifted, never applied or failed launch settings: a warning when the plan only checks
+    them, information when it re-applies them before the wave."""
+    out = []
+    for sid in server_ids:
+        drift = estate.launch.get(sid)
+        if drift is None or drift.state is SyncState.IN_SYNC:
+            continue
+        facts = estate.servers.get(sid)
+        name = f"{facts.hostname} ({sid})" if facts else sid
+        failed = drift.state is SyncState.FAILED
+        severity: Severity = "warning" if failed or mode == "check" else "info"
+        if failed:
+            message = f"{name}: launch settings could not be applied or read: {drift.error}"
+        elif drift.state is SyncState.DRIFTED:
+            message = f"{name}: DRS or its launch template differs in {', '.join(drift.differing)}"
+        else:
+            message = f"{name}: launch settings were never applied"
+            if drift.differing:
+                message += f"; DRS or its template differs in {', '.join(drift.differing)}"
+        fix = (
+            "They are applied again before the wave (launchSettings: reapply)"
+            if mode == "reapply" and not failed
+            else "Apply the group's launch settings, or set launchSettings: reapply"
+        )
+        out.append(Finding(severity, f"LAUNCH_SETTINGS_{drift.state.value}", message, fix,
+                           wave.name, sid))  # fmt: skip
+    return out
 
 
 def _from_violation(v: Violation, plan: RecoveryPlanSpec) -> Finding:
@@ -198,6 +240,18 @@ def lint(
                 )
             )
         findings += _server_findings(wave, members[wave.name], estate)
+        if plan.launch_settings != "ignore":
+            findings += _launch_findings(wave, members[wave.name], estate, plan.launch_settings)
+    if plan.launch_settings != "ignore":
+        findings += [
+            Finding(
+                "error",
+                v.code,
+                f"{group}: {v.field}: {v.message}",
+                "Correct the group's launch settings: EC2 would refuse this launch",
+            )
+            for group, v in estate.launch_faults
+        ]
     if broken:  # the graph itself is wrong (cycle, unknown or duplicate names): stop here
         return _sorted(findings)
     edges = plan.edges()

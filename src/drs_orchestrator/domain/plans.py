@@ -51,6 +51,9 @@ class RecoveryPlanSpec(Document):
     rto_target_minutes: WeekOfMinutes | None = None
     # Drills: terminate their recovery instances this long after they end (None: keep them).
     cleanup_after_minutes: WeekOfMinutes | None = None
+    # Groups' launch settings before each wave: applied again (`reapply`), checked for drift
+    # (`check`: drift is reported, the launch goes on) or not looked at (`ignore`).
+    launch_settings: Literal["reapply", "check", "ignore"] = "check"
     waves: list[Wave] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")

@@ -8,12 +8,22 @@ field it does not name) set as the default. DRS calls go through the gateway's l
 from __future__ import annotations
 
 from dataclasses import dataclass
+from ipaddress import IPv4Address
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic.alias_generators import to_camel, to_snake
 
 from drs_orchestrator.domain.errors import InvalidInput, Violation
+from drs_orchestrator.domain.launch_settings import (
+    TEMPLATE_FIELDS,
+    Effective,
+    actual,
+    differing,
+    launch_configuration_update,
+    template_data,
+)
 from drs_orchestrator.drs.gateway import DrsGateway
 
 if TYPE_CHECKING:
@@ -25,6 +35,7 @@ _EC2_CONFIG = Config(
     retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=30
 )
 VERSION_DESCRIPTION = "drs-orchestrator launch settings"
+TEMPLATE_NAMES = {to_camel(f) for f in TEMPLATE_FIELDS}
 
 
 class LaunchCallError(Exception):
@@ -129,3 +140,49 @@ class LaunchWriter:
             self._drs.update_launch_configuration(sourceServerID=server_id, **update)
         except (ClientError, BotoCoreError) as error:
             raise LaunchCallError(reason(error)) from error
+
+
+def jsonable(value: Any) -> Any:
+    """A value as JSON holds it (addresses as text)."""
+    return str(value) if isinstance(value, IPv4Address) else value
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an apply did to one server."""
+
+    server_id: str
+    changed: list[str]
+    before: dict[str, Any]
+    after: dict[str, Any]
+    template_version: int | None
+    error: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "failed" if self.error else "changed" if self.changed else "unchanged"
+
+
+def apply_server(writer: LaunchWriter, desired: Effective) -> Outcome:
+    """Make DRS and the template hold `desired`, writing only what differs."""
+    sid = desired.server_id
+    try:
+        held = writer.held(sid)
+        have = actual(held.template_data, held.configuration)
+        diff = differing(desired, have)
+        version: int | None = held.default_version
+        if any(name in TEMPLATE_NAMES for name in diff):
+            version = writer.write_template(held, template_data(held.template_data, desired))
+        update = launch_configuration_update(desired, have)
+        if update:
+            writer.write_configuration(sid, update)
+    except LaunchCallError as error:
+        return Outcome(sid, [], {}, {}, None, str(error))
+    names = [to_snake(n) for n in diff]
+    return Outcome(
+        sid,
+        diff,
+        {n: jsonable(have.get(n)) for n in names},
+        {n: jsonable(desired.values[n]) for n in names},
+        version,
+    )

@@ -121,14 +121,24 @@ class LaunchSettingsService:
         )
         return with_fields(facts, own_instances={k: frozenset(v) for k, v in own.items()})
 
-    def replace(
-        self, group_id: str, settings: LaunchSettings, if_match: Expected, actor: str
-    ) -> Held:
+    def check_saved(self, group_id: str) -> list[Effective]:
+        """The saved settings checked against EC2 now (an address taken since, ...)."""
+        group, members = self.group(group_id)
+        return self.check(group, members, self.get(group_id).settings)
+
+    def group(self, group_id: str) -> tuple[GroupRecord, list[str]]:
+        """The group and its servers (404 when it is gone)."""
         with self.ctx.read() as conn:
             group = groups.get(conn, group_id)
             members = groups.members(conn, group_id)
         if group is None:
             raise not_found(group_id)
+        return group, list(members)
+
+    def replace(
+        self, group_id: str, settings: LaunchSettings, if_match: Expected, actor: str
+    ) -> Held:
+        group, members = self.group(group_id)
         self.check(group, members, settings)
         return retrying(if_match, lambda: self._save(group_id, settings, if_match, actor))
 

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from ipaddress import IPv4Address
 from typing import Any
 
 from pydantic.alias_generators import to_camel, to_snake
@@ -29,11 +28,17 @@ from drs_orchestrator.domain.launch_settings import (
     SyncState,
     actual,
     differing,
-    launch_configuration_update,
     sync_state,
-    template_data,
 )
-from drs_orchestrator.drs.launch import HeldLaunch, LaunchCallError, LaunchWriter
+from drs_orchestrator.drs.launch import (
+    HeldLaunch,
+    LaunchCallError,
+    LaunchWriter,
+    Outcome,
+    apply_server,
+    jsonable,
+)
+from drs_orchestrator.engine.launch_settings import record_outcome
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.groups import not_found
 from drs_orchestrator.service.launch_settings import RESOURCE, LaunchSettingsService
@@ -49,11 +54,6 @@ PARALLEL_SERVERS = 4
 # A running apply with no server done for this long was left by a process that stopped.
 STALE_AFTER = timedelta(minutes=10)
 _TEMPLATE_NAMES = {to_camel(f) for f in TEMPLATE_FIELDS}
-
-
-def jsonable(value: Any) -> Any:
-    """A value as JSON holds it (addresses as text)."""
-    return str(value) if isinstance(value, IPv4Address) else value
 
 
 @dataclass(frozen=True)
@@ -81,50 +81,9 @@ class GroupStatus:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What an apply did to one server."""
-
-    server_id: str
-    changed: list[str]
-    before: dict[str, Any]
-    after: dict[str, Any]
-    template_version: int | None
-    error: str | None = None
-
-    @property
-    def kind(self) -> str:
-        return "failed" if self.error else "changed" if self.changed else "unchanged"
-
-
-@dataclass(frozen=True)
 class ApplyView:
     record: ApplyRecord
     failures: list[ServerApplied]
-
-
-def apply_server(writer: LaunchWriter, desired: Effective) -> Outcome:
-    """Make DRS and the template hold `desired`, writing only what differs."""
-    sid = desired.server_id
-    try:
-        held = writer.held(sid)
-        have = actual(held.template_data, held.configuration)
-        diff = differing(desired, have)
-        version: int | None = held.default_version
-        if any(name in _TEMPLATE_NAMES for name in diff):
-            version = writer.write_template(held, template_data(held.template_data, desired))
-        update = launch_configuration_update(desired, have)
-        if update:
-            writer.write_configuration(sid, update)
-    except LaunchCallError as error:
-        return Outcome(sid, [], {}, {}, None, str(error))
-    names = [to_snake(n) for n in diff]
-    return Outcome(
-        sid,
-        diff,
-        {n: jsonable(have.get(n)) for n in names},
-        {n: jsonable(desired.values[n]) for n in names},
-        version,
-    )
 
 
 class LaunchSyncService:
@@ -133,19 +92,11 @@ class LaunchSyncService:
         self._runs = ThreadPoolExecutor(max_workers=2, thread_name_prefix="launch-apply")
         self._futures: dict[str, Future[None]] = {}
 
-    def _group(self, group_id: str) -> tuple[GroupRecord, list[str]]:
-        with self.ctx.read() as conn:
-            group = groups.get(conn, group_id)
-            members = groups.members(conn, group_id)
-        if group is None:
-            raise not_found(group_id)
-        return group, list(members)
-
     # --- drift ----------------------------------------------------------------------------
 
     def status(self, group_id: str) -> GroupStatus:
         held = self.settings.get(group_id)
-        group, members = self._group(group_id)
+        group, members = self.settings.group(group_id)
         servers = self.settings.effective(group, members, held.settings)
         with self.ctx.read() as conn:
             last = applies.servers(conn, group_id)
@@ -167,7 +118,7 @@ class LaunchSyncService:
         """Checked now (400 on any fault, nothing written); then run in the background."""
         held = self.settings.get(group_id)
         check_version(if_match, held.version, "Launch settings")
-        group, members = self._group(group_id)
+        group, members = self.settings.group(group_id)
         servers = self.settings.check(group, members, held.settings)
         apply_id = str(uuid.uuid4())
         now = self.ctx.now()
@@ -229,32 +180,8 @@ class LaunchSyncService:
     def _record(self, apply_id: str, group_id: str, outcome: Outcome, actor: str) -> None:
         now = self.ctx.now()
         with self.ctx.write() as conn:
-            applies.record_server(
-                conn,
-                group_id,
-                ServerApplied(
-                    outcome.server_id,
-                    apply_id,
-                    applies.FAILED if outcome.error else applies.APPLIED,
-                    now,
-                    actor,
-                    outcome.changed,
-                    outcome.template_version,
-                    outcome.error,
-                ),
-            )
+            record_outcome(conn, group_id, outcome, apply_id=apply_id, actor=actor, now=now)
             applies.beat(conn, apply_id, now)
-            if outcome.changed:
-                audit.record(
-                    conn,
-                    at=now,
-                    actor=actor,
-                    action="apply-server",
-                    resource_type=RESOURCE,
-                    resource_id=f"{group_id}/{outcome.server_id}",
-                    before=outcome.before,
-                    after={**outcome.after, "templateVersion": outcome.template_version},
-                )
 
     def _finish(
         self, apply_id: str, state: str, tally: Counter[str], error: str | None = None

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from drs_orchestrator.domain.lint import Estate, Finding, lint
+from drs_orchestrator.domain.errors import DomainError, InvalidInput, Violation
+from drs_orchestrator.domain.lint import Estate, Finding, LaunchDrift, lint
 from drs_orchestrator.domain.plans import GroupMembers, RecoveryPlanSpec, structure_violations
 from drs_orchestrator.domain.servers import ServerFacts
 from drs_orchestrator.service.context import Context
+from drs_orchestrator.service.launch_sync import LaunchSyncService
 from drs_orchestrator.service.plans import PlanService
 from drs_orchestrator.service.rto import RtoService
 from drs_orchestrator.store import groups
 
 
 class LintService:
-    def __init__(self, ctx: Context, plans: PlanService, rto: RtoService) -> None:
+    def __init__(
+        self, ctx: Context, plans: PlanService, rto: RtoService, launch: LaunchSyncService
+    ) -> None:
         self.ctx = ctx
         self.plans = plans
         self.rto = rto
+        self.launch = launch
 
     def lint(self, spec: RecoveryPlanSpec, plan_id: str | None = None) -> list[Finding]:
         """`plan_id` names the saved plan, whose own history sharpens the RTO estimate."""
@@ -52,4 +57,31 @@ class LintService:
             )
             if ssm_ids:
                 post_launch |= self.ctx.drs.post_launch_enabled(account, region, ssm_ids)
-        return Estate(servers, running, post_launch if wants_ssm else None, self.ctx.now())
+        drift, faults = ({}, []) if spec.launch_settings == "ignore" else self._launch(members)
+        return Estate(
+            servers, running, post_launch if wants_ssm else None, self.ctx.now(), drift, faults
+        )
+
+    def _launch(
+        self, members: dict[str, GroupMembers]
+    ) -> tuple[dict[str, LaunchDrift], list[tuple[str, Violation]]]:
+        """Drift and EC2's faults for the groups that have launch settings (the others leave
+        DRS and the templates as they are: nothing to compare)."""
+        drift: dict[str, LaunchDrift] = {}
+        faults: list[tuple[str, Violation]] = []
+        for group_id, group in members.items():
+            if self.launch.settings.get(group_id).version == 0:
+                continue
+            try:
+                self.launch.settings.check_saved(group_id)
+                found = self.launch.status(group_id)
+            except InvalidInput as refused:
+                faults += [(group.name, v) for v in refused.violations]
+                continue
+            except DomainError as error:  # EC2 or DRS did not answer: unchecked is a fault
+                faults.append((group.name, Violation("launchSettings", error.code, error.message)))
+                continue
+            drift |= {
+                s.server_id: LaunchDrift(s.state, s.differing, s.error) for s in found.servers
+            }
+        return drift, faults

@@ -13,8 +13,9 @@ from drs_orchestrator.api.common import ApiModel, IfMatch, etag
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Svc
 from drs_orchestrator.domain.launch_settings import LaunchSettings, SyncState
+from drs_orchestrator.drs.launch import jsonable
 from drs_orchestrator.service.launch_settings import Held
-from drs_orchestrator.service.launch_sync import ApplyView, GroupStatus, ServerStatus, jsonable
+from drs_orchestrator.service.launch_sync import ApplyView, GroupStatus, ServerStatus
 
 router = APIRouter(prefix="/protection-groups", tags=["launch settings"])
 ApplyId = Annotated[str, Path(max_length=36)]
