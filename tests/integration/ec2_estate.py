@@ -15,6 +15,8 @@ from drs_orchestrator.api.services import Services
 from drs_orchestrator.emulator import Emulator, EmulatorThread, parse_scenario
 from drs_orchestrator.emulator.ec2 import Network
 from tests.integration.conftest import build_services
+from tests.integration.drive import Drive, manual_clock
+from tests.integration.probe import Settling
 
 ACCOUNT, REGION = "111111111111", "us-east-1"
 SCENARIO = {
@@ -84,3 +86,14 @@ def network(estate: tuple[Emulator, EmulatorThread], aws: Any) -> Network:
     found = ec2.region(ACCOUNT, REGION).network
     assert found is not None
     return found
+
+
+@pytest.fixture
+def engine_on_ec2(
+    aws: tuple[Services, Any, Any], estate: tuple[Emulator, EmulatorThread]
+) -> Iterator[Drive]:
+    """The engine running for `aws`'s services on the emulator's manual clock."""
+    svc = aws[0]
+    engine = svc.start_engine(manual_clock(estate[0]), poll=False, probe=Settling())
+    yield Drive(estate[0], engine)
+    svc.stop_engine()

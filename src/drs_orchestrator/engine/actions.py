@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from drs_orchestrator.domain.errors import DomainError
 from drs_orchestrator.domain.executions import (
     BatchState,
     CleanupStatus,
@@ -34,6 +35,7 @@ from drs_orchestrator.domain.modes import LaunchCall, policy
 from drs_orchestrator.domain.observations import InstanceView, JobView
 from drs_orchestrator.drs.hooks import HookLookupError, HookResult
 from drs_orchestrator.drs.jobs import StartDeferredError, StartRefusedError, observed
+from drs_orchestrator.drs.launch import LaunchCallError
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import Batch, ExecutionState, ServerRun
 from drs_orchestrator.engine.core.step import (
@@ -141,6 +143,8 @@ def _start_job(port: Port, execution_id: str, key: str) -> float | None:
         if intent is None:  # the intent is stored before the call, so a crash leaves a trace
             jobs.set_batch(conn, execution_id, key, intent_at=now)
     job_id = None
+    if intent is None:
+        _prepare_launch_settings(port, state, batch, now)
     if intent is not None:  # an earlier try may have started it before dying
         job_id = port.drs.find_started(
             place, intent, tags=_identity_tags(tags), server_ids=batch.server_ids
@@ -173,6 +177,33 @@ def _start_job(port: Port, execution_id: str, key: str) -> float | None:
     port.apply(execution_id, lambda s, t: machine.job_started(s, key, job_id, t))
     port.jobs_started()
     return None
+
+
+def _prepare_launch_settings(
+    port: Port, state: ExecutionState, batch: Batch, now: datetime
+) -> None:
+    """The plan's launchSettings, before the batch's first StartRecovery: re-applied or
+    checked, and said in the timeline. What cannot be done is said too; the launch goes on."""
+    if port.launch is None or state.launch_settings == "ignore":
+        return
+    try:
+        found = port.launch.prepare(
+            (batch.account_id, batch.region),
+            batch.server_ids,
+            reapply=state.launch_settings == "reapply",
+            execution_id=state.id,
+            actor=state.initiated_by,
+            now=now,
+        )
+    except (DomainError, LaunchCallError) as error:
+        done = "re-applied" if state.launch_settings == "reapply" else "checked"
+        summary = f"could not be {done}: {error}"
+    else:
+        if found is None:
+            return
+        summary = found.summary
+    key = batch.key
+    port.apply(state.id, lambda s, t: machine.launch_settings_prepared(s, key, summary, t))
 
 
 def _start_drill(

@@ -15,6 +15,7 @@ from drs_orchestrator.drs.jobs import DrsJobs
 from drs_orchestrator.engine.clock import Clock
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.core.step import Step
+from drs_orchestrator.engine.launch_settings import LaunchPrep
 
 # A change to one execution: the core function to apply to its stored state at a moment.
 Change = Callable[[ExecutionState, datetime], Step]
@@ -32,3 +33,4 @@ class Port:
     state: Callable[[str], ExecutionState]
     wake: Callable[[str], None]  # the execution's workflow has news
     jobs_started: Callable[[], None]  # a new DRS job to follow: poll soon
+    launch: LaunchPrep | None = None  # launch settings before a wave (None: left alone)

@@ -21,6 +21,7 @@ from drs_orchestrator.engine.clock import Clock
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.engine.core.step import Step
+from drs_orchestrator.engine.launch_settings import LaunchPrep
 from drs_orchestrator.engine.notifier import Notifier
 from drs_orchestrator.engine.poller import Poller
 from drs_orchestrator.engine.port import Change, Port
@@ -78,6 +79,7 @@ class Engine:
             state=self.store.state,
             wake=self.wake,
             jobs_started=lambda: self.poller.news(),  # noqa: PLW0108 - made below
+            launch=LaunchPrep(database, drs.gateway),
         )
         self.workers = Workers(
             database, self.options.executor_id, self.options.worker_lease_seconds,

@@ -30,6 +30,9 @@ suite("describe", () => {
     );
     expect(describe(t({ kind: "batch", subject: key, old: "RUNNING", new: "ENDED" }), names)).toBe("Wave Database: DRS job drsjob-0123456789abcdef0 ended");
     expect(describe(t({ kind: "batch", subject: key, new: "QUEUED", detail: { servers: 1 } }), NO_NAMES)).not.toContain(key);
+    expect(describe(t({ kind: "batch", subject: key, old: "ADMITTED", new: "ADMITTED", detail: { launchSettings: "re-applied to 2 servers, 1 changed" } }), names)).toBe(
+      "Wave Database: launch settings re-applied to 2 servers, 1 changed",
+    );
   });
 
   it("names hooks by what they do", () => {

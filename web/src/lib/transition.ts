@@ -34,6 +34,7 @@ function batch(t: Transition, names: Names, detail: Record<string, unknown>): st
   const wave = known ? `Wave ${known.wave}: ` : "";
   const job = jobId ? `DRS job ${jobId}` : `DRS launch of ${servers}`;
   if (typeof detail.deferred === "string") return `${wave}DRS launch of ${servers} waits: ${detail.deferred}`;
+  if (typeof detail.launchSettings === "string") return `${wave}launch settings ${detail.launchSettings}`;
   switch (t.new) {
     case "QUEUED":
       return `${wave}DRS launch of ${servers} queued for DRS capacity`;

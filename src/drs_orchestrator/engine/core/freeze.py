@@ -62,6 +62,7 @@ def freeze(launch: Launch, groups: Mapping[str, GroupMembers], now: datetime) ->
         initiated_by=launch.initiated_by,
         user_id=launch.user_id,
         rto_target_minutes=launch.plan.rto_target_minutes,
+        launch_settings=launch.plan.launch_settings,
         created_at=now,
         cleanup_after_minutes=launch.cleanup_after_minutes,
         waves=waves,

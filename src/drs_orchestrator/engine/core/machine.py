@@ -38,6 +38,7 @@ from drs_orchestrator.engine.core.observe import (
     job_not_started,
     job_observed,
     job_started,
+    launch_settings_prepared,
 )
 from drs_orchestrator.engine.core.progress import advance, start
 
@@ -67,6 +68,7 @@ __all__ = [
     "job_not_started",
     "job_observed",
     "job_started",
+    "launch_settings_prepared",
     "refusal",
     "required_permissions",
     "start",

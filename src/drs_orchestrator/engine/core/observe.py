@@ -68,6 +68,14 @@ def job_deferred(state: ExecutionState, key: str, reason: str, now: datetime) ->
     return run.step()
 
 
+def launch_settings_prepared(state: ExecutionState, key: str, summary: str, now: datetime) -> Step:
+    """What was re-applied or checked of the batch's launch settings before its launch."""
+    run = Run(state, now)
+    batch = run.s.batch(key)
+    run.record("batch", key, batch.state, batch.state, launchSettings=summary)
+    return run.step()
+
+
 def job_not_started(state: ExecutionState, key: str, reason: str, now: datetime) -> Step:
     """StartRecovery was refused for good (not a throttle or a quota: those are retried)."""
     run = Run(state, now)

@@ -122,6 +122,8 @@ class ExecutionState(Model):
     initiated_by: str
     user_id: str
     rto_target_minutes: int | None = None
+    # The plan's launchSettings: what is done with the groups' launch settings before a wave.
+    launch_settings: Literal["reapply", "check", "ignore"] = "check"
     status: ExecutionStatus = ExecutionStatus.PENDING
     created_at: datetime
     started_at: datetime | None = None
