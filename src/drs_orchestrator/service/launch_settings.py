@@ -19,6 +19,7 @@ from drs_orchestrator.domain.launch_settings import (
     effective,
     validate,
 )
+from drs_orchestrator.domain.servers import ServerFacts
 from drs_orchestrator.drs.ec2 import Ec2Reader
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.groups import not_found
@@ -48,6 +49,10 @@ class Held:
     updated_by: str | None
 
 
+def effective_of(settings: LaunchSettings, facts: Sequence[ServerFacts]) -> list[Effective]:
+    return [effective(settings, Server(s.source_server_id, s.tags, s.ips)) for s in facts]
+
+
 class LaunchSettingsService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -71,8 +76,10 @@ class LaunchSettingsService:
         self, group: GroupRecord, members: Sequence[str], settings: LaunchSettings
     ) -> list[Effective]:
         """Each server's values, from what DRS says of it now (tags, addresses)."""
-        facts = self.ctx.drs.source_servers(group.account_id, group.region, list(members))
-        return [effective(settings, Server(s.source_server_id, s.tags, s.ips)) for s in facts]
+        return effective_of(settings, self.facts(group, members))
+
+    def facts(self, group: GroupRecord, members: Sequence[str]) -> list[ServerFacts]:
+        return self.ctx.drs.source_servers(group.account_id, group.region, list(members))
 
     def check(
         self, group: GroupRecord, members: Sequence[str], settings: LaunchSettings

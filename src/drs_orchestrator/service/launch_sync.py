@@ -41,7 +41,7 @@ from drs_orchestrator.drs.launch import (
 from drs_orchestrator.engine.launch_settings import record_outcome
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.groups import not_found
-from drs_orchestrator.service.launch_settings import RESOURCE, LaunchSettingsService
+from drs_orchestrator.service.launch_settings import RESOURCE, LaunchSettingsService, effective_of
 from drs_orchestrator.store import audit, groups
 from drs_orchestrator.store import launch_applies as applies
 from drs_orchestrator.store.groups import GroupRecord
@@ -59,6 +59,7 @@ _TEMPLATE_NAMES = {to_camel(f) for f in TEMPLATE_FIELDS}
 @dataclass(frozen=True)
 class ServerStatus:
     server_id: str
+    hostname: str
     state: SyncState
     effective: Effective
     differing: list[str]
@@ -97,14 +98,19 @@ class LaunchSyncService:
     def status(self, group_id: str) -> GroupStatus:
         held = self.settings.get(group_id)
         group, members = self.settings.group(group_id)
-        servers = self.settings.effective(group, members, held.settings)
+        facts = self.settings.facts(group, members)
+        hostnames = {f.source_server_id: f.hostname for f in facts}
+        servers = effective_of(held.settings, facts)
         with self.ctx.read() as conn:
             last = applies.servers(conn, group_id)
             latest = applies.latest(conn, group_id)
         writer = LaunchWriter(self.ctx.drs, group.account_id, group.region)
         reads = self._each(servers, lambda e: _read(writer, e.server_id))
-        found = [_status(e, reads[e.server_id], last.get(e.server_id)) for e in servers]
-        found.sort(key=lambda s: s.server_id)
+        found = [
+            _status(e, reads[e.server_id], last.get(e.server_id), hostnames[e.server_id])
+            for e in servers
+        ]
+        found.sort(key=lambda s: (s.hostname, s.server_id))
         return GroupStatus(group_id, held.version, self.ctx.now(), found, latest)
 
     @staticmethod
@@ -225,13 +231,15 @@ def _read(writer: LaunchWriter, server_id: str) -> HeldLaunch | str:
         return str(error)
 
 
-def _status(e: Effective, read: HeldLaunch | str, last: ServerApplied | None) -> ServerStatus:
+def _status(
+    e: Effective, read: HeldLaunch | str, last: ServerApplied | None, hostname: str
+) -> ServerStatus:
     applied = None if last is None else last.state == applies.APPLIED
     if isinstance(read, str):
-        return ServerStatus(e.server_id, SyncState.FAILED, e, [], {}, last, read)
+        return ServerStatus(e.server_id, hostname, SyncState.FAILED, e, [], {}, last, read)
     have = actual(read.template_data, read.configuration)
     diff = differing(e, have)
     state = sync_state(applied, bool(diff))
     error = last.error if last is not None and state is SyncState.FAILED else None
     held = {n: jsonable(have.get(to_snake(n))) for n in diff}
-    return ServerStatus(e.server_id, state, e, diff, held, last, error)
+    return ServerStatus(e.server_id, hostname, state, e, diff, held, last, error)

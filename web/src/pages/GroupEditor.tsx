@@ -12,16 +12,18 @@ import Input from "@cloudscape-design/components/input";
 import Modal from "@cloudscape-design/components/modal";
 import SegmentedControl from "@cloudscape-design/components/segmented-control";
 import Select from "@cloudscape-design/components/select";
+import Tabs from "@cloudscape-design/components/tabs";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Textarea from "@cloudscape-design/components/textarea";
 import { useEffect, useMemo, useState } from "react";
 import { useCrumb } from "../lib/crumbs";
-import { useNavigate, useParams } from "react-router";
+import { useNavigate, useParams, useSearchParams } from "react-router";
 import { api, ApiError, unwrap } from "../api/client";
 import type { DiscoveredServer, ProtectionGroup, ProtectionGroupSpec } from "../api/types";
 import { ModalFooter } from "../components/ModalFooter";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { ServerTable } from "../components/ServerTable";
+import { LaunchSettingsTab } from "../components/LaunchSettingsTab";
 import { AccountSelect } from "../components/AccountSelect";
 import { useAccounts, useDiscovery, useRegions } from "../lib/discovery";
 
@@ -73,6 +75,7 @@ function usePreview(account: string | null, region: string | null, tags: Tag[], 
 
 export default function GroupEditor() {
   const { id } = useParams();
+  const [search, setSearch] = useSearchParams();
   const navigate = useNavigate();
   const [existing, setExisting] = useState<ProtectionGroup | null>(null);
   const [name, setName] = useState("");
@@ -169,6 +172,130 @@ export default function GroupEditor() {
     }
   };
   const tagErrors = fieldError("serverSelector.tags") ?? fieldError("serverSelector");
+  const tab = search.get("tab") === "launch-settings" ? "launch-settings" : "details";
+  const detailsForm = (
+        <form onSubmit={(e) => e.preventDefault()}>
+          <Form
+            actions={
+              <SpaceBetween direction="horizontal" size="xs">
+                <Button variant="link" onClick={() => navigate("/protection-groups")} formAction="none">
+                  Cancel
+                </Button>
+                <Button variant="primary" onClick={() => void save()} loading={busy}>
+                  {existing ? "Save changes" : "Create protection group"}
+                </Button>
+              </SpaceBetween>
+            }
+          >
+            <SpaceBetween size="l">
+              <ProblemAlert error={error} header="The protection group was not saved" />
+              <ProblemAlert error={regionError} header="Could not list the regions" />
+              <Container header={<Header variant="h2">Details</Header>}>
+                <SpaceBetween size="m">
+                  <FormField label="Name" errorText={fieldError("name")}>
+                    <Input value={name} onChange={({ detail }) => setName(detail.value)} ariaLabel="Name" />
+                  </FormField>
+                  <FormField label="Description" errorText={fieldError("description")}>
+                    <Textarea value={description} onChange={({ detail }) => setDescription(detail.value)} ariaLabel="Description" rows={2} />
+                  </FormField>
+                  <AccountSelect
+                    accounts={accounts}
+                    value={account}
+                    disabled={!!existing}
+                    onChange={(a) => {
+                      setAccount(a);
+                      setSelectedIds([]);
+                    }}
+                  />
+                  <FormField label="Region" errorText={fieldError("region")} description={existing ? "A group stays in its region." : undefined}>
+                    <Select
+                      disabled={!!existing}
+                      selectedOption={region ? { value: region, label: region } : null}
+                      options={(regions ?? []).map((r) => ({ value: r, label: r }))}
+                      onChange={({ detail }) => {
+                        setRegion(detail.selectedOption.value ?? null);
+                        setSelectedIds([]);
+                      }}
+                      ariaLabel="Region"
+                    />
+                  </FormField>
+                  <FormField label="Choose servers">
+                    <SegmentedControl
+                      selectedId={how}
+                      onChange={({ detail }) => setHow(detail.selectedId as "servers" | "tags")}
+                      label="How servers are chosen"
+                      options={[
+                        { id: "servers", text: "From discovery" },
+                        { id: "tags", text: "By tags" },
+                      ]}
+                    />
+                  </FormField>
+                </SpaceBetween>
+              </Container>
+              {how === "servers" ? (
+                <FormField errorText={fieldError("sourceServerIds")} stretch>
+                  <ServerTable
+                    header={
+                      <Header counter={`(${selectedIds.length} selected)`} description="Servers already in another group are shown, and cannot be selected.">
+                        Source servers
+                      </Header>
+                    }
+                    servers={discovery.servers}
+                    loading={discovery.loading}
+                    more={discovery.more}
+                    selected={selected}
+                    onSelect={(servers) => {
+                      const onPage = new Set(discovery.servers.map((s) => s.sourceServerId));
+                      setSelectedIds([...selectedIds.filter((x) => !onPage.has(x)), ...servers.map((s) => s.sourceServerId)]);
+                    }}
+                    error={<ProblemAlert error={discovery.error} header="DRS did not answer" />}
+                  />
+                </FormField>
+              ) : (
+                <SpaceBetween size="l">
+                  <Container header={<Header variant="h2" description="A server belongs when it carries every one of these tags.">Tag selector</Header>}>
+                    <FormField errorText={tagErrors} stretch>
+                      <AttributeEditor
+                        items={tags}
+                        onAddButtonClick={() => setTags([...tags, { key: "", value: "" }])}
+                        onRemoveButtonClick={({ detail }) => setTags(tags.filter((_, i) => i !== detail.itemIndex))}
+                        addButtonText="Add tag"
+                        removeButtonText="Remove"
+                        empty="No tags"
+                        definition={[
+                          {
+                            label: "Key",
+                            control: (t, i) => <Input value={t.key} ariaLabel={`Tag key ${i + 1}`} onChange={({ detail }) => setTags(tags.map((x, j) => (j === i ? { ...x, key: detail.value } : x)))} />,
+                          },
+                          {
+                            label: "Value",
+                            control: (t, i) => <Input value={t.value} ariaLabel={`Tag value ${i + 1}`} onChange={({ detail }) => setTags(tags.map((x, j) => (j === i ? { ...x, value: detail.value } : x)))} />,
+                          },
+                        ]}
+                      />
+                    </FormField>
+                  </Container>
+                  <ServerTable
+                    header={
+                      <Header counter={`(${preview.servers.length})`} description="What the selector matches now; servers owned by another group would conflict.">
+                        Preview
+                      </Header>
+                    }
+                    servers={preview.servers}
+                    loading={preview.loading}
+                    error={<ProblemAlert error={preview.error} header="Could not preview the selector" />}
+                  />
+                  {preview.servers.some((s) => !s.selectable) && (
+                    <Box color="text-status-error">
+                      {preview.servers.filter((s) => !s.selectable).length} matching servers already belong to another group.
+                    </Box>
+                  )}
+                </SpaceBetween>
+              )}
+            </SpaceBetween>
+          </Form>
+        </form>
+  );
 
   return (
     <ContentLayout
@@ -187,127 +314,19 @@ export default function GroupEditor() {
         </Header>
       }
     >
-      <form onSubmit={(e) => e.preventDefault()}>
-        <Form
-          actions={
-            <SpaceBetween direction="horizontal" size="xs">
-              <Button variant="link" onClick={() => navigate("/protection-groups")} formAction="none">
-                Cancel
-              </Button>
-              <Button variant="primary" onClick={() => void save()} loading={busy}>
-                {existing ? "Save changes" : "Create protection group"}
-              </Button>
-            </SpaceBetween>
-          }
-        >
-          <SpaceBetween size="l">
-            <ProblemAlert error={error} header="The protection group was not saved" />
-            <ProblemAlert error={regionError} header="Could not list the regions" />
-            <Container header={<Header variant="h2">Details</Header>}>
-              <SpaceBetween size="m">
-                <FormField label="Name" errorText={fieldError("name")}>
-                  <Input value={name} onChange={({ detail }) => setName(detail.value)} ariaLabel="Name" />
-                </FormField>
-                <FormField label="Description" errorText={fieldError("description")}>
-                  <Textarea value={description} onChange={({ detail }) => setDescription(detail.value)} ariaLabel="Description" rows={2} />
-                </FormField>
-                <AccountSelect
-                  accounts={accounts}
-                  value={account}
-                  disabled={!!existing}
-                  onChange={(a) => {
-                    setAccount(a);
-                    setSelectedIds([]);
-                  }}
-                />
-                <FormField label="Region" errorText={fieldError("region")} description={existing ? "A group stays in its region." : undefined}>
-                  <Select
-                    disabled={!!existing}
-                    selectedOption={region ? { value: region, label: region } : null}
-                    options={(regions ?? []).map((r) => ({ value: r, label: r }))}
-                    onChange={({ detail }) => {
-                      setRegion(detail.selectedOption.value ?? null);
-                      setSelectedIds([]);
-                    }}
-                    ariaLabel="Region"
-                  />
-                </FormField>
-                <FormField label="Choose servers">
-                  <SegmentedControl
-                    selectedId={how}
-                    onChange={({ detail }) => setHow(detail.selectedId as "servers" | "tags")}
-                    label="How servers are chosen"
-                    options={[
-                      { id: "servers", text: "From discovery" },
-                      { id: "tags", text: "By tags" },
-                    ]}
-                  />
-                </FormField>
-              </SpaceBetween>
-            </Container>
-            {how === "servers" ? (
-              <FormField errorText={fieldError("sourceServerIds")} stretch>
-                <ServerTable
-                  header={
-                    <Header counter={`(${selectedIds.length} selected)`} description="Servers already in another group are shown, and cannot be selected.">
-                      Source servers
-                    </Header>
-                  }
-                  servers={discovery.servers}
-                  loading={discovery.loading}
-                  more={discovery.more}
-                  selected={selected}
-                  onSelect={(servers) => {
-                    const onPage = new Set(discovery.servers.map((s) => s.sourceServerId));
-                    setSelectedIds([...selectedIds.filter((x) => !onPage.has(x)), ...servers.map((s) => s.sourceServerId)]);
-                  }}
-                  error={<ProblemAlert error={discovery.error} header="DRS did not answer" />}
-                />
-              </FormField>
-            ) : (
-              <SpaceBetween size="l">
-                <Container header={<Header variant="h2" description="A server belongs when it carries every one of these tags.">Tag selector</Header>}>
-                  <FormField errorText={tagErrors} stretch>
-                    <AttributeEditor
-                      items={tags}
-                      onAddButtonClick={() => setTags([...tags, { key: "", value: "" }])}
-                      onRemoveButtonClick={({ detail }) => setTags(tags.filter((_, i) => i !== detail.itemIndex))}
-                      addButtonText="Add tag"
-                      removeButtonText="Remove"
-                      empty="No tags"
-                      definition={[
-                        {
-                          label: "Key",
-                          control: (t, i) => <Input value={t.key} ariaLabel={`Tag key ${i + 1}`} onChange={({ detail }) => setTags(tags.map((x, j) => (j === i ? { ...x, key: detail.value } : x)))} />,
-                        },
-                        {
-                          label: "Value",
-                          control: (t, i) => <Input value={t.value} ariaLabel={`Tag value ${i + 1}`} onChange={({ detail }) => setTags(tags.map((x, j) => (j === i ? { ...x, value: detail.value } : x)))} />,
-                        },
-                      ]}
-                    />
-                  </FormField>
-                </Container>
-                <ServerTable
-                  header={
-                    <Header counter={`(${preview.servers.length})`} description="What the selector matches now; servers owned by another group would conflict.">
-                      Preview
-                    </Header>
-                  }
-                  servers={preview.servers}
-                  loading={preview.loading}
-                  error={<ProblemAlert error={preview.error} header="Could not preview the selector" />}
-                />
-                {preview.servers.some((s) => !s.selectable) && (
-                  <Box color="text-status-error">
-                    {preview.servers.filter((s) => !s.selectable).length} matching servers already belong to another group.
-                  </Box>
-                )}
-              </SpaceBetween>
-            )}
-          </SpaceBetween>
-        </Form>
-      </form>
+      {existing ? (
+        <Tabs
+          activeTabId={tab}
+          onChange={({ detail }) => setSearch(detail.activeTabId === "details" ? {} : { tab: detail.activeTabId }, { replace: true })}
+          ariaLabel="Protection group"
+          tabs={[
+            { id: "details", label: "Details", content: detailsForm },
+            { id: "launch-settings", label: "Launch settings", content: <LaunchSettingsTab groupId={existing.id} /> },
+          ]}
+        />
+      ) : (
+        detailsForm
+      )}
       <Modal
         visible={deleting}
         onDismiss={() => setDeleting(false)}

@@ -84,6 +84,7 @@ class SourcedValue(ApiModel):
 
 class ServerLaunchStatusOut(ApiModel):
     source_server_id: str
+    hostname: str
     state: SyncState
     differing: list[str]  # the managed fields DRS or the template does not hold
     held: dict[str, Any]  # what they hold of each differing field
@@ -155,6 +156,7 @@ def server_status_out(s: ServerStatus) -> ServerLaunchStatusOut:
     e = s.effective
     return ServerLaunchStatusOut(
         source_server_id=s.server_id,
+        hostname=s.hostname,
         state=s.state,
         differing=s.differing,
         held=s.held,
