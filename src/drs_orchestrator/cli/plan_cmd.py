@@ -21,9 +21,9 @@ from drs_orchestrator.cli.output import (
     out,
     table,
 )
-from drs_orchestrator.cli.plan_file import PlanFile, PlanFileError
+from drs_orchestrator.cli.plan_file import PlanFile, PlanFileError, PlanFileGroup
 from drs_orchestrator.domain import display
-from drs_orchestrator.domain.groups import ProtectionGroupSpec
+from drs_orchestrator.domain.launch_settings import LaunchSettings
 from drs_orchestrator.domain.plans import RecoveryPlanSpec
 
 app = typer.Typer(
@@ -62,10 +62,43 @@ def _groups_by_name(client: Api) -> dict[str, dict[str, Any]]:
     return {g["name"].casefold(): g for g in client.all_pages("/protection-groups")}
 
 
-def _group_spec(group: dict[str, Any]) -> ProtectionGroupSpec:
+def _group_spec(group: dict[str, Any]) -> PlanFileGroup:
     keys = ("name", "description", "accountId", "region", "sourceServerIds", "serverSelector")
-    return ProtectionGroupSpec.model_validate(
-        {k: group[k] for k in keys if group.get(k) is not None}
+    return PlanFileGroup.model_validate({k: group[k] for k in keys if group.get(k) is not None})
+
+
+def _settings_path(group_id: str) -> str:
+    return f"/protection-groups/{group_id}/launch-settings"
+
+
+def _with_settings(client: Api, group: dict[str, Any]) -> PlanFileGroup:
+    """The group as a file holds it, with its launch settings when it has some."""
+    spec = _group_spec(group)
+    held = client.json("GET", _settings_path(group["id"]))
+    if held["version"] == 0:
+        return spec
+    settings = {k: v for k, v in held.items() if k not in {"version", "updatedAt", "updatedBy"}}
+    return spec.model_copy(update={"launch_settings": LaunchSettings.model_validate(settings)})
+
+
+def _apply_settings(client: Api, group_id: str, spec: PlanFileGroup) -> None:
+    if spec.launch_settings is None:
+        return
+    held = client.json("GET", _settings_path(group_id))
+    wanted = plan_file.settings_document(spec.launch_settings)
+    have = {k: v for k, v in held.items() if k not in {"version", "updatedAt", "updatedBy"}}
+    if (
+        held["version"]
+        and plan_file.settings_document(LaunchSettings.model_validate(have)) == wanted
+    ):
+        return
+    saved = client.json(
+        "PUT", _settings_path(group_id), json=wanted, headers={"If-Match": f'"{held["version"]}"'}
+    )
+    out.print(
+        f"updated the launch settings of {spec.name} to version {saved['version']} "
+        f"(apply them with `drs-orchestrator pg launch-settings apply {spec.name!r}`, or let "
+        "the plan re-apply them: launchSettings: reapply)"
     )
 
 
@@ -89,7 +122,9 @@ def _current(client: Api, name: str) -> PlanFile | None:
         )
         for w in spec.waves
     ]
-    used = [_group_spec(by_id[g]) for g in sorted(names, key=lambda g: names[g].casefold())]
+    used = [
+        _with_settings(client, by_id[g]) for g in sorted(names, key=lambda g: names[g].casefold())
+    ]
     return PlanFile(protection_groups=used, plan=spec.model_copy(update={"waves": waves}))
 
 
@@ -105,6 +140,8 @@ def _fill_accounts(desired: PlanFile, existing: dict[str, dict[str, Any]]) -> Pl
 
 
 def _diff(current: PlanFile | None, desired: PlanFile, label: str) -> str:
+    if current is not None:
+        current = plan_file.leaving_settings(current, desired)
     before = plan_file.dump(plan_file.canonical(current)) if current else ""
     after = plan_file.dump(plan_file.canonical(desired))
     return "".join(
@@ -165,6 +202,7 @@ def apply(
                 headers={"If-Match": f'"{have["version"]}"'},
             )
             out.print(f"updated protection group {spec.name}")
+        _apply_settings(client, ids[spec.name.casefold()], spec)
     body = plan_file.plan_document(plan_file.with_ids(desired.plan, ids))
     plan = plan_by_name(client, desired.plan.name)
     if plan is None:

@@ -9,12 +9,20 @@ import yaml
 from pydantic import Field, ValidationError
 
 from drs_orchestrator.domain.groups import ProtectionGroupSpec
+from drs_orchestrator.domain.launch_settings import LaunchSettings
 from drs_orchestrator.domain.model import Document
 from drs_orchestrator.domain.plans import RecoveryPlanSpec
 
 
+class PlanFileGroup(ProtectionGroupSpec):
+    """A group as a plan file holds it: `launchSettings` left out leaves the group's own as
+    they are; given, they are the group's (checked against EC2 when applied)."""
+
+    launch_settings: LaunchSettings | None = None
+
+
 class PlanFile(Document):
-    protection_groups: list[ProtectionGroupSpec] = Field(default_factory=list)
+    protection_groups: list[PlanFileGroup] = Field(default_factory=list)
     plan: RecoveryPlanSpec
 
 
@@ -49,7 +57,33 @@ def load(path: Path) -> PlanFile:
 
 
 def group_document(spec: ProtectionGroupSpec) -> dict[str, Any]:
-    return spec.model_dump(by_alias=True, mode="json", exclude_none=True)
+    """The group as the API takes it (its launch settings go on their own)."""
+    return spec.model_dump(
+        by_alias=True, mode="json", exclude_none=True, exclude={"launch_settings"}
+    )
+
+
+def settings_document(settings: LaunchSettings) -> dict[str, Any]:
+    """Launch settings as the API stores and returns them: what is set, nothing else."""
+    return settings.model_dump(by_alias=True, mode="json", exclude_defaults=True)
+
+
+def file_group_document(spec: PlanFileGroup) -> dict[str, Any]:
+    document = group_document(spec)
+    if spec.launch_settings is not None:
+        document["launchSettings"] = settings_document(spec.launch_settings)
+    return document
+
+
+def leaving_settings(current: PlanFile, desired: PlanFile) -> PlanFile:
+    """`current` without the launch settings `desired` leaves as they are (those its groups
+    do not give), so that a diff shows only what applying it would change."""
+    given = {g.name.casefold() for g in desired.protection_groups if g.launch_settings is not None}
+    groups = [
+        g if g.name.casefold() in given else g.model_copy(update={"launch_settings": None})
+        for g in current.protection_groups
+    ]
+    return current.model_copy(update={"protection_groups": groups})
 
 
 def plan_document(spec: RecoveryPlanSpec) -> dict[str, Any]:
@@ -60,7 +94,7 @@ def canonical(file: PlanFile) -> dict[str, Any]:
     """The file with every default filled in and groups in name order: what diffs compare."""
     groups = sorted(file.protection_groups, key=lambda g: g.name.casefold())
     return {
-        "protectionGroups": [group_document(g) for g in groups],
+        "protectionGroups": [file_group_document(g) for g in groups],
         "plan": plan_document(file.plan),
     }
 

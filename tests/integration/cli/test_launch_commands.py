@@ -77,3 +77,46 @@ def test_apply_then_drift_after_an_out_of_band_edit(
     assert "instanceType=t3.small" in row
     status = json.loads(cli("pg", "launch-settings", "drift", "Shop DB", "--json").stdout)
     assert status["counts"] == {"IN_SYNC": 2, "DRIFTED": 1, "NOT_APPLIED": 0, "FAILED": 0}
+
+
+def plan_file(network: Network, instance_type: str | None) -> str:
+    settings = (
+        f"    launchSettings:\n      defaults:\n        instanceType: {instance_type}\n"
+        f"        subnetId: {network.subnet_ids[1]}\n"
+        if instance_type
+        else ""
+    )
+    return (
+        "protectionGroups:\n  - name: Shop DB\n    region: us-east-1\n"
+        "    serverSelector:\n      tags: {Tier: db}\n" + settings + "plan:\n  name: Shop\n"
+        "  launchSettings: reapply\n  waves:\n    - name: DB\n      protectionGroupIds: [Shop DB]\n"
+    )
+
+
+def test_a_plan_file_carries_its_groups_launch_settings(
+    cli: Run, network: Network, tmp_path: Path
+) -> None:
+    file = tmp_path / "shop.yaml"
+    file.write_text(plan_file(network, "r6i.large"))
+
+    applied = cli("plan", "apply", "-f", str(file), "--yes")
+    assert applied.exit_code == 0, applied.output
+    assert "updated the launch settings of Shop DB to version 1" in applied.stdout
+    exported = cli("plan", "export", "Shop")
+    assert "  launchSettings:\n    defaults:\n" in exported.stdout
+    assert "      instanceType: r6i.large\n" in exported.stdout
+    assert "  launchSettings: reapply\n" in exported.stdout
+    assert cli("plan", "diff", "Shop", "-f", str(file)).exit_code == 0
+    again = cli("plan", "apply", "-f", str(file), "--yes")
+    assert "nothing to do" in again.stdout
+
+    file.write_text(plan_file(network, "r6i.xlarge"))
+    changed = cli("plan", "diff", "Shop", "-f", str(file))
+    assert changed.exit_code == 1
+    assert "-      instanceType: r6i.large" in changed.stdout
+    assert "+      instanceType: r6i.xlarge" in changed.stdout
+    file.write_text(plan_file(network, None))  # no launchSettings: left as they are
+    assert cli("plan", "diff", "Shop", "-f", str(file)).exit_code == 0
+    assert cli("plan", "apply", "-f", str(file), "--yes").exit_code == 0
+    held = json.loads(cli("pg", "launch-settings", "show", "Shop DB", "--json").stdout)
+    assert held["defaults"]["instanceType"] == "r6i.large"

@@ -3,7 +3,7 @@
 import { parse, stringify } from "yaml";
 import type { RecoveryPlanSpec } from "../api/types";
 
-const SPEC_KEYS = ["name", "description", "rtoTargetMinutes", "cleanupAfterMinutes", "waves"] as const;
+const SPEC_KEYS = ["name", "description", "rtoTargetMinutes", "cleanupAfterMinutes", "launchSettings", "waves"] as const;
 
 /** Only the spec's own fields, in a stable order (no id, version or timestamps). */
 export function specOf(plan: RecoveryPlanSpec): RecoveryPlanSpec {

@@ -11,6 +11,7 @@ import Form from "@cloudscape-design/components/form";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
+import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Tabs from "@cloudscape-design/components/tabs";
 import Textarea from "@cloudscape-design/components/textarea";
@@ -25,6 +26,12 @@ import { WaveGraph } from "../components/WaveGraph";
 import { fromYaml, specOf, toYaml } from "../lib/planYaml";
 import { plural } from "../lib/time";
 import { listGroups } from "../lib/groups";
+
+const LAUNCH_OPTIONS: { value: NonNullable<RecoveryPlanSpec["launchSettings"]>; label: string; description: string }[] = [
+  { value: "check", label: "Check for drift", description: "Say in the timeline what differs; launch as DRS holds it" },
+  { value: "reapply", label: "Re-apply", description: "Write the groups' launch settings back first" },
+  { value: "ignore", label: "Ignore", description: "Launch with whatever DRS holds" },
+];
 
 function newWave(waves: Wave[]): Wave {
   const last = waves[waves.length - 1];
@@ -163,6 +170,14 @@ export default function PlanEditor() {
                     value={plan.cleanupAfterMinutes == null ? "" : String(plan.cleanupAfterMinutes)}
                     onChange={({ detail }) => setPlan({ ...plan, cleanupAfterMinutes: detail.value === "" ? null : Number(detail.value) })}
                     ariaLabel="Clean up drills after minutes"
+                  />
+                </FormField>
+                <FormField label="Launch settings before each wave" description="What is done with the groups' launch settings before DRS launches a wave." errorText={fieldError("launchSettings")}>
+                  <Select
+                    selectedOption={LAUNCH_OPTIONS.find((o) => o.value === (plan.launchSettings ?? "check")) ?? null}
+                    options={LAUNCH_OPTIONS}
+                    onChange={({ detail }) => setPlan({ ...plan, launchSettings: detail.selectedOption.value as RecoveryPlanSpec["launchSettings"] })}
+                    ariaLabel="Launch settings before each wave"
                   />
                 </FormField>
               </ColumnLayout>
