@@ -86,6 +86,7 @@ bench: install web chromium
 	$(BIN)/python bench/bundle_sizes.py
 	$(BIN)/python bench/bench_console.py
 	$(BIN)/python bench/bench_reads.py
+	$(BIN)/python bench/bench_launch_settings.py
 
 # Execution reads (GET, list, live events), SQLite and PostgreSQL: ~5 minutes; ARGS=--quick
 bench-reads: install

@@ -69,7 +69,8 @@ def emulator(
 
         try:
             chosen_port = ec2_port if ec2_port is not None else (port + 1 if port else 0)
-            ec2_server = Ec2Server(emu.lock, host, chosen_port)
+            counts = emu.ec2.counts if emu.ec2 is not None else None
+            ec2_server = Ec2Server(emu.lock, host, chosen_port, counts=counts)
         except OSError as exc:
             raise typer.BadParameter(f"cannot listen on {host}:{chosen_port}: {exc}") from exc
         ec2_endpoint = ec2_server.start()

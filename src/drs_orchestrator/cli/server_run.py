@@ -22,11 +22,13 @@ from drs_orchestrator.cli.consoles import err
 from drs_orchestrator.cli.consoles import out as console
 from drs_orchestrator.config import Settings
 from drs_orchestrator.domain.errors import DomainError
+from drs_orchestrator.domain.launch_settings import LaunchSettings
 from drs_orchestrator.emulator import Emulator, EmulatorThread, ScaledClock, load_scenario
+from drs_orchestrator.emulator.ec2 import Network
 from drs_orchestrator.emulator.server import bind, endpoint_of
 from drs_orchestrator.engine.clock import Clock, system_clock
 
-DEMO_ACCOUNT = "111111111111"
+DEMO_ACCOUNT, DEMO_REGION = "111111111111", "us-east-1"
 
 
 def _start_emulator(speed: float) -> EmulatorThread:
@@ -44,14 +46,37 @@ def _start_emulator(speed: float) -> EmulatorThread:
     return thread
 
 
-def load_demo_plan(services: Services) -> str:
-    """Apply the shop plan file through the same use cases the API runs."""
+def load_demo_plan(services: Services, network: Network | None = None) -> str:
+    """Apply the shop plan file through the same use cases the API runs; with the emulator's
+    recovery network, the databases' launch settings too (saved and applied)."""
     text = resources.files("drs_orchestrator.cli").joinpath("shop-plan.yaml").read_text()
     document = plan_file.parse(text, "shop-plan.yaml")
     ids = {}
     for spec in document.protection_groups:
         ids[spec.name.casefold()] = services.groups.create(spec, "demo")[0].id
+    if network is not None:
+        _demo_launch_settings(services, ids["shop databases"], network)
     return services.plans.create(plan_file.with_ids(document.plan, ids), "demo").id
+
+
+def _demo_launch_settings(services: Services, group_id: str, network: Network) -> None:
+    """The databases launch in the recovery VPC's last subnet, as r6i.xlarge by a tag rule
+    over the group's default: subnet IDs are made when the emulator starts, so they are set
+    here, not in the plan file."""
+    settings = LaunchSettings.model_validate(
+        {
+            "defaults": {
+                "subnetId": network.subnet_ids[-1],
+                "securityGroupIds": [network.security_group_id],
+                "instanceType": "r6i.large",
+                "targetInstanceTypeRightSizingMethod": "NONE",
+                "tags": {"RecoveredBy": "drs-orchestrator"},
+            },
+            "tagRules": [{"matchTags": {"Tier": "db"}, "settings": {"instanceType": "r6i.xlarge"}}],
+        }
+    )
+    services.launch_settings.replace(group_id, settings, None, "demo")
+    services.launch_sync.apply(group_id, "demo")
 
 
 def run(
@@ -74,6 +99,8 @@ def run(
     if demo:
         try:
             emulator = _start_emulator(emulator_speed).emulator
+            assert emulator.ec2 is not None
+            network = emulator.ec2.region(DEMO_ACCOUNT, DEMO_REGION).network
         except RuntimeError as error:  # moto (the emulator's EC2) is not installed
             err.print(f"Cannot start the demo: {error}", style="red")
             raise typer.Exit(2) from None
@@ -91,7 +118,7 @@ def run(
     password = services.users.bootstrap_admin()
     if demo:
         try:
-            load_demo_plan(services)
+            load_demo_plan(services, network)
         except DomainError as error:
             err.print(f"The demo plan could not be loaded: {error}", style="red")
             services.stop_engine()

@@ -12,12 +12,15 @@ DRS's rawError. moto raises a bare exception for some of these, and lets others 
 from __future__ import annotations
 
 import copy
+import io
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any
+from urllib.parse import parse_qs
 
 from moto.core.base_backend import BackendDict
 from moto.ec2.models import EC2Backend, ec2_backends
@@ -237,9 +240,11 @@ class Ec2:
 
     def __init__(self) -> None:
         self._regions: dict[tuple[str, str], RegionEc2] = {}
+        self.counts: Counter[str] = Counter()  # calls served, by action (as DRS's counts)
 
     def reset(self, accounts: Iterable[str]) -> None:
         self._regions.clear()
+        self.counts.clear()
         for account in accounts:
             _reset(ec2_backends, account)
             _reset(iam_backends, account)
@@ -264,16 +269,35 @@ def _quiet_handler() -> type[WSGIRequestHandler]:
     return Quiet
 
 
+def _action(environ: dict[str, Any]) -> str:
+    """The query protocol's Action (EC2, IAM), read from the body and put back for moto."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    found = parse_qs(body.decode("utf-8", "replace")).get("Action") or parse_qs(
+        environ.get("QUERY_STRING", "")
+    ).get("Action")
+    return found[0] if found else "unknown"
+
+
 class Ec2Server:
     """moto's AWS over HTTP on its own port: the SigV4 credential's 12-digit access key names
     the account (as the DRS emulator reads it), and each request holds the emulator's lock."""
 
-    def __init__(self, lock: threading.RLock, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        lock: threading.RLock,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        counts: Counter[str] | None = None,
+    ) -> None:
         app = DomainDispatcherApplication(create_backend_app)
+        counted = counts if counts is not None else Counter()
 
         def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
             if found := _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", "")):
                 environ["HTTP_X_MOTO_ACCOUNT_ID"] = found.group(1)
+            counted[_action(environ)] += 1
             with lock:
                 return app(environ, start_response)
 

@@ -112,7 +112,7 @@ class EmulatorThread(ServerThread):
         if emulator.ec2 is not None:
             from .ec2 import Ec2Server
 
-            self._ec2 = Ec2Server(emulator.lock, host)
+            self._ec2 = Ec2Server(emulator.lock, host, counts=emulator.ec2.counts)
             self.ec2_endpoint = self._ec2.endpoint
 
     def start(self) -> str:

@@ -23,6 +23,7 @@ from drs_orchestrator.domain.launch_settings import (
     effective,
     launch_configuration_update,
     reserved,
+    sync_state,
     template_data,
     validate,
 )
@@ -345,3 +346,20 @@ def test_once_applied_nothing_differs_and_nothing_is_written_again(fields: dict[
 
     assert differing(desired, held) == []
     assert launch_configuration_update(desired, held) == {}
+
+
+@pytest.mark.parametrize(
+    ("applied", "differs", "readable", "state"),
+    [
+        (None, False, True, "NOT_APPLIED"),
+        (None, True, True, "NOT_APPLIED"),
+        (True, False, True, "IN_SYNC"),
+        (True, True, True, "DRIFTED"),
+        (False, False, True, "FAILED"),  # the last apply failed, even if nothing differs now
+        (True, False, False, "FAILED"),  # what is held cannot be read
+    ],
+)
+def test_a_servers_sync_state(
+    applied: bool | None, differs: bool, readable: bool, state: str
+) -> None:
+    assert sync_state(applied, differs, readable) == state
