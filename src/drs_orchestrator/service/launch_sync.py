@@ -104,12 +104,20 @@ class LaunchSyncService:
         with self.ctx.read() as conn:
             last = applies.servers(conn, group_id)
             latest = applies.latest(conn, group_id)
-        writer = LaunchWriter(self.ctx.drs, group.account_id, group.region)
-        reads = self._each(servers, lambda e: _read(writer, e.server_id))
-        found = [
-            _status(e, reads[e.server_id], last.get(e.server_id), hostnames[e.server_id])
-            for e in servers
-        ]
+        if held.version == 0:  # nothing managed: nothing to compare, DRS and EC2 not asked
+            found = [
+                ServerStatus(
+                    e.server_id, hostnames[e.server_id], SyncState.NOT_APPLIED, e, [], {}, None
+                )
+                for e in servers
+            ]
+        else:
+            writer = LaunchWriter(self.ctx.drs, group.account_id, group.region)
+            reads = self._each(servers, lambda e: _read(writer, e.server_id))
+            found = [
+                _status(e, reads[e.server_id], last.get(e.server_id), hostnames[e.server_id])
+                for e in servers
+            ]
         found.sort(key=lambda s: (s.hostname, s.server_id))
         return GroupStatus(group_id, held.version, self.ctx.now(), found, latest)
 
@@ -124,6 +132,12 @@ class LaunchSyncService:
         """Checked now (400 on any fault, nothing written); then run in the background."""
         held = self.settings.get(group_id)
         check_version(if_match, held.version, "Launch settings")
+        if held.version == 0:
+            raise Conflict(
+                "LAUNCH_SETTINGS_NOT_SAVED",
+                "This group has no launch settings to apply: save some first (PUT "
+                "launch-settings, or `drs-orchestrator pg launch-settings set`).",
+            )
         group, members = self.settings.group(group_id)
         servers = self.settings.check(group, members, held.settings)
         apply_id = str(uuid.uuid4())
