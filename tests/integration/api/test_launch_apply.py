@@ -215,9 +215,10 @@ def test_a_server_drs_refuses_fails_the_apply_and_shows_failed_with_drs_reason(
 
 
 def test_one_apply_at_a_time_and_one_left_by_a_stopped_process_gives_way(
-    aws: tuple[Services, Any, Any], http: httpx.Client, group: dict[str, Any]
+    aws: tuple[Services, Any, Any], http: httpx.Client, group: dict[str, Any], network: Network
 ) -> None:
     svc, _, _ = aws
+    save(http, group["id"], settings(network, group["serverIds"][0]))
     now = svc.ctx.now()
 
     def running(heartbeat: Any) -> None:
@@ -264,3 +265,18 @@ def test_if_match_names_the_settings_version_to_apply(
     assert (stale.status_code, stale.json()["code"]) == (412, "VERSION_MISMATCH")
     missing = http.get(f"/protection-groups/{group['id']}/launch-settings/applies/nope")
     assert (missing.status_code, missing.json()["code"]) == (404, "APPLY_NOT_FOUND")
+
+
+def test_a_group_without_settings_is_not_read_and_cannot_be_applied(
+    aws: Any, http: httpx.Client, group: dict[str, Any], estate: tuple[Emulator, EmulatorThread]
+) -> None:
+    emulator = estate[0]
+    asked = emulator.counts["GetLaunchConfiguration"]
+
+    found = status(http, group["id"])
+
+    assert found["counts"]["NOT_APPLIED"] == 3
+    assert all(s["differing"] == [] for s in found["servers"])
+    assert emulator.counts["GetLaunchConfiguration"] == asked  # nothing managed: not asked
+    refused = http.post(f"/protection-groups/{group['id']}/launch-settings/apply")
+    assert (refused.status_code, refused.json()["code"]) == (409, "LAUNCH_SETTINGS_NOT_SAVED")
