@@ -262,10 +262,15 @@ def reserved(cidr: IPv4Network) -> set[IPv4Address]:
     return {IPv4Address(first + n) for n in range(4)} | {cidr.broadcast_address}
 
 
-def validate(servers: Sequence[Effective], facts: Ec2Facts) -> list[Violation]:
-    """Everything EC2 would refuse at launch, each at the field whose value causes it."""
+def validate(
+    servers: Sequence[Effective],
+    facts: Ec2Facts,
+    claimed: Mapping[IPv4Address, str] | None = None,
+) -> list[Violation]:
+    """Everything EC2 would refuse at launch, each at the field whose value causes it.
+    `claimed`: static IPs other groups' settings give their servers (whom, in words)."""
     found: list[Violation] = []
-    holders: dict[IPv4Address, str] = {}
+    holders: dict[IPv4Address, str] = dict(claimed or {})
     for e in servers:
         found += _validate_one(e, facts)
         ip = e.values.get("private_ip")
@@ -276,11 +281,21 @@ def validate(servers: Sequence[Effective], facts: Ec2Facts) -> list[Violation]:
                 Violation(
                     e.field_path("private_ip"),
                     "DUPLICATE_PRIVATE_IP",
-                    f"{ip} is given to both {holders[ip]} and {e.server_id}",
+                    f"{ip} is given to {holders[ip]} and to {e.server_id}",
                 )
             )
         holders.setdefault(ip, e.server_id)
     return found
+
+
+def static_ips(settings: LaunchSettings) -> bool:
+    """Whether the settings can give any server a static IP (else its effective values need
+    not be worked out to know it gives none)."""
+    values = [settings.defaults, *(r.settings for r in settings.tag_rules)]
+    values += settings.overrides.values()
+    return any(v.private_ip is not None for v in values) or any(
+        r.keep_host_part for r in settings.subnet_rules
+    )
 
 
 def _validate_one(e: Effective, facts: Ec2Facts) -> list[Violation]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import replace as with_fields
 from datetime import datetime
+from ipaddress import IPv4Address
 
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +18,7 @@ from drs_orchestrator.domain.launch_settings import (
     LaunchSettings,
     Server,
     effective,
+    static_ips,
     validate,
 )
 from drs_orchestrator.domain.servers import ServerFacts
@@ -96,10 +98,26 @@ class LaunchSettingsService:
             for server_id in unknown
         ]
         servers = self.effective(group, members, settings)
-        found += validate(servers, self._ec2_facts(group, servers))
+        found += validate(servers, self._ec2_facts(group, servers), self._claimed_elsewhere(group))
         if found:
             raise InvalidInput(found, code="LAUNCH_SETTINGS_INVALID")
         return servers
+
+    def _claimed_elsewhere(self, group: GroupRecord) -> dict[IPv4Address, str]:
+        """The static IPs the other groups' settings give their servers, in the same account
+        and region: one address cannot go to two servers, whichever groups they are in."""
+        with self.ctx.read() as conn:
+            others = rows.others(conn, group.id, group.account_id, group.region)
+            members = groups.members_of(conn, [o.group_id for o in others])
+        claimed: dict[IPv4Address, str] = {}
+        for other in others:
+            settings = LaunchSettings.model_validate(other.document)
+            if not static_ips(settings) or not members[other.group_id]:
+                continue
+            for e in self.effective(other.group, members[other.group_id], settings):
+                if (ip := e.values.get("private_ip")) is not None:
+                    claimed[ip] = f"{e.server_id} of {other.group.name}"
+        return claimed
 
     def _ec2_facts(self, group: GroupRecord, servers: Sequence[Effective]) -> Ec2Facts:
         values = [s.values for s in servers]

@@ -8,6 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from drs_orchestrator.store import groups
+from drs_orchestrator.store.groups import GroupRecord
 from drs_orchestrator.store.tables import launch_settings
 
 T = launch_settings
@@ -44,3 +46,21 @@ def insert(
             updated_by=actor,
         )
     )
+
+
+@dataclass(frozen=True)
+class OtherGroup:
+    group_id: str
+    group: GroupRecord
+    document: dict[str, Any]
+
+
+def others(conn: sa.Connection, group_id: str, account_id: str, region: str) -> list[OtherGroup]:
+    """The other groups' settings in one account and region."""
+    found = conn.execute(
+        sa.select(T.c.id, T.c.document)
+        .join(groups.T, groups.T.c.id == T.c.id)
+        .where(T.c.id != group_id, groups.T.c.account_id == account_id, groups.T.c.region == region)
+    ).all()
+    records = groups.get_many(conn, [r.id for r in found])
+    return [OtherGroup(r.id, records[r.id], r.document) for r in found if r.id in records]

@@ -155,6 +155,36 @@ def test_two_servers_with_one_ip_are_refused(
     ]
 
 
+def test_an_ip_another_groups_settings_give_is_refused(
+    admin: httpx.Client, group: dict[str, Any], ec2: dict[str, str]
+) -> None:
+    web = admin.post(
+        "/protection-groups",
+        json={"name": "Shop web", "region": REGION, "serverSelector": {"tags": {"Tier": "web"}}},
+    ).json()
+    taken = valid(ec2, web["serverIds"])
+    taken["overrides"] = {web["serverIds"][0]: {"privateIp": "172.16.1.40", "copyPrivateIp": False}}
+    assert put(admin, web["id"], taken).status_code == 200
+    body = valid(ec2, group["serverIds"])
+    body["overrides"] = {
+        group["serverIds"][0]: {"privateIp": "172.16.1.40", "copyPrivateIp": False}
+    }
+
+    refused = put(admin, group["id"], body)
+
+    assert refused.status_code == 400
+    (error,) = refused.json()["errors"]
+    assert (error["field"], error["code"]) == (
+        f"overrides.{group['serverIds'][0]}.privateIp",
+        "DUPLICATE_PRIVATE_IP",
+    )
+    assert f"{web['serverIds'][0]} of Shop web" in error["message"]
+    body["overrides"] = {
+        group["serverIds"][0]: {"privateIp": "172.16.1.41", "copyPrivateIp": False}
+    }
+    assert put(admin, group["id"], body).status_code == 200
+
+
 def test_a_viewer_reads_the_settings_but_may_not_replace_them(
     as_role: Callable[[str], httpx.Client], group: dict[str, Any], ec2: dict[str, str]
 ) -> None:
