@@ -97,3 +97,20 @@ def engine_on_ec2(
     engine = svc.start_engine(manual_clock(estate[0]), poll=False, probe=Settling())
     yield Drive(estate[0], engine)
     svc.stop_engine()
+
+
+def edit_default(drs: Any, ec2: Any, server_id: str, **changes: Any) -> None:
+    """A person changes the server's launch template by hand, in EC2's console: a new
+    default version with `changes` (`Groups` is interface 0's security groups)."""
+    template = drs.get_launch_configuration(sourceServerID=server_id)["ec2LaunchTemplateID"]
+    data = ec2.describe_launch_template_versions(LaunchTemplateId=template, Versions=["$Default"])[
+        "LaunchTemplateVersions"
+    ][0]["LaunchTemplateData"]
+    for name, value in changes.items():
+        if name == "Groups":
+            data["NetworkInterfaces"][0]["Groups"] = value
+        else:
+            data[name] = value
+    made = ec2.create_launch_template_version(LaunchTemplateId=template, LaunchTemplateData=data)
+    number = made["LaunchTemplateVersion"]["VersionNumber"]
+    ec2.modify_launch_template(LaunchTemplateId=template, DefaultVersion=str(number))

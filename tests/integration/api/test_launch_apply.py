@@ -17,7 +17,7 @@ from drs_orchestrator.emulator.ec2 import Network
 from drs_orchestrator.store.tables import launch_applies
 from tests.helpers import run_until_complete
 from tests.integration.conftest import ADMIN_PASSWORD, sign_in
-from tests.integration.ec2_estate import REGION, aws, estate, network
+from tests.integration.ec2_estate import REGION, aws, edit_default, estate, network
 
 pytestmark = pytest.mark.integration
 __all__ = ["aws", "estate", "network"]  # fixtures
@@ -148,15 +148,7 @@ def test_a_template_edited_out_of_band_drifts_and_a_reapply_brings_it_back(
     first = group["serverIds"][0]
     save(http, group["id"], settings(network, first))
     apply(http, svc, group["id"])
-    version = default_version(drs, ec2, first)
-    edited = {**version["LaunchTemplateData"], "InstanceType": "m5.large"}
-    made = ec2.create_launch_template_version(
-        LaunchTemplateId=version["LaunchTemplateId"], LaunchTemplateData=edited
-    )
-    ec2.modify_launch_template(
-        LaunchTemplateId=version["LaunchTemplateId"],
-        DefaultVersion=str(made["LaunchTemplateVersion"]["VersionNumber"]),
-    )
+    edit_default(drs, ec2, first, InstanceType="m5.large")
     drifted = {s["sourceServerId"]: s for s in status(http, group["id"])["servers"]}[first]
     assert drifted["state"] == "DRIFTED"
     assert (drifted["differing"], drifted["held"]) == (

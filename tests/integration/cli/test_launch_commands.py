@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 from drs_orchestrator.cli.main import app
 from drs_orchestrator.emulator.ec2 import Network
 from tests.integration.conftest import ADMIN_PASSWORD
-from tests.integration.ec2_estate import REGION, aws, estate, network
+from tests.integration.ec2_estate import REGION, aws, edit_default, estate, network
 
 pytestmark = pytest.mark.integration
 __all__ = ["aws", "estate", "network"]  # fixtures
@@ -59,15 +59,7 @@ def test_apply_then_drift_after_an_out_of_band_edit(
     assert "Applied v1 of Shop DB; 3 servers: 3 changed, 0 unchanged, 0 failed" in applied.stdout
     assert cli("pg", "launch-settings", "drift", "Shop DB", "--exit-code").exit_code == 0
 
-    template = drs.get_launch_configuration(sourceServerID=servers[0])["ec2LaunchTemplateID"]
-    data = ec2.describe_launch_template_versions(LaunchTemplateId=template, Versions=["$Default"])[
-        "LaunchTemplateVersions"
-    ][0]["LaunchTemplateData"]
-    made = ec2.create_launch_template_version(
-        LaunchTemplateId=template, LaunchTemplateData={**data, "InstanceType": "t3.small"}
-    )
-    number = made["LaunchTemplateVersion"]["VersionNumber"]
-    ec2.modify_launch_template(LaunchTemplateId=template, DefaultVersion=str(number))
+    edit_default(drs, ec2, servers[0], InstanceType="t3.small")
 
     drifted = cli("pg", "launch-settings", "drift", "Shop DB")
     assert drifted.exit_code == 0  # without --exit-code drift is reported, not failed

@@ -8,11 +8,11 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from drs_orchestrator.emulator import Emulator, EmulatorThread, parse_scenario
 from tests.helpers import one_region, run_until_complete, servers_of
+from tests.integration.ec2_estate import client
 
 pytestmark = pytest.mark.integration
 ACCOUNT, REGION = "111111111111", "us-east-1"
@@ -25,16 +25,6 @@ def estate() -> Iterator[tuple[Emulator, EmulatorThread]]:
     thread.start()
     yield emulator, thread
     thread.stop()
-
-
-def client(service: str, endpoint: str | None) -> Any:
-    return boto3.client(
-        service,
-        region_name=REGION,
-        endpoint_url=endpoint,
-        aws_access_key_id=ACCOUNT,
-        aws_secret_access_key="emulator",
-    )
 
 
 @pytest.fixture

@@ -14,7 +14,14 @@ import pytest
 from drs_orchestrator.emulator.ec2 import Network
 from tests.integration.conftest import ADMIN_PASSWORD, sign_in
 from tests.integration.drive import Drive
-from tests.integration.ec2_estate import REGION, aws, engine_on_ec2, estate, network
+from tests.integration.ec2_estate import (
+    REGION,
+    aws,
+    edit_default,
+    engine_on_ec2,
+    estate,
+    network,
+)
 
 pytestmark = pytest.mark.integration
 __all__ = ["aws", "engine_on_ec2", "estate", "network"]  # fixtures
@@ -56,22 +63,6 @@ def shop(http: httpx.Client, network: Network, mode: str) -> tuple[dict[str, Any
 def applied(http: httpx.Client, aws: Any, group_id: str) -> None:
     started = http.post(f"/protection-groups/{group_id}/launch-settings/apply").json()
     aws[0].launch_sync.settle([started["id"]])
-
-
-def edit_default(drs: Any, ec2: Any, server_id: str, **changes: Any) -> None:
-    """A person changes the server's launch template by hand, in EC2's console."""
-    template = drs.get_launch_configuration(sourceServerID=server_id)["ec2LaunchTemplateID"]
-    data = ec2.describe_launch_template_versions(LaunchTemplateId=template, Versions=["$Default"])[
-        "LaunchTemplateVersions"
-    ][0]["LaunchTemplateData"]
-    for name, value in changes.items():
-        if name == "Groups":
-            data["NetworkInterfaces"][0]["Groups"] = value
-        else:
-            data[name] = value
-    made = ec2.create_launch_template_version(LaunchTemplateId=template, LaunchTemplateData=data)
-    number = made["LaunchTemplateVersion"]["VersionNumber"]
-    ec2.modify_launch_template(LaunchTemplateId=template, DefaultVersion=str(number))
 
 
 def launch_notes(aws: Any, execution_id: str) -> list[str]:

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from drs_orchestrator.emulator.ec2 import Network
 from tests.integration.conftest import ADMIN_PASSWORD
 from tests.integration.conftest import sign_in as api_sign_in
-from tests.integration.ec2_estate import REGION, aws, estate, network
+from tests.integration.ec2_estate import REGION, aws, edit_default, estate, network
 from tests.integration.web.conftest import ConsoleErrors, shot
 from tests.integration.web.test_console import sign_in
 
@@ -91,15 +91,7 @@ def test_settings_overrides_apply_and_drift_from_the_console(
     count(page, "IN_SYNC").to_have_text("3")
     shot(page, "launch-settings-1280")
 
-    template = drs.get_launch_configuration(sourceServerID=first)["ec2LaunchTemplateID"]
-    data = ec2.describe_launch_template_versions(LaunchTemplateId=template, Versions=["$Default"])[
-        "LaunchTemplateVersions"
-    ][0]["LaunchTemplateData"]
-    made = ec2.create_launch_template_version(
-        LaunchTemplateId=template, LaunchTemplateData={**data, "InstanceType": "m5.large"}
-    )
-    number = made["LaunchTemplateVersion"]["VersionNumber"]
-    ec2.modify_launch_template(LaunchTemplateId=template, DefaultVersion=str(number))
+    edit_default(drs, ec2, first, InstanceType="m5.large")
     page.get_by_role("button", name="Check again").click()
     count(page, "DRIFTED").to_have_text("1")
     expect(row).to_contain_text("Drifted")
