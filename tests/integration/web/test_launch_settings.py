@@ -17,6 +17,7 @@ from tests.integration.conftest import ADMIN_PASSWORD
 from tests.integration.conftest import sign_in as api_sign_in
 from tests.integration.ec2_estate import REGION, aws, edit_default, estate, network
 from tests.integration.web.conftest import ConsoleErrors, shot
+from tests.integration.web.test_accessibility import axe, serious
 from tests.integration.web.test_console import sign_in
 
 pytestmark = pytest.mark.integration
@@ -80,6 +81,7 @@ def test_settings_overrides_apply_and_drift_from_the_console(
     row.get_by_role("checkbox").check()
     page.get_by_role("button", name="Edit overrides (1)").click()
     page.get_by_label("Static private IP").fill("10.100.2.50")
+    assert serious(axe(page)) == []  # the dialog too
     page.get_by_role("button", name="Save overrides").click()
     expect(page.get_by_text("Settings, version 2")).to_be_visible()
     expect(row).to_contain_text("10.100.2.50")
@@ -90,6 +92,7 @@ def test_settings_overrides_apply_and_drift_from_the_console(
     expect(page.get_by_text("3 servers: 3 changed, 0 unchanged, 0 failed")).to_be_visible()
     count(page, "IN_SYNC").to_have_text("3")
     shot(page, "launch-settings-1280")
+    assert serious(axe(page)) == []
 
     edit_default(drs, ec2, first, InstanceType="m5.large")
     page.get_by_role("button", name="Check again").click()
@@ -98,3 +101,4 @@ def test_settings_overrides_apply_and_drift_from_the_console(
     expect(row).to_contain_text("held: m5.large")
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "launch-settings-390")
+    assert serious(axe(page)) == []
