@@ -160,10 +160,11 @@ def launch_drift(
         )
         table(
             None,
-            ["server", "state", "differs", "held now", "last applied"],
+            ["server", "hostname", "state", "differs", "held now", "last applied"],
             [
                 [
                     s["sourceServerId"],
+                    s["hostname"],
                     display.label(display.LAUNCH_SYNC, s["state"]),
                     ", ".join(s["differing"]) or display.NONE,
                     s["error"] or _held(s["held"]),

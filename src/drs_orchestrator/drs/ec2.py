@@ -81,6 +81,11 @@ class Ec2Reader:
                 instance_profiles=self._profiles(instance_profiles),
             )
 
+    def subnets(self, ids: Iterable[str]) -> dict[str, Subnet]:
+        """The subnets among `ids` that exist, with their CIDR, VPC and zone."""
+        with self._asking():
+            return self._subnets(ids)
+
     def _pages(self, operation: str, key: str, **args: Any) -> Iterator[Any]:
         for page in self._ec2.get_paginator(operation).paginate(**args):  # type: ignore[call-overload]
             yield from page[key]

@@ -48,9 +48,9 @@ class LaunchPrep:
 
     def _desired(
         self, place: tuple[str, str], server_ids: Sequence[str]
-    ) -> tuple[dict[str, Effective], dict[str, str]]:
-        """Each server's effective settings and group, for those whose group has launch
-        settings."""
+    ) -> tuple[dict[str, Effective], dict[str, str], dict[str, str]]:
+        """Each server's effective settings, group and hostname, for those whose group has
+        launch settings."""
         account, region = place
         with self.db.connect() as conn:
             rows = conn.execute(
@@ -67,17 +67,21 @@ class LaunchPrep:
                 )
             ).all()
         if not rows:
-            return {}, {}
+            return {}, {}, {}
         settings = {r.source_server_id: LaunchSettings.model_validate(r.document) for r in rows}
         group_of = {r.source_server_id: r.group_id for r in rows}
         facts = self.gateway.source_servers(account, region, sorted(settings))
-        return {
-            f.source_server_id: effective(
-                settings[f.source_server_id], Server(f.source_server_id, f.tags, f.ips)
-            )
-            for f in facts
-            if f.source_server_id in settings
-        }, group_of
+        return (
+            {
+                f.source_server_id: effective(
+                    settings[f.source_server_id], Server(f.source_server_id, f.tags, f.ips)
+                )
+                for f in facts
+                if f.source_server_id in settings
+            },
+            group_of,
+            {f.source_server_id: f.hostname for f in facts},
+        )
 
     def prepare(
         self,
@@ -90,7 +94,7 @@ class LaunchPrep:
         now: datetime,
     ) -> Found | None:
         """None when no server of the batch has launch settings."""
-        desired, group_of = self._desired(place, server_ids)
+        desired, group_of, names = self._desired(place, server_ids)
         if not desired:
             return None
         writer = LaunchWriter(self.gateway, *place)
@@ -101,18 +105,19 @@ class LaunchPrep:
                     record_outcome(
                         conn, group_of[o.server_id], o, apply_id=execution_id, actor=actor, now=now
                     )
-            return _reapplied(outcomes)
-        return self._check(writer, list(desired.values()))
+            return _reapplied(outcomes, names)
+        return self._check(writer, list(desired.values()), names)
 
     @staticmethod
-    def _check(writer: LaunchWriter, desired: list[Effective]) -> Found:
+    def _check(writer: LaunchWriter, desired: list[Effective], names: dict[str, str]) -> Found:
         def drift(e: Effective) -> str | None:
+            name = names.get(e.server_id, e.server_id)
             try:
                 held = writer.held(e.server_id)
             except LaunchCallError as error:
-                return f"{e.server_id} (cannot be read: {error})"
+                return f"{name} (cannot be read: {error})"
             diff = differing(e, actual(held.template_data, held.configuration))
-            return f"{e.server_id} ({', '.join(diff)})" if diff else None
+            return f"{name} ({', '.join(diff)})" if diff else None
 
         with ThreadPoolExecutor(max_workers=PARALLEL_SERVERS) as pool:
             found = [d for d in pool.map(drift, desired) if d]
@@ -129,7 +134,7 @@ class LaunchPrep:
             return list(pool.map(lambda e: apply_server(writer, e), desired))
 
 
-def _reapplied(outcomes: list[Outcome]) -> Found:
+def _reapplied(outcomes: list[Outcome], names: dict[str, str]) -> Found:
     changed = [o for o in outcomes if o.changed and not o.error]
     failed = [o for o in outcomes if o.error]
     parts = [f"re-applied to {display.plural(len(outcomes), 'server')}"]
@@ -137,7 +142,7 @@ def _reapplied(outcomes: list[Outcome]) -> Found:
     if failed:
         parts.append(
             f"{len(failed)} failed (launching as DRS holds them): "
-            + "; ".join(f"{o.server_id}: {o.error}" for o in failed)
+            + "; ".join(f"{names.get(o.server_id, o.server_id)}: {o.error}" for o in failed)
         )
     return Found(", ".join(parts), len(failed))
 

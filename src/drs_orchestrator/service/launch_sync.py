@@ -14,22 +14,24 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic.alias_generators import to_camel, to_snake
 from sqlalchemy.exc import IntegrityError
 
-from drs_orchestrator.domain.errors import Conflict, NotFound
+from drs_orchestrator.domain.errors import Conflict, DomainError, NotFound
 from drs_orchestrator.domain.launch_settings import (
     TEMPLATE_FIELDS,
     Effective,
+    Subnet,
     SyncState,
     actual,
     differing,
     sync_state,
 )
+from drs_orchestrator.drs.ec2 import Ec2Reader
 from drs_orchestrator.drs.launch import (
     HeldLaunch,
     LaunchCallError,
@@ -75,6 +77,7 @@ class GroupStatus:
     checked_at: datetime
     servers: list[ServerStatus]
     latest_apply: ApplyRecord | None
+    subnets: dict[str, Subnet] = field(default_factory=dict)  # those the servers name
 
     def counts(self) -> dict[str, int]:
         found = Counter(s.state for s in self.servers)
@@ -119,7 +122,22 @@ class LaunchSyncService:
                 for e in servers
             ]
         found.sort(key=lambda s: (s.hostname, s.server_id))
-        return GroupStatus(group_id, held.version, self.ctx.now(), found, latest)
+        subnets = self._subnets(group, found) if held.version else {}
+        return GroupStatus(group_id, held.version, self.ctx.now(), found, latest, subnets)
+
+    def _subnets(self, group: GroupRecord, found: list[ServerStatus]) -> dict[str, Subnet]:
+        """The subnets the servers are to launch in or are held in, so that a person sees
+        their address ranges; none when EC2 does not answer (the status stands without)."""
+        named = {s.effective.values.get("subnet_id") for s in found}
+        named |= {s.held.get("subnetId") for s in found}
+        session = self.ctx.drs.session(group.account_id)
+        ids = {n for n in named if isinstance(n, str)}
+        if session is None or not ids:
+            return {}
+        try:
+            return Ec2Reader(session, group.account_id, group.region).subnets(ids)
+        except DomainError:
+            return {}
 
     @staticmethod
     def _each(servers: Sequence[Effective], work: Callable[[Effective], Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from drs_orchestrator.emulator.ec2 import Network
+from tests.helpers import hostname
 from tests.integration.conftest import ADMIN_PASSWORD, sign_in
 from tests.integration.drive import Drive
 from tests.integration.ec2_estate import (
@@ -116,7 +117,8 @@ def test_check_says_what_drifted_and_a_setting_ec2_refuses_fails_the_wave(
 
     (note,) = launch_notes(aws, execution_id)
     assert note.startswith("checked, 1 server of 3 drifted (launching as DRS holds them)")
-    assert f"{edited} (instanceType)" in note
+    (item,) = drs.describe_source_servers(filters={"sourceServerIDs": [edited]})["items"]
+    assert f"{hostname(item)} (instanceType)" in note  # by hostname, as the timeline names them
     assert final.status == "FAILED"
     wave = final.wave("DB")
     assert "belong to different networks" in (wave.failure or "")

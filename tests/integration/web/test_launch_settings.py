@@ -40,6 +40,23 @@ def count(page: Page, label: str) -> Any:
     return expect(page.locator(f'[data-launch-count="{label}"]'))
 
 
+def write_settings(page: Page, network: Network, errors: ConsoleErrors) -> None:
+    """Settings typed as YAML: a fault first (named by its field), then good ones."""
+    page.get_by_role("button", name="Edit", exact=True).click()
+    editor = page.get_by_label("Launch settings (YAML)")
+    editor.fill(f"defaults:\n  subnetId: {network.subnet_ids[1]}\n  privateIp: 10.200.0.9\n")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("The launch settings were not saved")).to_be_visible()
+    expect(page.get_by_text("defaults.privateIp").first).to_be_visible()  # the field at fault
+    errors.expect("status of 400")
+    editor.fill(
+        f"defaults:\n  subnetId: {network.subnet_ids[1]}\n  instanceType: r6i.large\n"
+        "  targetInstanceTypeRightSizingMethod: NONE\n"
+        "tagRules:\n  - matchTags: {Tier: db}\n    settings: {instanceType: r6i.2xlarge}\n"
+    )
+    page.get_by_role("button", name="Save", exact=True).click()
+
+
 def test_settings_overrides_apply_and_drift_from_the_console(
     page: Page,
     base_url: str,
@@ -60,31 +77,28 @@ def test_settings_overrides_apply_and_drift_from_the_console(
     expect(page).to_have_url(re.compile(r"\?tab=launch-settings$"))
     count(page, "NOT_APPLIED").to_have_text("3")
 
-    page.get_by_role("button", name="Edit", exact=True).click()
-    editor = page.get_by_label("Launch settings (YAML)")
-    editor.fill(f"defaults:\n  subnetId: {network.subnet_ids[1]}\n  privateIp: 10.200.0.9\n")
-    page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.get_by_text("The launch settings were not saved")).to_be_visible()
-    expect(page.get_by_text("defaults.privateIp").first).to_be_visible()  # the field at fault
-    errors.expect("status of 400")
-    editor.fill(
-        f"defaults:\n  subnetId: {network.subnet_ids[1]}\n  instanceType: r6i.large\n"
-        "  targetInstanceTypeRightSizingMethod: NONE\n"
-        "tagRules:\n  - matchTags: {Tier: db}\n    settings: {instanceType: r6i.2xlarge}\n"
-    )
-    page.get_by_role("button", name="Save", exact=True).click()
+    write_settings(page, network, errors)
     expect(page.get_by_text("Settings, version 1")).to_be_visible()
     row = page.get_by_role("row").filter(has_text=first)
     expect(row).to_contain_text("r6i.2xlarge")
     expect(row).to_contain_text("Tag rule 1")
 
+    expect(row).to_contain_text("10.100.2.0/24")  # the subnet's address range beside its ID
     row.get_by_role("checkbox").check()
     page.get_by_role("button", name="Edit overrides (1)").click()
+    expect(page.get_by_text("In 10.100.2.0/24, not its first four addresses")).to_be_visible()
+    page.get_by_label("Static private IP").fill("10.100.9.9")
+    page.get_by_role("button", name="Save overrides").click()
+    expect(page.get_by_text("is not in", exact=False).first).to_be_visible()
+    errors.expect("status of 400")
     page.get_by_label("Static private IP").fill("10.100.2.50")
     assert serious(axe(page)) == []  # the dialog too
     page.get_by_role("button", name="Save overrides").click()
     expect(page.get_by_text("Settings, version 2")).to_be_visible()
     expect(row).to_contain_text("10.100.2.50")
+    page.get_by_role("button", name="Edit overrides (1)").click()  # opens with what is set
+    expect(page.get_by_label("Static private IP")).to_have_value("10.100.2.50")
+    page.keyboard.press("Escape")
     expect(row).to_contain_text("Override")
 
     page.get_by_role("button", name="Apply to DRS and EC2").click()

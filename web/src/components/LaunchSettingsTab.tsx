@@ -13,7 +13,7 @@ import Modal from "@cloudscape-design/components/modal";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Textarea from "@cloudscape-design/components/textarea";
 import { useEffect, useState } from "react";
-import { api, unwrap } from "../api/client";
+import { api, ApiError, unwrap } from "../api/client";
 import type { LaunchApply, LaunchSettingsDoc, ServerLaunchStatus, SyncState } from "../api/types";
 import { can, useAuth } from "../auth/AuthContext";
 import { fromYaml, settingsOf, shownValue, sourceLabel, toYaml, withOverrides, type LaunchSettings, type LaunchValues } from "../lib/launch";
@@ -30,13 +30,27 @@ const STATES: SyncState[] = ["IN_SYNC", "DRIFTED", "NOT_APPLIED", "FAILED"];
 // A person is watching an apply: once a second is enough, and light on the API.
 const FOLLOW_MS = 1000;
 
-function Effective({ server, field }: { server: ServerLaunchStatus; field: string }) {
+const NOWRAP = { whiteSpace: "nowrap" } as const;
+
+function Effective({ server, field, note }: { server: ServerLaunchStatus; field: string; note?: (value: unknown) => string | undefined }) {
   const found = server.effective[field];
-  if (!found) return <Box color="text-body-secondary">As DRS holds it</Box>;
+  if (!found) return <Box color="text-body-secondary">Not managed</Box>;
   const differs = server.differing.includes(field);
+  const values = Array.isArray(found.value) ? found.value.map(String) : [shownValue(found.value)];
+  const extra = note?.(found.value);
   return (
     <span>
-      {shownValue(found.value)}
+      {values.map((v, i) => (
+        <span key={v} style={NOWRAP}>
+          {v}
+          {i < values.length - 1 ? ", " : ""}
+        </span>
+      ))}
+      {extra && (
+        <Box variant="small" display="block" color="text-body-secondary">
+          {extra}
+        </Box>
+      )}
       <Box variant="small" display="block" color={differs ? "text-status-warning" : "text-body-secondary"}>
         {sourceLabel(found.source)}
         {differs ? ` · held: ${shownValue(server.held[field])}` : ""}
@@ -170,6 +184,23 @@ export function LaunchSettingsTab({ groupId }: { groupId: string }) {
       setForm(EMPTY_FORM);
     }
   };
+  const openOverrides = () => {
+    const only = selected.length === 1 && selected[0] ? (doc?.overrides?.[selected[0].sourceServerId] ?? {}) : {};
+    setForm({
+      instanceType: only.instanceType ?? "",
+      subnetId: only.subnetId ?? "",
+      securityGroupIds: (only.securityGroupIds ?? []).join(", "),
+      privateIp: only.privateIp ?? "",
+    });
+    setSaveError(null);
+    setEditing(true);
+  };
+  const subnets = status.data?.subnets ?? {};
+  const cidrOf = (value: unknown) => (typeof value === "string" ? subnets[value]?.cidr : undefined);
+  const chosenSubnet = form.subnetId.trim() || (selected[0]?.effective.subnetId?.value as string | undefined);
+  const chosenCidr = chosenSubnet ? cidrOf(chosenSubnet) : undefined;
+  const fieldError = (name: string) =>
+    saveError instanceof ApiError ? saveError.errors.find((e) => e.field.endsWith(`.${name}`))?.message : undefined;
   const counts = status.data?.counts ?? {};
   const unsynced = STATES.filter((s) => s !== "IN_SYNC").reduce((n, s) => n + (counts[s] ?? 0), 0);
 
@@ -229,7 +260,7 @@ export function LaunchSettingsTab({ groupId }: { groupId: string }) {
             counter={status.data ? `(${status.data.servers.length})` : undefined}
             actions={
               mayConfigure && (
-                <Button disabled={selected.length === 0 || !doc} onClick={() => setEditing(true)}>
+                <Button disabled={selected.length === 0 || !doc} onClick={openOverrides}>
                   Edit overrides{selected.length ? ` (${selected.length})` : ""}
                 </Button>
               )
@@ -252,7 +283,7 @@ export function LaunchSettingsTab({ groupId }: { groupId: string }) {
           { id: "state", header: "State", kind: "status", cell: (s) => <Status map={LAUNCH_SYNC} status={s.state} /> },
           { id: "differs", header: "Differs", kind: "text", cell: (s) => s.error ?? (s.differing.join(", ") || "—") },
           { id: "type", header: "Instance type", kind: "short", cell: (s) => <Effective server={s} field="instanceType" /> },
-          { id: "subnet", header: "Subnet", kind: "id", cell: (s) => <Effective server={s} field="subnetId" /> },
+          { id: "subnet", header: "Subnet", kind: "id", cell: (s) => <Effective server={s} field="subnetId" note={cidrOf} /> },
           { id: "ip", header: "Private IP", kind: "short", cell: (s) => <Effective server={s} field="privateIp" /> },
           { id: "groups", header: "Security groups", kind: "text", cell: (s) => <Effective server={s} field="securityGroupIds" /> },
           { id: "tags", header: "Tags", kind: "text", hidden: true, cell: (s) => <Effective server={s} field="tags" /> },
@@ -312,17 +343,25 @@ export function LaunchSettingsTab({ groupId }: { groupId: string }) {
         <SpaceBetween size="m">
           <ProblemAlert error={saveError} header="The overrides were not saved" />
           <Box color="text-body-secondary">A field left empty keeps what the servers have now.</Box>
-          <FormField label="Instance type">
+          <FormField label="Instance type" errorText={fieldError("instanceType")}>
             <Input value={form.instanceType} placeholder="r6i.2xlarge" onChange={({ detail }) => setForm({ ...form, instanceType: detail.value })} ariaLabel="Instance type" />
           </FormField>
-          <FormField label="Subnet ID">
+          <FormField label="Subnet ID" errorText={fieldError("subnetId")} description={chosenSubnet ? `Now: ${chosenSubnet}${chosenCidr ? ` (${chosenCidr})` : ""}` : undefined}>
             <Input value={form.subnetId} placeholder="subnet-…" onChange={({ detail }) => setForm({ ...form, subnetId: detail.value })} ariaLabel="Subnet ID" />
           </FormField>
-          <FormField label="Security group IDs" description="Separated by commas or spaces.">
+          <FormField label="Security group IDs" description="Separated by commas or spaces; in the subnet's VPC." errorText={fieldError("securityGroupIds")}>
             <Input value={form.securityGroupIds} placeholder="sg-…, sg-…" onChange={({ detail }) => setForm({ ...form, securityGroupIds: detail.value })} ariaLabel="Security group IDs" />
           </FormField>
-          <FormField label="Static private IP" description={selected.length > 1 ? "One server at a time: two servers cannot share an address." : "Turns copyPrivateIp off for this server."}>
-            <Input value={form.privateIp} disabled={selected.length > 1} placeholder="10.100.1.20" onChange={({ detail }) => setForm({ ...form, privateIp: detail.value })} ariaLabel="Static private IP" />
+          <FormField
+            label="Static private IP"
+            errorText={fieldError("privateIp")}
+            description={
+              selected.length > 1
+                ? "One server at a time: two servers cannot share an address."
+                : `${chosenCidr ? `In ${chosenCidr}, not its first four addresses nor its last. ` : ""}Turns copyPrivateIp off for this server.`
+            }
+          >
+            <Input value={form.privateIp} disabled={selected.length > 1} placeholder={chosenCidr ? chosenCidr.replace(/\.0\/\d+$/, ".20") : "10.0.1.20"} onChange={({ detail }) => setForm({ ...form, privateIp: detail.value })} ariaLabel="Static private IP" />
           </FormField>
         </SpaceBetween>
       </Modal>

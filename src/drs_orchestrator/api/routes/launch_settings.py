@@ -116,6 +116,12 @@ class ApplyOut(ApiModel):
     url: str
 
 
+class SubnetOut(ApiModel):
+    cidr: str
+    vpc_id: str
+    availability_zone: str
+
+
 class LaunchStatusOut(ApiModel):
     group_id: str
     settings_version: int
@@ -123,6 +129,8 @@ class LaunchStatusOut(ApiModel):
     counts: dict[str, int]  # servers in each state
     servers: list[ServerLaunchStatusOut]
     latest_apply: ApplyOut | None
+    # The subnets the servers are to launch in or are held in, by ID (none if EC2 is silent).
+    subnets: dict[str, SubnetOut]
 
 
 def apply_url(group_id: str, apply_id: str) -> str:
@@ -178,6 +186,10 @@ def status_out(found: GroupStatus, latest: ApplyView | None) -> LaunchStatusOut:
         counts=found.counts(),
         servers=[server_status_out(s) for s in found.servers],
         latest_apply=apply_out(latest) if latest else None,
+        subnets={
+            k: SubnetOut(cidr=str(v.cidr), vpc_id=v.vpc_id, availability_zone=v.availability_zone)
+            for k, v in found.subnets.items()
+        },
     )
 
 
