@@ -164,25 +164,33 @@ class Outcome:
 
 
 def apply_server(writer: LaunchWriter, desired: Effective) -> Outcome:
-    """Make DRS and the template hold `desired`, writing only what differs."""
+    """Make DRS and the template hold `desired`, writing only what differs. A write that
+    fails after another succeeded still reports the one made (it is audited)."""
     sid = desired.server_id
     try:
         held = writer.held(sid)
-        have = actual(held.template_data, held.configuration)
-        diff = differing(desired, have)
-        version: int | None = held.default_version
-        if any(name in TEMPLATE_NAMES for name in diff):
+    except LaunchCallError as error:
+        return Outcome(sid, [], {}, {}, None, str(error))
+    have = actual(held.template_data, held.configuration)
+    diff = differing(desired, have)
+    version, written, failure = held.default_version, [], None
+    try:
+        in_template = [n for n in diff if n in TEMPLATE_NAMES]
+        if in_template:
             version = writer.write_template(held, template_data(held.template_data, desired))
+            written += in_template
         update = launch_configuration_update(desired, have)
         if update:
             writer.write_configuration(sid, update)
+            written += [n for n in diff if n not in TEMPLATE_NAMES]
     except LaunchCallError as error:
-        return Outcome(sid, [], {}, {}, None, str(error))
-    names = [to_snake(n) for n in diff]
+        failure = str(error)
+    names = [to_snake(n) for n in written]
     return Outcome(
         sid,
-        diff,
+        written,
         {n: jsonable(have.get(n)) for n in names},
         {n: jsonable(desired.values[n]) for n in names},
         version,
+        failure,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -18,7 +19,6 @@ from typing import Any
 
 import httpx
 
-from drs_orchestrator.domain.errors import DomainError
 from drs_orchestrator.domain.executions import (
     BatchState,
     CleanupStatus,
@@ -35,7 +35,6 @@ from drs_orchestrator.domain.modes import LaunchCall, policy
 from drs_orchestrator.domain.observations import InstanceView, JobView
 from drs_orchestrator.drs.hooks import HookLookupError, HookResult
 from drs_orchestrator.drs.jobs import StartDeferredError, StartRefusedError, observed
-from drs_orchestrator.drs.launch import LaunchCallError
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import Batch, ExecutionState, ServerRun
 from drs_orchestrator.engine.core.step import (
@@ -50,6 +49,7 @@ from drs_orchestrator.engine.core.step import (
 from drs_orchestrator.engine.port import Port
 from drs_orchestrator.store import intents, jobs
 
+log = logging.getLogger(__name__)
 _KINDS: dict[str, type[Any]] = {
     k.__name__: k for k in (StartJob, RunHook, DescribeInstances, AskDrs, Terminate)
 }
@@ -195,7 +195,8 @@ def _prepare_launch_settings(
             actor=state.initiated_by,
             now=now,
         )
-    except (DomainError, LaunchCallError) as error:
+    except Exception as error:
+        log.warning("launch settings before batch %s failed", batch.key, exc_info=True)
         done = "re-applied" if state.launch_settings == "reapply" else "checked"
         summary = f"could not be {done}: {error}"
     else:

@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic.alias_generators import to_camel, to_snake
+from pydantic.alias_generators import to_snake
 from sqlalchemy.exc import IntegrityError
 
 from drs_orchestrator.domain.errors import Conflict, DomainError, NotFound
 from drs_orchestrator.domain.launch_settings import (
-    TEMPLATE_FIELDS,
     Effective,
     Subnet,
     SyncState,
@@ -55,7 +54,6 @@ log = logging.getLogger(__name__)
 PARALLEL_SERVERS = 4
 # A running apply with no server done for this long was left by a process that stopped.
 STALE_AFTER = timedelta(minutes=10)
-_TEMPLATE_NAMES = {to_camel(f) for f in TEMPLATE_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -246,7 +244,7 @@ class LaunchSyncService:
             return ApplyView(record, applies.failures(conn, group_id, apply_id))
 
     def settle(self, apply_ids: Iterable[str] | None = None, timeout: float = 60) -> None:
-        """Wait for applies started here to end (tests and the CLI's in-process use)."""
+        """Wait for applies started by this process to end (tests, the bench)."""
         for apply_id in list(apply_ids or self._futures):
             future = self._futures.get(apply_id)
             if future is not None:

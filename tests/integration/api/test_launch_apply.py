@@ -204,6 +204,12 @@ def test_a_server_drs_refuses_fails_the_apply_and_shows_failed_with_drs_reason(
     assert found[first]["state"] == "FAILED"
     assert "ConflictException" in found[first]["error"]
     assert {found[o]["state"] for o in others} == {"IN_SYNC"}
+    # Its template was written before DRS refused: that change is audited, the refused one not
+    audited = http.get("/audit", params={"resourceType": "launch-settings"}).json()["items"]
+    (partial,) = [a for a in audited if a["resourceId"] == f"{group['id']}/{first}"]
+    assert partial["after"]["instance_type"] == "r6i.2xlarge"
+    assert "launch_disposition" not in partial["after"]
+    assert found[first]["differing"] == ["launchDisposition", "targetInstanceTypeRightSizingMethod"]
 
 
 def test_one_apply_at_a_time_and_one_left_by_a_stopped_process_gives_way(
