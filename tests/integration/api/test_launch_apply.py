@@ -278,3 +278,37 @@ def test_a_group_without_settings_is_not_read_and_cannot_be_applied(
     assert emulator.counts["GetLaunchConfiguration"] == asked  # nothing managed: not asked
     refused = http.post(f"/protection-groups/{group['id']}/launch-settings/apply")
     assert (refused.status_code, refused.json()["code"]) == (409, "LAUNCH_SETTINGS_NOT_SAVED")
+
+
+def test_readiness_lint_reports_launch_settings_by_the_plans_mode(
+    aws: Any, http: httpx.Client, group: dict[str, Any], network: Network
+) -> None:
+    svc, drs, ec2 = aws
+    first = group["serverIds"][0]
+    save(http, group["id"], settings(network, first))
+
+    def launch_findings(mode: str) -> list[tuple[str, str, str | None]]:
+        plan = {
+            "name": "Shop",
+            "launchSettings": mode,
+            "waves": [{"name": "DB", "protectionGroupIds": [group["id"]]}],
+        }
+        found = http.post("/recovery-plans/lint", json=plan)
+        assert found.status_code == 200, found.text
+        return sorted(
+            (f["severity"], f["code"], f["serverId"])
+            for f in found.json()["findings"]
+            if f["code"].startswith("LAUNCH_SETTINGS_") or f["code"] == "IP_IN_USE"
+        )
+
+    assert launch_findings("check") == [
+        ("warning", "LAUNCH_SETTINGS_NOT_APPLIED", s) for s in sorted(group["serverIds"])
+    ]
+    assert launch_findings("ignore") == []
+    apply(http, svc, group["id"])
+    assert launch_findings("check") == []
+    edit_default(drs, ec2, first, InstanceType="m5.large")
+    assert launch_findings("reapply") == [("info", "LAUNCH_SETTINGS_DRIFTED", first)]
+    ec2.create_network_interface(SubnetId=network.subnet_ids[1], PrivateIpAddress="10.100.2.50")
+    # the static IP is taken by someone else now: EC2 would refuse the launch
+    assert ("error", "IP_IN_USE", None) in launch_findings("check")

@@ -113,6 +113,8 @@ def test_settings_overrides_apply_and_drift_from_the_console(
     count(page, "DRIFTED").to_have_text("1")
     expect(row).to_contain_text("Drifted")
     expect(row).to_contain_text("held: m5.large")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    shot(page, "launch-settings-1440")
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "launch-settings-390")
     assert serious(axe(page)) == []
