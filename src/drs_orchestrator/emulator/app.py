@@ -142,6 +142,32 @@ async def _calls(request: Request) -> Response:
         )
 
 
+async def _failback_clients(request: Request) -> Response:
+    """An operator boots the DRS Failback Client on premises for these recovery instances:
+    {"region": ..., "recoveryInstanceIDs": [...], "launchType"?: RECOVERY|DRILL, "account"?}."""
+    emulator: Emulator = request.app.state.emulator
+    try:
+        body = await _json_body(request)
+    except ScenarioError as exc:
+        return _bad(str(exc))
+    region = body.get("region") if isinstance(body, dict) else None
+    ids = body.get("recoveryInstanceIDs") if isinstance(body, dict) else None
+    if not isinstance(region, str) or not isinstance(ids, list) or not ids:
+        return _bad('Expected {"region": "...", "recoveryInstanceIDs": ["i-..."]}')
+    if not all(isinstance(i, str) for i in ids):
+        return _bad("recoveryInstanceIDs holds strings")
+    try:
+        items = emulator.boot_failback_clients(
+            region,
+            ids,
+            launch_type=str(body.get("launchType", "RECOVERY")),
+            account=body.get("account"),
+        )
+    except ValueError as exc:
+        return _bad(str(exc))
+    return JSONResponse({"items": items})
+
+
 async def _clock(request: Request) -> Response:
     """Emulated now (`now`, ISO-8601; `epoch`, seconds): what a rehearsing engine keeps time by."""
     emulator: Emulator = request.app.state.emulator
@@ -158,6 +184,7 @@ def create_app(emulator: Emulator) -> Starlette:
         Route(f"{ADMIN}/clock/advance", _advance, methods=["POST"]),
         Route(f"{ADMIN}/faults", _faults, methods=["GET", "POST"]),
         Route(f"{ADMIN}/calls", _calls, methods=["GET", "DELETE"]),
+        Route(f"{ADMIN}/failback-clients", _failback_clients, methods=["POST"]),
         Route("/{path:path}", _drs, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
     ]
     app = Starlette(routes=routes)

@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING, Any
 from .clock import Clock, ManualClock, iso
 from .context import Call
 from .errors import DrsError, UninitializedAccountError, ValidationError
+from .estate import RecoveryInstance, SourceServer
 from .estate import Region as RegionEstate
-from .estate import SourceServer
+from .failback import FailbackPlanner
+from .failback_operations import HANDLERS as FAILBACK_HANDLERS
 from .faults import FaultSet
 from .ids import IdFactory
 from .jobs import JobPlanner
-from .operations import HANDLERS, WITHOUT_INITIALIZATION
+from .operations import HANDLERS as LAUNCH_HANDLERS
+from .operations import WITHOUT_INITIALIZATION
 from .protocol import check_output, service_model, validate_input
 from .scenario import Scenario, ServerSpec
 from .scheduler import Scheduler
@@ -24,6 +27,8 @@ if TYPE_CHECKING:
 
 RECENT_CALLS = 1000
 _DAY = 86400.0
+HANDLERS = {**LAUNCH_HANDLERS, **FAILBACK_HANDLERS}
+FAILBACK_LAUNCH_TYPES = ("RECOVERY", "DRILL")
 
 
 class Emulator:
@@ -60,6 +65,9 @@ class Emulator:
             self.ids = IdFactory(scenario.seed)
             self.faults = FaultSet(scenario.seed, list(scenario.faults))
             self.scheduler = Scheduler()
+            self.failback = FailbackPlanner(
+                self.scheduler, scenario.timing, self.faults, self.ids, scenario.seed
+            )
             self.regions: dict[tuple[str, str], RegionEstate] = {}
             self._planners: dict[tuple[str, str], JobPlanner] = {}
             self.counts: Counter[str] = Counter()
@@ -80,12 +88,12 @@ class Emulator:
     def reset(self) -> None:
         self.load(self.scenario)
 
-    def _add_server(self, region: RegionEstate, spec: ServerSpec, hostname: str) -> None:
+    def _add_server(self, region: RegionEstate, spec: ServerSpec, hostname: str) -> SourceServer:
         start = self.start
         server_id = spec.sourceServerID or self.ids.source_server()
         never_synced = spec.dataReplicationState in ("INITIATING", "INITIAL_SYNC")
         healthy = spec.dataReplicationState == "CONTINUOUS" or never_synced
-        region.servers[server_id] = SourceServer(
+        server = region.servers[server_id] = SourceServer(
             id=server_id,
             arn=region.arn("source-server", server_id),
             hostname=hostname,
@@ -106,7 +114,10 @@ class Emulator:
                 "postLaunchEnabled": spec.postLaunchEnabled,
                 "recoveryMode": spec.recoveryMode,
             },
+            origin_region=spec.originRegion,
+            origin_account=region.account if spec.originRegion else None,
         )
+        return server
 
     def _launch_template(self, region: RegionEstate, hostname: str, spec: ServerSpec) -> str:
         """Its EC2 launch template when EC2 is kept, else only an ID to show."""
@@ -129,6 +140,7 @@ class Emulator:
                 self.ids,
                 self.scenario.seed,
                 self.ec2_of(region),
+                self.failback,
             )
         return self._planners[key]
 
@@ -207,6 +219,9 @@ class Emulator:
             ids=self.ids,
             faults=self.faults,
             planner_for=self.planner_for,
+            failback=self.failback,
+            regions=self.regions,
+            add_server=self._add_server,
             ec2=self.ec2_of(region),
         )
         result = handler(call)
@@ -235,6 +250,44 @@ class Emulator:
             self.counts.clear()
             self.error_counts.clear()
             self.recent.clear()
+
+    # -- the operator's side of DRS ------------------------------------------------------------
+
+    def boot_failback_clients(
+        self,
+        region: str,
+        recovery_instance_ids: list[str],
+        *,
+        launch_type: str = "RECOVERY",
+        account: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """What an operator does on premises: boot the DRS Failback Client on each target
+        machine and pair it with its recovery instance. Raises ValueError, changing nothing,
+        when one of them cannot be paired."""
+        with self.lock:
+            now = self.settle()
+            where = self.regions.get((account or next(iter(self.scenario.accounts)), region))
+            if where is None:
+                raise ValueError(f"no region {region} in the estate")
+            if launch_type not in FAILBACK_LAUNCH_TYPES:
+                raise ValueError(f"launchType must be one of {', '.join(FAILBACK_LAUNCH_TYPES)}")
+            instances = [self._pairable(where, rid) for rid in recovery_instance_ids]
+            for instance in instances:
+                self.failback.boot_client(instance, launch_type, now)
+            return [i.to_wire(where.name) for i in instances]
+
+    @staticmethod
+    def _pairable(region: RegionEstate, instance_id: str) -> RecoveryInstance:
+        instance = region.instances.get(instance_id)
+        if instance is None:
+            raise ValueError(f"no recovery instance {instance_id} in {region.name}")
+        if instance.origin_environment != "ON_PREMISES":
+            raise ValueError(f"{instance_id} has an AWS origin: it needs no failback client")
+        if instance.state != "RUNNING":
+            raise ValueError(f"{instance_id} is {instance.state}, not RUNNING")
+        if instance.failback.state not in ("FAILBACK_NOT_STARTED", "FAILBACK_ERROR"):
+            raise ValueError(f"{instance_id} is already paired ({instance.failback.state})")
+        return instance
 
     # -- inspection --------------------------------------------------------------------------
 

@@ -71,6 +71,16 @@ class SourceServer:
     last_launch_result: str = "NOT_STARTED"
     last_launch: LastLaunch | None = None
     on_demand_snapshots: list[Snapshot] = field(default_factory=list)
+    # Where the replicated machine runs: an AWS region of `origin_account`, or on premises.
+    origin_region: str | None = None
+    origin_account: str | None = None
+    direction: str = "FAILOVER"  # FAILBACK: made by ReverseReplication, replicating back
+    reversed_arn: str | None = None  # the source server of the other direction, once made
+    # The recovery instance this server replicates now (a reversed replication's source).
+    replicating_from: RecoveryInstance | None = None
+    synced_at: float | None = None  # when a (re)started replication first reached CONTINUOUS
+    replication_error: tuple[str, str] | None = None  # (error, rawError) when one is injected
+    generation: int = 0  # bumped when its replication restarts: older scheduled steps lapse
 
     @property
     def is_windows(self) -> bool:
@@ -89,11 +99,12 @@ class SourceServer:
         if self.replication_state in NEVER_SYNCED:
             return list(self.on_demand_snapshots)
         until = now if self.unhealthy_since is None else min(now, self.unhealthy_since)
+        since = max(self.added_at, self.synced_at or self.added_at)
         points: set[float] = set()
         for step, span in ((600, 3600), (3600, 86400), (86400, 7 * 86400)):
             last = until - until % step
             t = last
-            while t > until - span and t >= self.added_at:
+            while t > until - span and t >= since:
                 points.add(t)
                 t -= step
         pits = [self._pit(t) for t in sorted(points)]
@@ -142,7 +153,10 @@ class SourceServer:
             info["lagDuration"] = iso_duration(self.lag_seconds(now))
         if self.replication_state in NEVER_SYNCED:
             info["etaDateTime"] = iso(now + 7200)
-        if self.replication_state in _REPLICATION_ERRORS:
+        if self.replication_error is not None:
+            error, raw = self.replication_error
+            info["dataReplicationError"] = {"error": error, "rawError": raw}
+        elif self.replication_state in _REPLICATION_ERRORS:
             info["dataReplicationError"] = {
                 "error": _REPLICATION_ERRORS[self.replication_state],
                 "rawError": f"Replication {self.replication_state.lower()} since "
@@ -201,12 +215,20 @@ class SourceServer:
                 "supportsNitroInstances": True,
                 "architecture": "x86_64",
             },
-            "replicationDirection": "FAILOVER",
+            "replicationDirection": self.direction,
             "stagingArea": {"status": "NOT_EXTENDED"},
             "agentVersion": "4.2.1",
         }
         if self.recovery_instance_id:
             wire["recoveryInstanceId"] = self.recovery_instance_id
+        if self.origin_region is not None:
+            wire["sourceCloudProperties"] = {
+                "originAccountID": self.origin_account or "",
+                "originRegion": self.origin_region,
+                "originAvailabilityZone": f"{self.origin_region}a",
+            }
+        if self.reversed_arn is not None:
+            wire["reversedDirectionSourceServerArn"] = self.reversed_arn
         return wire
 
 
@@ -309,6 +331,77 @@ class Job:
         return wire
 
 
+FAILBACK_STATES = (
+    "FAILBACK_NOT_STARTED",
+    "FAILBACK_IN_PROGRESS",
+    "FAILBACK_READY_FOR_LAUNCH",
+    "FAILBACK_COMPLETED",
+    "FAILBACK_ERROR",
+    "FAILBACK_NOT_READY_FOR_LAUNCH",
+    "FAILBACK_LAUNCH_STATE_NOT_AVAILABLE",
+)
+
+
+@dataclass
+class Failback:
+    """A recovery instance's way home: the failback client (on-premises origins) or the
+    reversed replication (AWS origins), and the replication back, as DRS reports it."""
+
+    state: str = "FAILBACK_NOT_STARTED"
+    client_id: str | None = None
+    client_seen: float | None = None
+    job_id: str | None = None
+    initiated: float | None = None
+    launch_type: str | None = None  # RECOVERY | DRILL (chosen in the failback client)
+    replication: str | None = None  # the replication back's dataReplicationState
+    replication_started: float | None = None
+    error: tuple[str, str] | None = None  # (FailbackReplicationError, rawError)
+    generation: int = 0
+    config: dict[str, Any] = field(default_factory=dict)
+    target: SourceServer | None = None  # an AWS origin's reversed server it replicates into
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {"state": self.state}
+        if self.client_id is not None:
+            wire["failbackClientID"] = self.client_id
+            wire["failbackToOriginalServer"] = True
+        if self.client_seen is not None:
+            wire["failbackClientLastSeenByServiceDateTime"] = iso(self.client_seen)
+        if self.job_id is not None:
+            wire["failbackJobID"] = self.job_id
+        if self.initiated is not None:
+            wire["failbackInitiationTime"] = iso(self.initiated)
+        if self.launch_type is not None:
+            wire["failbackLaunchType"] = self.launch_type
+        if self.replication_started is not None:
+            wire["firstByteDateTime"] = iso(self.replication_started + 60)
+        return wire
+
+    def replication_wire(self, region: str, disks: list[tuple[str, int]]) -> dict[str, Any] | None:
+        if self.replication is None:
+            return None
+        done = 0.35 if self.replication in NEVER_SYNCED else 1.0
+        wire: dict[str, Any] = {
+            "dataReplicationState": self.replication,
+            "replicatedDisks": [
+                {
+                    "deviceName": name,
+                    "totalStorageBytes": size,
+                    "replicatedStorageBytes": int(size * done),
+                    "rescannedStorageBytes": 0,
+                    "backloggedStorageBytes": 0,
+                }
+                for name, size in disks
+            ],
+            "stagingAvailabilityZone": f"{region}a",
+        }
+        if self.replication_started is not None:
+            wire["dataReplicationInitiation"] = {"startDateTime": iso(self.replication_started)}
+        if self.error is not None:
+            wire["dataReplicationError"] = {"error": self.error[0], "rawError": self.error[1]}
+        return wire
+
+
 @dataclass
 class RecoveryInstance:
     id: str
@@ -321,10 +414,15 @@ class RecoveryInstance:
     server: SourceServer
     state: str = "PENDING"
     terminating_job: str | None = None
+    failback: Failback = field(default_factory=Failback)
+
+    @property
+    def origin_environment(self) -> str:
+        return "ON_PREMISES" if self.server.origin_region is None else "AWS"
 
     def to_wire(self, region: str) -> dict[str, Any]:
         spec = self.server.spec
-        return {
+        wire: dict[str, Any] = {
             "ec2InstanceID": self.id,
             "ec2InstanceState": self.state,
             "jobID": self.job_id,
@@ -332,10 +430,10 @@ class RecoveryInstance:
             "sourceServerID": self.server_id,
             "arn": self.arn,
             "tags": dict(self.tags),
-            "failback": {"state": "FAILBACK_NOT_STARTED"},
+            "failback": self.failback.to_wire(),
             "pointInTimeSnapshotDateTime": iso(self.pit_time),
             "isDrill": self.is_drill,
-            "originEnvironment": "ON_PREMISES",
+            "originEnvironment": self.origin_environment,
             "recoveryInstanceProperties": {
                 "identificationHints": {"hostname": self.server.hostname},
                 "cpus": [{"cores": spec.cpus, "modelName": "AWS Nitro"}],
@@ -351,8 +449,15 @@ class RecoveryInstance:
                 ],
                 "os": {"fullString": "Windows" if self.server.is_windows else "Linux"},
             },
-            "originAvailabilityZone": f"{region}a",
+            "originAvailabilityZone": f"{self.server.origin_region or region}a",
         }
+        disks = [
+            (_device(i, self.server.is_windows), gib * GIB) for i, gib in enumerate(spec.disksGiB)
+        ]
+        back = self.failback.replication_wire(region, disks)
+        if back is not None:
+            wire["dataReplicationInfo"] = back
+        return wire
 
 
 @dataclass

@@ -13,7 +13,13 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from .errors import DrsError, InternalServerError, ThrottlingError
-from .scenario import FailServerFault, InternalErrorFault, LatencyFault, ThrottleFault
+from .scenario import (
+    FailFailbackFault,
+    FailServerFault,
+    InternalErrorFault,
+    LatencyFault,
+    ThrottleFault,
+)
 
 THROTTLE_QUOTA_CODE = "L-DRS-API-RATE"
 
@@ -105,4 +111,19 @@ class FaultSet:
                     continue
                 self._remaining[i] = remaining - 1
             return ServerFailure(fault.phase, fault.rawError)
+        return None
+
+    def failback_failure(self, server_id: str, hostname: str) -> tuple[str, str] | None:
+        """(error, rawError) for a replication back of this server that is to stall."""
+        for fault in self.faults:
+            if (
+                isinstance(fault, FailFailbackFault)
+                and fault.sourceServerID
+                in (
+                    None,
+                    server_id,
+                )
+                and fault.hostname in (None, hostname)
+            ):
+                return fault.error, fault.rawError
         return None

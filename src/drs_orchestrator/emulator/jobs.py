@@ -37,6 +37,7 @@ from .scheduler import Scheduler
 
 if TYPE_CHECKING:
     from .ec2 import RegionEc2
+    from .failback import FailbackPlanner
 
 
 @dataclass
@@ -63,6 +64,7 @@ class JobPlanner:
     ids: IdFactory
     seed: int
     ec2: RegionEc2 | None = None  # recovered instances are EC2's too, when it is kept
+    failback: FailbackPlanner | None = None  # a recovery's instances may go home later
 
     def _rng(self, job: Job) -> random.Random:
         return random.Random(f"timing/{self.seed}/{job.id}")
@@ -276,10 +278,28 @@ class JobPlanner:
             instance = self.region.instances.get(instance_id)
             if instance is not None and instance.state == "PENDING":
                 instance.state = "RUNNING"
+                self._plan_client_boot(instance)
             job.participants[server.id].launch_status = "LAUNCHED"
             self._settle_server(job, server, "SUCCEEDED", "LAUNCHED")
 
         return done
+
+    def _plan_client_boot(self, instance: RecoveryInstance) -> None:
+        """The scenario's operator boots the failback client on premises after a recovery."""
+        delay = self.timing.failbackClientBootSeconds
+        if delay is None or self.failback is None or instance.is_drill:
+            return
+        if instance.origin_environment != "ON_PREMISES":
+            return
+        planner = self.failback
+
+        def boot() -> None:
+            waiting = instance.failback.state == "FAILBACK_NOT_STARTED"
+            known = self.region.instances.get(instance.id) is instance
+            if instance.state == "RUNNING" and waiting and known:
+                planner.boot_client(instance, "RECOVERY", self.scheduler.current)
+
+        self.scheduler.at(self.scheduler.current + delay, boot)
 
     def _fail(self, job: Job, server: SourceServer, t: float, event: str, raw: str) -> None:
         def fail() -> None:
@@ -293,9 +313,9 @@ class JobPlanner:
         if server.last_launch is not None and server.last_launch.job_id == job.id:
             server.last_launch.status = status
             server.last_launch_result = result
-        self._complete_if_done(job)
+        self.complete_if_done(job)
 
-    def _complete_if_done(self, job: Job) -> None:
+    def complete_if_done(self, job: Job) -> None:
         if not job.active:
             return
         terminal = {"LAUNCHED", "FAILED", "TERMINATED"}
@@ -329,9 +349,11 @@ class JobPlanner:
                     self.ec2.terminate(instance.id)
                 instance.state = "TERMINATED"
                 instance.terminating_job = None
+                if self.failback is not None and instance.failback.replication is not None:
+                    self.failback.stop_back(instance, lost=True)
                 job.participants[instance.server_id].launch_status = "TERMINATED"
                 self._mark_launch_terminated(instance)
-            self._complete_if_done(job)
+            self.complete_if_done(job)
 
         self.scheduler.at(started, shutting_down)
         self.scheduler.at(ended, terminated)

@@ -52,6 +52,9 @@ class ServerSpec(_Strict):
     ramGiB: int = Field(8, ge=1, le=24576)
     disksGiB: list[int] = Field(default_factory=lambda: [50], min_length=1, max_length=60)
     instanceType: str = "m5.large"
+    # An AWS origin: the machine runs in this region of the same account (cross-region DR);
+    # unset, it runs on premises. It decides how the way home works (docs/emulator.md).
+    originRegion: str | None = Field(None, pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
 
     @model_validator(mode="after")
     def _one_or_many(self) -> ServerSpec:
@@ -108,6 +111,13 @@ class Timing(_Strict):
     postLaunchSeconds: float = Field(600, ge=0)
     ssmDiscoverySeconds: float = Field(90, ge=0)
     terminateSeconds: float = Field(90, ge=0)
+    # The way home: a replication back's initial sync, and an on-premises failback launch.
+    reverseSyncSeconds: float = Field(1800, ge=0)
+    failbackLaunchSeconds: float = Field(900, ge=0)
+    # When set, the DRS Failback Client "boots" by itself this long after an on-premises
+    # origin's recovery instance runs (an operator doing it); unset, only the admin API
+    # (POST /_emulator/failback-clients) boots it.
+    failbackClientBootSeconds: float | None = Field(None, ge=0)
     windowsFactor: float = Field(1.6, ge=1)
     jitter: float = Field(0.1, ge=0, lt=1)
 
@@ -133,6 +143,35 @@ class FailServerFault(_Strict):
     def _names_a_server(self) -> FailServerFault:
         if (self.hostname is None) == (self.sourceServerID is None):
             raise ValueError("failServer names exactly one of hostname or sourceServerID")
+        return self
+
+
+FailbackError = Literal[
+    "AGENT_NOT_SEEN",
+    "FAILBACK_CLIENT_NOT_SEEN",
+    "NOT_CONVERGING",
+    "UNSTABLE_NETWORK",
+    "FAILED_TO_ESTABLISH_RECOVERY_INSTANCE_COMMUNICATION",
+    "FAILED_TO_DOWNLOAD_REPLICATION_SOFTWARE_TO_FAILBACK_CLIENT",
+    "FAILED_TO_CONFIGURE_REPLICATION_SOFTWARE",
+    "FAILED_TO_PAIR_AGENT_WITH_REPLICATION_SOFTWARE",
+    "FAILED_TO_START_DATA_TRANSFER",
+]
+
+
+class FailFailbackFault(_Strict):
+    """The replication back of one server stalls midway through its initial sync."""
+
+    kind: Literal["failFailback"]
+    hostname: str | None = None
+    sourceServerID: str | None = None
+    error: FailbackError = "NOT_CONVERGING"
+    rawError: str = "Injected failure of the replication back"
+
+    @model_validator(mode="after")
+    def _names_a_server(self) -> FailFailbackFault:
+        if (self.hostname is None) == (self.sourceServerID is None):
+            raise ValueError("failFailback names exactly one of hostname or sourceServerID")
         return self
 
 
@@ -164,7 +203,7 @@ class LatencyFault(_Strict):
 
 
 Fault = Annotated[
-    FailServerFault | ThrottleFault | InternalErrorFault | LatencyFault,
+    FailServerFault | FailFailbackFault | ThrottleFault | InternalErrorFault | LatencyFault,
     Field(discriminator="kind"),
 ]
 
