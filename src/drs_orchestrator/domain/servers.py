@@ -22,6 +22,9 @@ class ServerFacts:
     post_launch_enabled: bool = False
     os: str = ""
     ips: tuple[str, ...] = ()  # the source's addresses, primary interface first
+    origin_region: str | None = None  # an AWS origin's region; None: on premises
+    direction: str = "FAILOVER"  # FAILBACK: a reversed server, replicating a recovery back
+    reversed_server_arn: str | None = None  # the server of the other direction, once made
 
 
 def matches(tags: Mapping[str, str], selector: Mapping[str, str]) -> bool:

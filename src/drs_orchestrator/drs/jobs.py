@@ -63,7 +63,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _classify(error: ClientError) -> Exception:
+def classify(error: ClientError) -> Exception:
     body = error.response.get("Error", {})
     code = str(body.get("Code", ""))
     message = str(body.get("Message", ""))
@@ -102,7 +102,7 @@ class DrsJobs:
                 tags=dict(tags),
             )
         except ClientError as error:
-            raise _classify(error) from error
+            raise classify(error) from error
         except BotoCoreError as error:
             raise StartDeferredError("Unreachable", str(error)) from error
         return answer["job"]["jobID"]
@@ -199,7 +199,7 @@ class DrsJobs:
                 recoveryInstanceIDs=list(recovery_instance_ids)
             )
         except ClientError as error:
-            raise _classify(error) from error
+            raise classify(error) from error
         except BotoCoreError as error:
             raise StartDeferredError("Unreachable", str(error)) from error
         return answer["job"]["jobID"]

@@ -49,6 +49,9 @@ def server_facts(server: Any) -> ServerFacts:
         tags=dict(server.get("tags") or {}),
         os=str(os_info.get("fullString") or ""),
         ips=_ips((server.get("sourceProperties") or {}).get("networkInterfaces") or []),
+        origin_region=(server.get("sourceCloudProperties") or {}).get("originRegion") or None,
+        direction=str(server.get("replicationDirection") or "FAILOVER"),
+        reversed_server_arn=server.get("reversedDirectionSourceServerArn") or None,
     )
 
 

@@ -1,0 +1,160 @@
+"""Where each server stands on its way home, from what DRS says of it (mapped by `drs/`).
+
+An AWS origin goes home through a reversed source server in its origin region (its
+replication back is that server's); an on-premises one through the DRS Failback Client
+(its recovery instance's `failback.state`). `leg` names the step a server is at and what it
+waits for; `synced` says when a whole plan may fail back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from drs_orchestrator.domain.servers import CONTINUOUS, ServerFacts
+
+AWS = "AWS"
+ON_PREMISES = "ON_PREMISES"
+READY_FOR_LAUNCH = "FAILBACK_READY_FOR_LAUNCH"
+# Replication states that are under way but not yet continuous.
+_SYNCING = {"INITIATING", "INITIAL_SYNC", "BACKLOG", "CREATING_SNAPSHOT", "RESCAN"}
+_BROKEN = {"STALLED", "DISCONNECTED", "PAUSED"}
+
+
+@dataclass(frozen=True)
+class InstanceFacts:
+    """A recovery instance as DRS reports it, with its way home."""
+
+    recovery_instance_id: str
+    source_server_id: str
+    ec2_state: str
+    is_drill: bool
+    origin: str  # AWS | ON_PREMISES
+    job_id: str | None = None
+    failback_state: str = "FAILBACK_NOT_STARTED"
+    failback_launch_type: str | None = None
+    failback_job_id: str | None = None
+    back_replication: str | None = None  # the replication back's dataReplicationState
+    back_error: str | None = None  # "ERROR: rawError" when DRS reports one
+
+    @property
+    def alive(self) -> bool:
+        return self.ec2_state not in {"TERMINATED", "SHUTTING-DOWN", "NOT_FOUND"}
+
+
+class Leg(StrEnum):
+    """One server's step on the way home (the API's and console's names)."""
+
+    NOT_RECOVERED = "NOT_RECOVERED"  # no recovery's instance runs for it
+    RECOVERED = "RECOVERED"  # running in the recovery region, not replicating back
+    AWAITING_CLIENT = "AWAITING_CLIENT"  # on premises: boot the DRS Failback Client there
+    REPLICATING_BACK = "REPLICATING_BACK"  # initial sync of the replication back
+    READY = "READY"  # replicating back continuously: may fail back
+    STALLED = "STALLED"  # the replication back reports an error
+    FAILED_BACK = "FAILED_BACK"  # launched at its origin
+
+
+@dataclass(frozen=True)
+class ServerLeg:
+    server_id: str
+    hostname: str
+    origin: str  # AWS | ON_PREMISES
+    leg: Leg
+    recovery_instance_id: str | None = None
+    reversed_server_id: str | None = None  # AWS origins, once reversed
+    reversed_region: str | None = None
+    replication: str | None = None  # of the replication back, as DRS says it
+    error: str | None = None
+
+    @property
+    def next_step(self) -> str:
+        return _NEXT[self.leg]
+
+
+_NEXT = {
+    Leg.NOT_RECOVERED: "Nothing to bring home: no recovery instance runs for it",
+    Leg.RECOVERED: "Reprotect: replicate it back",
+    Leg.AWAITING_CLIENT: "Boot the DRS Failback Client on the on-premises machine",
+    Leg.REPLICATING_BACK: "Wait for the replication back to become continuous",
+    Leg.READY: "Fail back",
+    Leg.STALLED: "Fix the replication back (see the error), then reprotect again",
+    Leg.FAILED_BACK: "Running at its origin",
+}
+
+
+def arn_id(arn: str) -> str:
+    return arn.rpartition("/")[2]
+
+
+def arn_region(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 3 else ""
+
+
+def recovered_instance(instances: Iterable[InstanceFacts]) -> InstanceFacts | None:
+    """The live instance of a recovery (not a drill) for a server, if any."""
+    live = [i for i in instances if i.alive and not i.is_drill]
+    return live[-1] if live else None
+
+
+def leg(
+    server: ServerFacts,
+    instance: InstanceFacts | None,
+    reversed_server: ServerFacts | None,
+) -> ServerLeg:
+    """`reversed_server`: the server `server.reversed_server_arn` names (AWS origins)."""
+    origin = ON_PREMISES if server.origin_region is None else AWS
+    base = ServerLeg(
+        server_id=server.source_server_id,
+        hostname=server.hostname,
+        origin=origin,
+        leg=Leg.NOT_RECOVERED,
+        recovery_instance_id=instance.recovery_instance_id if instance else None,
+        reversed_server_id=reversed_server.source_server_id if reversed_server else None,
+        reversed_region=server.origin_region if reversed_server else None,
+    )
+    if instance is None:
+        return base
+    if origin == AWS:
+        return _aws_leg(base, instance, reversed_server)
+    return _on_premises_leg(base, instance)
+
+
+def _aws_leg(
+    base: ServerLeg, instance: InstanceFacts, reversed_server: ServerFacts | None
+) -> ServerLeg:
+    back = instance.back_replication
+    if reversed_server is None or back is None:
+        return _with(base, Leg.RECOVERED)
+    state = reversed_server.replication_state
+    if state == CONTINUOUS:
+        return _with(base, Leg.READY, state)
+    if state in _BROKEN or instance.back_error:
+        return _with(base, Leg.STALLED, state, instance.back_error)
+    return _with(base, Leg.REPLICATING_BACK, state)
+
+
+def _on_premises_leg(base: ServerLeg, instance: InstanceFacts) -> ServerLeg:
+    state, back = instance.failback_state, instance.back_replication
+    if state == "FAILBACK_COMPLETED":
+        return _with(base, Leg.FAILED_BACK, back)
+    if state == READY_FOR_LAUNCH:
+        return _with(base, Leg.READY, back)
+    if state == "FAILBACK_ERROR" or instance.back_error:
+        return _with(base, Leg.STALLED, back, instance.back_error)
+    if state == "FAILBACK_IN_PROGRESS" and back in _SYNCING | {None}:
+        return _with(base, Leg.REPLICATING_BACK, back)
+    return _with(base, Leg.AWAITING_CLIENT, back)
+
+
+def _with(
+    base: ServerLeg, step: Leg, replication: str | None = None, error: str | None = None
+) -> ServerLeg:
+    return replace(base, leg=step, replication=replication, error=error)
+
+
+def synced(legs: Iterable[ServerLeg]) -> bool:
+    """Every recovered server replicates back continuously (and at least one does)."""
+    recovered = [s for s in legs if s.leg != Leg.NOT_RECOVERED]
+    return bool(recovered) and all(s.leg == Leg.READY for s in recovered)

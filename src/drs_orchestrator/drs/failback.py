@@ -1,0 +1,90 @@
+"""DRS's calls of the way home: what each recovery instance's failback says, reversing a
+replication, launching an on-premises failback, stopping and disconnecting."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drs_orchestrator.domain.failback import ON_PREMISES, InstanceFacts
+from drs_orchestrator.domain.quotas import SERVER_IDS_PER_FILTER
+from drs_orchestrator.drs.gateway import DrsGateway
+from drs_orchestrator.drs.jobs import StartDeferredError, classify
+
+Place = tuple[str, str]  # (account, region)
+
+
+def instance_facts(item: Mapping[str, Any]) -> InstanceFacts:
+    failback = item.get("failback") or {}
+    back = item.get("dataReplicationInfo") or {}
+    error = back.get("dataReplicationError") or {}
+    return InstanceFacts(
+        recovery_instance_id=item["recoveryInstanceID"],
+        source_server_id=item["sourceServerID"],
+        ec2_state=str(item.get("ec2InstanceState") or "NOT_FOUND"),
+        is_drill=bool(item.get("isDrill")),
+        origin=str(item.get("originEnvironment") or ON_PREMISES),
+        job_id=item.get("jobID"),
+        failback_state=str(failback.get("state") or "FAILBACK_NOT_STARTED"),
+        failback_launch_type=failback.get("failbackLaunchType"),
+        failback_job_id=failback.get("failbackJobID"),
+        back_replication=back.get("dataReplicationState"),
+        back_error=f"{error['error']}: {error.get('rawError', '')}" if error.get("error") else None,
+    )
+
+
+class DrsFailback:
+    def __init__(self, gateway: DrsGateway) -> None:
+        self.gateway = gateway
+
+    def instances(self, place: Place, server_ids: Sequence[str]) -> list[InstanceFacts]:
+        """The recovery instances of these source servers (asked in filters of 200)."""
+        client = self.gateway.client(*place)
+        ids = sorted(set(server_ids))
+        found: list[InstanceFacts] = []
+        with self.gateway.asking(*place):
+            paginator = client.get_paginator("describe_recovery_instances")
+            for start in range(0, len(ids), SERVER_IDS_PER_FILTER):
+                chunk = ids[start : start + SERVER_IDS_PER_FILTER]
+                for page in paginator.paginate(filters={"sourceServerIDs": chunk}):
+                    found += [instance_facts(i) for i in page["items"]]
+        return found
+
+    def reverse(self, place: Place, recovery_instance_id: str) -> str:
+        """ReverseReplication: the reversed source server's ARN. DRS's refusals raise
+        StartRefusedError, and what may pass StartDeferredError (as a launch's do)."""
+        try:
+            answer = self.gateway.client(*place).reverse_replication(
+                recoveryInstanceID=recovery_instance_id
+            )
+        except ClientError as error:
+            raise classify(error) from error
+        except BotoCoreError as error:
+            raise StartDeferredError("Unreachable", str(error)) from error
+        return str(answer["reversedDirectionSourceServerArn"])
+
+    def start_failback_launch(
+        self, place: Place, recovery_instance_ids: Sequence[str], tags: Mapping[str, str]
+    ) -> str:
+        """StartFailbackLaunch for on-premises origins: the job's ID."""
+        try:
+            answer = self.gateway.client(*place).start_failback_launch(
+                recoveryInstanceIDs=list(recovery_instance_ids), tags=dict(tags)
+            )
+        except ClientError as error:
+            raise classify(error) from error
+        except BotoCoreError as error:
+            raise StartDeferredError("Unreachable", str(error)) from error
+        return str(answer["job"]["jobID"])
+
+    def stop(self, place: Place, recovery_instance_id: str) -> None:
+        with self.gateway.asking(*place):
+            self.gateway.client(*place).stop_failback(recoveryInstanceID=recovery_instance_id)
+
+    def disconnect(self, place: Place, recovery_instance_id: str) -> None:
+        with self.gateway.asking(*place):
+            self.gateway.client(*place).disconnect_recovery_instance(
+                recoveryInstanceID=recovery_instance_id
+            )
