@@ -2,8 +2,9 @@
 
 One table decides it: a plan is protected (replicating into the recovery region), recovered
 (running there), reprotected (replicating back), failed back (running at its origin again)
-and protected once more. The API, CLI and console render `next_actions`; the services accept
-an action or an event only when `advance` does.
+and protected once more. `advance` accepts an event only where the table has it, and
+`next_actions` is what an operator may start in a state: the one rule for whatever shows or
+starts the way home.
 """
 
 from __future__ import annotations
