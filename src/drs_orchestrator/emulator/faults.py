@@ -100,10 +100,7 @@ class FaultSet:
         for i, fault in enumerate(self.faults):
             if not isinstance(fault, FailServerFault):
                 continue
-            if fault.sourceServerID not in (None, server_id) or fault.hostname not in (
-                None,
-                hostname,
-            ):
+            if not _aims_at(fault, server_id, hostname):
                 continue
             remaining = self._remaining.get(i)
             if remaining is not None:
@@ -116,14 +113,10 @@ class FaultSet:
     def failback_failure(self, server_id: str, hostname: str) -> tuple[str, str] | None:
         """(error, rawError) for a replication back of this server that is to stall."""
         for fault in self.faults:
-            if (
-                isinstance(fault, FailFailbackFault)
-                and fault.sourceServerID
-                in (
-                    None,
-                    server_id,
-                )
-                and fault.hostname in (None, hostname)
-            ):
+            if isinstance(fault, FailFailbackFault) and _aims_at(fault, server_id, hostname):
                 return fault.error, fault.rawError
         return None
+
+
+def _aims_at(fault: FailServerFault | FailFailbackFault, server_id: str, hostname: str) -> bool:
+    return fault.sourceServerID in (None, server_id) and fault.hostname in (None, hostname)
