@@ -9,7 +9,6 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drs_orchestrator.domain.failback import ON_PREMISES, InstanceFacts
-from drs_orchestrator.domain.quotas import SERVER_IDS_PER_FILTER
 from drs_orchestrator.drs.gateway import DrsGateway
 from drs_orchestrator.drs.jobs import StartDeferredError, classify
 
@@ -40,17 +39,8 @@ class DrsFailback:
         self.gateway = gateway
 
     def instances(self, place: Place, server_ids: Sequence[str]) -> list[InstanceFacts]:
-        """The recovery instances of these source servers (asked in filters of 200)."""
-        client = self.gateway.client(*place)
-        ids = sorted(set(server_ids))
-        found: list[InstanceFacts] = []
-        with self.gateway.asking(*place):
-            paginator = client.get_paginator("describe_recovery_instances")
-            for start in range(0, len(ids), SERVER_IDS_PER_FILTER):
-                chunk = ids[start : start + SERVER_IDS_PER_FILTER]
-                for page in paginator.paginate(filters={"sourceServerIDs": chunk}):
-                    found += [instance_facts(i) for i in page["items"]]
-        return found
+        """The recovery instances of these source servers, with their failback facts."""
+        return [instance_facts(i) for i in self.gateway.recovery_instances(*place, server_ids)]
 
     def reverse(self, place: Place, recovery_instance_id: str) -> str:
         """ReverseReplication: the reversed source server's ARN. DRS's refusals raise

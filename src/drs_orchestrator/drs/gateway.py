@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -158,13 +158,14 @@ class DrsGateway:
         with ThreadPoolExecutor(max_workers=8) as pool:
             return list(pool.map(lambda r: self.region_status(account_id, r), regions))
 
-    def running_instances(
+    def recovery_instances(
         self, account_id: str, region: str, server_ids: Sequence[str]
-    ) -> dict[str, list[str]]:
-        """Recovery instances still alive, by source server (asked in filters of 200)."""
+    ) -> list[Mapping[str, Any]]:
+        """The recovery instances of these source servers, as DRS describes them (asked in
+        filters of 200)."""
         client = self.client(account_id, region)
-        found: dict[str, list[str]] = {}
         ids = sorted(set(server_ids))
+        found: list[Mapping[str, Any]] = []
         with self.asking(account_id, region):
             paginator = client.get_paginator("describe_recovery_instances")
             for start in range(0, len(ids), SERVER_IDS_PER_FILTER):
@@ -172,11 +173,17 @@ class DrsGateway:
                     "sourceServerIDs": ids[start : start + SERVER_IDS_PER_FILTER]
                 }
                 for page in paginator.paginate(filters=filters):
-                    for item in page["items"]:
-                        if item.get("ec2InstanceState") not in {"TERMINATED", "SHUTTING-DOWN"}:
-                            found.setdefault(item["sourceServerID"], []).append(
-                                item["recoveryInstanceID"]
-                            )
+                    found += page["items"]
+        return found
+
+    def running_instances(
+        self, account_id: str, region: str, server_ids: Sequence[str]
+    ) -> dict[str, list[str]]:
+        """Recovery instances still alive, by source server."""
+        found: dict[str, list[str]] = {}
+        for item in self.recovery_instances(account_id, region, server_ids):
+            if item.get("ec2InstanceState") not in {"TERMINATED", "SHUTTING-DOWN"}:
+                found.setdefault(item["sourceServerID"], []).append(item["recoveryInstanceID"])
         return found
 
     def post_launch_enabled(
