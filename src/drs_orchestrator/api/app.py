@@ -25,6 +25,7 @@ from drs_orchestrator.api.routes import (
     launch_settings,
     plans,
     readiness,
+    site,
 )
 from drs_orchestrator.api.services import Services, Svc
 
@@ -97,6 +98,7 @@ def create_app(services: Services | None, *, console_dir: Path | None = None) ->
         groups.router,
         launch_settings.router,
         plans.router,
+        site.router,
         discovery.router,
         executions.router,
         readiness.router,

@@ -149,6 +149,7 @@ def require(permission: Permission) -> Callable[[Identity], Awaitable[Identity]]
 
 Reader = Annotated[Identity, Depends(require(Permission.READ))]
 Configurer = Annotated[Identity, Depends(require(Permission.CONFIGURE))]
+RecoveryAdmin = Annotated[Identity, Depends(require(Permission.RUN_RECOVERY))]
 UserAdmin = Annotated[Identity, Depends(require(Permission.MANAGE_USERS))]
 Auditor = Annotated[Identity, Depends(require(Permission.READ_AUDIT))]
 Anyone = Annotated[Identity, Depends(signed_in)]

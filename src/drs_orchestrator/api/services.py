@@ -39,6 +39,7 @@ from drs_orchestrator.service.readiness import ReadinessService
 from drs_orchestrator.service.rto import RtoService
 from drs_orchestrator.service.sessions import SessionService
 from drs_orchestrator.service.sign_in import SignInThrottle
+from drs_orchestrator.service.site import SiteService
 from drs_orchestrator.service.tokens import TokenService
 from drs_orchestrator.service.users import UserService
 from drs_orchestrator.store.db import create_engine, migrate
@@ -86,6 +87,7 @@ class Services:
     audit: AuditService
     launch_settings: LaunchSettingsService
     launch_sync: LaunchSyncService
+    site: SiteService
     engine: Engine | None = None
     # Read models kept per execution version (see api/execution_views.py).
     details: Kept[tuple[object, ...], bytes] = field(default_factory=details_kept)
@@ -117,9 +119,11 @@ class Services:
         )
         self.engine.launch()
         self.executions.engine = self.engine
+        self.site.resume()  # reprotects a stopped process left running
         return self.engine
 
     def stop_engine(self) -> None:
+        self.site.close()
         if self.engine is not None:
             self.engine.shutdown()
             self.engine = None
@@ -149,6 +153,8 @@ class Services:
         launch_sync = LaunchSyncService(ctx, launch_settings)
         lint = LintService(ctx, plans, rto, launch_sync)
         executions = ExecutionService(ctx, plans)
+        site = SiteService(ctx, plans, executions.now)
+        executions.site = site
         return cls(
             ctx,
             groups,
@@ -167,6 +173,7 @@ class Services:
             AuditService(ctx),
             launch_settings,
             launch_sync,
+            site,
         )
 
 

@@ -92,6 +92,11 @@ def arn_region(arn: str) -> str:
     return parts[3] if len(parts) > 3 else ""
 
 
+def arn_account(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 else ""
+
+
 def recovered_instance(instances: Iterable[InstanceFacts]) -> InstanceFacts | None:
     """The live instance of a recovery (not a drill) for a server, if any."""
     live = [i for i in instances if i.alive and not i.is_drill]

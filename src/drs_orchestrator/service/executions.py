@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from drs_orchestrator.domain.errors import (
     DomainError,
@@ -28,11 +28,17 @@ from drs_orchestrator.service.plans import PlanService
 from drs_orchestrator.store import audit, executions, pages
 
 
+class SiteGuard(Protocol):
+    def check_recover(self, plan_id: str) -> None: ...
+
+
 class ExecutionService:
     def __init__(self, ctx: Context, plans: PlanService, engine: Engine | None = None) -> None:
         self.ctx = ctx
         self.plans = plans
         self.engine = engine
+        # Where the plan stands in its round trip (a RECOVERY is refused on the way home).
+        self.site: SiteGuard | None = None
 
     def now(self) -> datetime:
         """The engine's time where it runs (compressed in a demo), else the wall clock's."""
@@ -130,6 +136,8 @@ class ExecutionService:
                 ],
                 code="RECOVERY_NOT_CONFIRMED",
             )
+        if mode == Mode.RECOVERY and self.site is not None:
+            self.site.check_recover(plan_id)
         members = self.plans.validate(spec)  # asks DRS; fails closed
         hostnames, post_launch = self._facts(spec.waves, members, mode)
         launch = Launch(

@@ -256,3 +256,16 @@ def ended_states(
         query = query.where(T.c.plan_id == plan_id)
     rows = conn.execute(query.order_by(T.c.created_at.desc()).limit(limit))
     return [r.state for r in rows]
+
+
+def first_since(
+    conn: sa.Connection, plan_id: str, modes: Iterable[str], after: datetime | None
+) -> ExecutionRecord | None:
+    """The plan's first execution in one of `modes` created after `after` (or ever)."""
+    query = sa.select(T.c.id, T.c.state, T.c.version, T.c.workflow_id).where(
+        T.c.plan_id == plan_id, T.c.mode.in_(list(modes))
+    )
+    if after is not None:
+        query = query.where(T.c.created_at > after)
+    row = conn.execute(query.order_by(T.c.created_at, T.c.id).limit(1)).first()
+    return None if row is None else ExecutionRecord(row.id, row.state, row.version, row.workflow_id)

@@ -434,3 +434,96 @@ workers = sa.Table(
     sa.Column("executor_id", sa.String(80), primary_key=True),
     sa.Column("heartbeat_at", UtcDateTime, nullable=False),
 )
+
+# --- the way home -------------------------------------------------------------------------------
+
+# Where each plan stands in the round trip (domain/site.py); no row is PROTECTED.
+site_states = sa.Table(
+    "site_states",
+    metadata,
+    sa.Column(
+        "plan_id",
+        sa.String(36),
+        sa.ForeignKey("recovery_plans.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("since", UtcDateTime, nullable=False),
+    # The execution or reprotect that moved it last (what its end is read from).
+    sa.Column("moved_by", sa.String(36), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+# Every move of a plan's site state: the round trip's timeline.
+site_events = sa.Table(
+    "site_events",
+    metadata,
+    sa.Column(
+        "plan_id",
+        sa.String(36),
+        sa.ForeignKey("recovery_plans.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("event", sa.String(32), nullable=False),
+    sa.Column("old", sa.String(16), nullable=False),
+    sa.Column("new", sa.String(16), nullable=False),
+    sa.Column("actor", sa.String(256), nullable=False),
+    sa.Column("moved_by", sa.String(36), nullable=True),
+    sa.Column("detail", sa.JSON, nullable=False),
+)
+
+# Reprotects: ReverseReplication of a plan's recovery instances, in the background.
+reprotects = sa.Table(
+    "reprotects",
+    metadata,
+    _id(),
+    sa.Column(
+        "plan_id",
+        sa.String(36),
+        sa.ForeignKey("recovery_plans.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("state", sa.String(16), nullable=False),  # RUNNING | COMPLETED | FAILED
+    sa.Column("waves", sa.JSON, nullable=True),  # the waves asked for; null for all
+    sa.Column("requested_by", sa.String(256), nullable=False),
+    sa.Column("requested_at", UtcDateTime, nullable=False),
+    sa.Column("heartbeat_at", UtcDateTime, nullable=False),
+    sa.Column("ended_at", UtcDateTime, nullable=True),
+    sa.Column("servers", sa.Integer, nullable=False),
+    sa.Column("reversed", sa.Integer, nullable=False),
+    sa.Column("skipped", sa.Integer, nullable=False),
+    sa.Column("failed", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    # One running reprotect per plan.
+    sa.Index(
+        "uq_reprotects_running",
+        "plan_id",
+        unique=True,
+        sqlite_where=_RUNNING,
+        postgresql_where=_RUNNING,
+    ),
+)
+
+# Each ReverseReplication: the intent is stored before the call, the reversed server after.
+reprotect_calls = sa.Table(
+    "reprotect_calls",
+    metadata,
+    sa.Column(
+        "reprotect_id",
+        sa.String(36),
+        sa.ForeignKey("reprotects.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("server_id", sa.String(32), primary_key=True),
+    sa.Column("recovery_instance_id", sa.String(32), nullable=False),
+    sa.Column("account_id", sa.String(12), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("intent_at", UtcDateTime, nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=True),  # REVERSED | SKIPPED | FAILED
+    sa.Column("result", sa.String(256), nullable=True),  # the reversed server's ARN
+    sa.Column("detail", sa.Text, nullable=True),
+    sa.Column("done_at", UtcDateTime, nullable=True),
+)

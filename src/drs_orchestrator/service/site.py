@@ -1,0 +1,539 @@
+"""A plan's round trip: where it stands, read from its executions and from DRS, and the
+reprotect that replicates its recovered servers back home.
+
+The site state moves on events (domain/site.py). An operator's start of a reprotect is
+recorded with the reprotect; the rest is read when asked: a RECOVERY execution created since
+the last move started a recovery, its end ended it, and DRS saying every server replicates
+back continuously ends a reprotect. Reading again changes nothing, so a crash loses nothing.
+
+A reprotect runs in the background, wave by wave in dependency order. Before each
+ReverseReplication the intent is stored; a reprotect resumed after a crash asks DRS whether
+the server was reversed already (its `reversedDirectionSourceServerArn`) before calling again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from drs_orchestrator.domain.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    Violation,
+)
+from drs_orchestrator.domain.executions import Mode
+from drs_orchestrator.domain.failback import (
+    AWS,
+    InstanceFacts,
+    Leg,
+    ServerLeg,
+    arn_account,
+    arn_id,
+    arn_region,
+    leg,
+    recovered_instance,
+    synced,
+)
+from drs_orchestrator.domain.graph import levels
+from drs_orchestrator.domain.plans import GroupMembers, RecoveryPlanSpec, wave_servers
+from drs_orchestrator.domain.servers import ServerFacts
+from drs_orchestrator.domain.site import (
+    SiteAction,
+    SiteEvent,
+    SiteState,
+    advance,
+    check_action,
+    next_actions,
+)
+from drs_orchestrator.drs.failback import DrsFailback
+from drs_orchestrator.drs.jobs import StartDeferredError, StartRefusedError
+from drs_orchestrator.engine.core.state import load_state
+from drs_orchestrator.service.context import Context
+from drs_orchestrator.service.plans import PlanService
+from drs_orchestrator.store import audit, executions, sites
+from drs_orchestrator.store.plans import PlanRecord
+from drs_orchestrator.store.sites import CallRow, ReprotectRow, SiteEventRow, SiteRow
+
+log = logging.getLogger(__name__)
+SYSTEM = "drs-orchestrator"  # the actor of moves read from DRS and from executions' ends
+RESOURCE = "recovery-plan"
+# States whose end is read from DRS's replication (every server continuous).
+_SYNCING = frozenset({SiteState.REPROTECTING, SiteState.RESTORING})
+_NEVER = SiteRow(SiteState.PROTECTED, datetime.min, None, 0)  # a plan that never moved
+Place = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class PlanServer:
+    server_id: str
+    wave: str
+    account_id: str
+    region: str
+
+    @property
+    def place(self) -> Place:
+        return (self.account_id, self.region)
+
+
+@dataclass(frozen=True)
+class Legs:
+    """Each server's step home; `error` when DRS could not say (the legs are then empty)."""
+
+    servers: list[tuple[PlanServer, ServerLeg]]
+    error: str | None = None
+
+    def of(self) -> list[ServerLeg]:
+        return [s for _, s in self.servers]
+
+
+@dataclass(frozen=True)
+class SiteView:
+    plan_id: str
+    plan_name: str
+    state: SiteState
+    since: datetime | None
+    moved_by: str | None
+    legs: Legs
+    reprotect: ReprotectRow | None
+    events: list[SiteEventRow] = field(default_factory=list)
+
+    @property
+    def next_actions(self) -> list[SiteAction]:
+        return sorted(next_actions(self.state))
+
+
+@dataclass(frozen=True)
+class ReprotectView:
+    record: ReprotectRow
+    calls: list[CallRow]
+
+
+def plan_servers(spec: RecoveryPlanSpec, members: Mapping[str, GroupMembers]) -> list[PlanServer]:
+    """The plan's servers in dependency order, each once (in the first wave that has it)."""
+    place = {s: (g.account_id, g.region) for g in members.values() for s in g.server_ids}
+    by_name = {w.name: w for w in spec.waves}
+    seen: set[str] = set()
+    out: list[PlanServer] = []
+    for level in levels(spec.edges()):
+        for name in level:
+            for sid in wave_servers(by_name[name], members):
+                if sid not in seen and sid in place:
+                    seen.add(sid)
+                    out.append(PlanServer(sid, name, *place[sid]))
+    return out
+
+
+class SiteService:
+    def __init__(self, ctx: Context, plans: PlanService, now: Callable[[], datetime]) -> None:
+        self.ctx, self.plans, self.now = ctx, plans, now
+        self.failback = DrsFailback(ctx.drs)
+        self._runs: ThreadPoolExecutor | None = None  # made on the first reprotect
+        self._futures: dict[str, Future[None]] = {}
+
+    # --- where a plan stands --------------------------------------------------------------
+
+    def view(self, plan_id: str) -> SiteView:
+        record = self.plans.get(plan_id)
+        legs = self.legs(record)
+        held = self.refresh(plan_id, legs)
+        with self.ctx.read() as conn:
+            reprotect = sites.latest_reprotect(conn, plan_id)
+            timeline = sites.events(conn, plan_id)
+        return SiteView(
+            plan_id,
+            record.spec().name,
+            SiteState(held.state),
+            held.since if held.version else None,
+            held.moved_by,
+            legs,
+            reprotect,
+            timeline,
+        )
+
+    def check_recover(self, plan_id: str) -> None:
+        """Refuse a RECOVERY where the plan's workloads are on their way home. A recovery
+        running already is left to the engine's one-active-execution rule to answer."""
+        state = SiteState(self.refresh(plan_id).state)
+        if state != SiteState.RECOVERING:
+            check_action(state, SiteAction.RECOVER)
+
+    def check(self, plan_id: str, action: SiteAction) -> SiteState:
+        """The plan's state now, or the Conflict that refuses `action` in it."""
+        state = SiteState(self.refresh(plan_id).state)
+        check_action(state, action)
+        return state
+
+    def legs(self, record: PlanRecord, only: Iterable[str] | None = None) -> Legs:
+        """Each server's step home (of `only` these, or all), asked of DRS: its recovery
+        instances in the recovery region and, for AWS origins, its reversed server in the
+        origin region."""
+        try:
+            spec = record.spec()
+            servers = plan_servers(spec, self.plans.validate(spec))
+            if only is not None:
+                wanted = set(only)
+                servers = [s for s in servers if s.server_id in wanted]
+            facts, instances = self._facts(servers)
+            reversed_ = self._reversed(facts.values())
+        except DomainError as error:
+            return Legs([], error.message)
+        out = []
+        for s in servers:
+            server = facts.get(s.server_id)
+            if server is None:
+                continue
+            instance = recovered_instance(instances.get(s.server_id, []))
+            back = reversed_.get(server.reversed_server_arn or "")
+            out.append((s, leg(server, instance, back)))
+        return Legs(out)
+
+    def _facts(
+        self, servers: Sequence[PlanServer]
+    ) -> tuple[dict[str, ServerFacts], dict[str, list[InstanceFacts]]]:
+        by_place: dict[Place, list[str]] = defaultdict(list)
+        for s in servers:
+            by_place[s.place].append(s.server_id)
+        facts: dict[str, ServerFacts] = {}
+        instances: dict[str, list[InstanceFacts]] = defaultdict(list)
+        for place, ids in by_place.items():
+            facts |= {f.source_server_id: f for f in self.ctx.drs.source_servers(*place, ids)}
+            for i in self.failback.instances(place, ids):
+                instances[i.source_server_id].append(i)
+        return facts, instances
+
+    def _reversed(self, facts: Iterable[ServerFacts]) -> dict[str, ServerFacts]:
+        """The reversed servers the facts name, by ARN."""
+        by_place: dict[Place, list[str]] = defaultdict(list)
+        for f in facts:
+            if f.reversed_server_arn and f.origin_region:
+                arn = f.reversed_server_arn
+                by_place[(arn_account(arn), arn_region(arn))].append(arn_id(arn))
+        found: dict[str, ServerFacts] = {}
+        for place, ids in by_place.items():
+            for f in self.ctx.drs.source_servers(*place, ids):
+                found[f"arn:aws:drs:{place[1]}:{place[0]}:source-server/{f.source_server_id}"] = f
+        return found
+
+    def refresh(self, plan_id: str, legs: Legs | None = None) -> SiteRow:
+        """The plan's state after the moves that executions and DRS say are due (each
+        stored with its timeline entry; a move someone else made first is read again)."""
+        while True:
+            with self.ctx.read() as conn:
+                held = sites.get(conn, plan_id) or _NEVER
+            due = self._due(plan_id, held, legs)
+            if due is None:
+                return held
+            event, at, moved_by, detail = due
+            new = advance(SiteState(held.state), event)
+            with self.ctx.write() as conn:
+                sites.move(
+                    conn,
+                    plan_id,
+                    held,
+                    event=event,
+                    new=new,
+                    at=at,
+                    actor=SYSTEM,
+                    moved_by=moved_by,
+                    detail=detail,
+                )
+
+    def _due(
+        self, plan_id: str, held: SiteRow, legs: Legs | None
+    ) -> tuple[SiteEvent, datetime, str | None, dict[str, object]] | None:
+        """The move the plan's executions or DRS say is due, if any."""
+        state = SiteState(held.state)
+        if state in {SiteState.PROTECTED, SiteState.RECOVERED}:
+            after = held.since if held.version else None
+            with self.ctx.read() as conn:
+                found = executions.first_since(conn, plan_id, [Mode.RECOVERY.value], after)
+            if found is None:
+                return None
+            run = load_state(found.state)
+            return SiteEvent.RECOVERY_STARTED, run.created_at, run.id, {"mode": run.mode.value}
+        if state == SiteState.RECOVERING and held.moved_by:
+            with self.ctx.read() as conn:
+                found = executions.get(conn, held.moved_by)
+            if found is None:
+                return SiteEvent.RECOVERY_LAUNCHED_NOTHING, self.now(), None, {}
+            run = load_state(found.state)
+            if run.status.active:
+                return None
+            launched = sum(1 for s in run.servers.values() if s.recovery_instance_id)
+            event = SiteEvent.RECOVERY_ENDED if launched else SiteEvent.RECOVERY_LAUNCHED_NOTHING
+            detail: dict[str, object] = {"status": run.status.value, "launched": launched}
+            return event, run.ended_at or self.now(), run.id, detail
+        if state in _SYNCING:
+            if legs is None:
+                record = self.plans.get(plan_id)
+                legs = self.legs(record)
+            if legs.error is None and synced(legs.of()):
+                return (
+                    SiteEvent.REPLICATION_SYNCED,
+                    self.now(),
+                    held.moved_by,
+                    {"servers": len(legs.servers)},
+                )
+        return None
+
+    # --- reprotect ------------------------------------------------------------------------
+
+    def reprotect(self, plan_id: str, actor: str, waves: list[str] | None = None) -> ReprotectRow:
+        """Checked now (the site state, the waves named); then run in the background."""
+        record = self.plans.get(plan_id)
+        spec = record.spec()
+        names = [w.name for w in spec.waves]
+        unknown = [w for w in waves or [] if w not in names]
+        if unknown:
+            raise InvalidInput(
+                [
+                    Violation(
+                        f"waves[{(waves or []).index(w)}]",
+                        "WAVE_NOT_FOUND",
+                        f"The plan has no wave {w!r}; its waves: {', '.join(names)}",
+                    )
+                    for w in unknown
+                ]
+            )
+        state = self.check(plan_id, SiteAction.REPROTECT)
+        servers = self._chosen(record, waves)
+        reprotect_id = str(uuid.uuid4())
+        now = self.now()
+        with self.ctx.read() as conn:
+            held = sites.get(conn, plan_id) or _NEVER
+        try:
+            with self.ctx.write() as conn:
+                sites.insert_reprotect(
+                    conn,
+                    reprotect_id=reprotect_id,
+                    plan_id=plan_id,
+                    waves=waves,
+                    servers=len(servers),
+                    actor=actor,
+                    now=now,
+                )
+                if not sites.move(
+                    conn,
+                    plan_id,
+                    held,
+                    event=SiteEvent.REPROTECT_STARTED,
+                    new=advance(state, SiteEvent.REPROTECT_STARTED),
+                    at=now,
+                    actor=actor,
+                    moved_by=reprotect_id,
+                    detail={"waves": waves},
+                ):
+                    raise _moved()
+                audit.record(
+                    conn,
+                    at=now,
+                    actor=actor,
+                    action="reprotect",
+                    resource_type=RESOURCE,
+                    resource_id=plan_id,
+                    before={"siteState": state.value},
+                    after={"reprotectId": reprotect_id, "waves": waves, "servers": len(servers)},
+                )
+        except IntegrityError:
+            raise self._in_progress(plan_id) from None
+        self._start(reprotect_id, plan_id)
+        return self.reprotect_view(plan_id, reprotect_id).record
+
+    def _chosen(self, record: PlanRecord, waves: list[str] | None) -> list[PlanServer]:
+        spec = record.spec()
+        servers = plan_servers(spec, self.plans.validate(spec))
+        return [s for s in servers if waves is None or s.wave in waves]
+
+    def _in_progress(self, plan_id: str) -> Conflict:
+        with self.ctx.read() as conn:
+            running = sites.latest_reprotect(conn, plan_id)
+        return Conflict(
+            "REPROTECT_IN_PROGRESS",
+            "A reprotect of this plan is running already; follow it, then reprotect again "
+            "for what it did not reverse.",
+            {"reprotectId": running.id if running else None},
+        )
+
+    def _start(self, reprotect_id: str, plan_id: str) -> None:
+        if self._runs is None:
+            self._runs = ThreadPoolExecutor(max_workers=2, thread_name_prefix="reprotect")
+        self._futures[reprotect_id] = self._runs.submit(self._run, reprotect_id, plan_id)
+
+    def resume(self) -> list[str]:
+        """Run again the reprotects a stopped process left running (their intents say what
+        to ask DRS before calling again)."""
+        with self.ctx.read() as conn:
+            left = sites.running_reprotects(conn)
+        for row in left:
+            if row.id not in self._futures:
+                self._start(row.id, row.plan_id)
+        return [row.id for row in left]
+
+    def _run(self, reprotect_id: str, plan_id: str) -> None:
+        try:
+            with self.ctx.read() as conn:
+                row = sites.reprotect(conn, reprotect_id)
+                done = sites.calls(conn, reprotect_id)
+            assert row is not None
+            record = self.plans.get(plan_id)
+            servers = self._chosen(record, row.waves)
+            for wave in _in_order(servers):
+                legs = {s.server_id: s for _, s in self.legs_of(record, wave).servers}
+                for server in wave:
+                    self._one(reprotect_id, server, legs.get(server.server_id), done)
+        except Exception as error:  # the reprotect failed as a whole (DRS, the database)
+            log.exception("reprotect %s failed", reprotect_id)
+            self._finish(reprotect_id, sites.FAILED, str(error))
+            return
+        with self.ctx.read() as conn:
+            calls = sites.calls(conn, reprotect_id).values()
+        failed = any(c.outcome == sites.FAILED for c in calls)
+        self._finish(reprotect_id, sites.FAILED if failed else sites.COMPLETED)
+
+    def legs_of(self, record: PlanRecord, servers: Sequence[PlanServer]) -> Legs:
+        legs = self.legs(record, [s.server_id for s in servers])
+        if legs.error is not None:
+            raise Conflict("DRS_UNAVAILABLE", legs.error)
+        return legs
+
+    def _one(
+        self,
+        reprotect_id: str,
+        server: PlanServer,
+        now_leg: ServerLeg | None,
+        done: Mapping[str, CallRow],
+    ) -> None:
+        """One server: reversed (ReverseReplication, after its intent), or skipped with why."""
+        call = done.get(server.server_id)
+        if call is not None and call.outcome is not None:
+            return  # finished before a crash
+        skip = _skip_reason(now_leg)
+        if call is not None and now_leg is not None and now_leg.reversed_server_id:
+            # The call was made before a crash: DRS names the reversed server.
+            arn = (
+                f"arn:aws:drs:{now_leg.reversed_region}:{server.account_id}:"
+                f"source-server/{now_leg.reversed_server_id}"
+            )
+            self._complete(reprotect_id, server, sites.REVERSED, arn, "found after a restart")
+            return
+        if skip is not None or now_leg is None or now_leg.recovery_instance_id is None:
+            self._skipped(reprotect_id, server, now_leg, skip or "not recovered", call)
+            return
+        if call is None:
+            with self.ctx.write() as conn:
+                sites.record_intent(
+                    conn,
+                    reprotect_id,
+                    server_id=server.server_id,
+                    recovery_instance_id=now_leg.recovery_instance_id,
+                    place=server.place,
+                    now=self.now(),
+                )
+        try:
+            arn = self.failback.reverse(server.place, now_leg.recovery_instance_id)
+        except (StartRefusedError, StartDeferredError) as error:
+            self._complete(reprotect_id, server, sites.FAILED, None, str(error))
+            return
+        self._complete(reprotect_id, server, sites.REVERSED, arn, None)
+
+    def _skipped(
+        self,
+        reprotect_id: str,
+        server: PlanServer,
+        now_leg: ServerLeg | None,
+        why: str,
+        call: CallRow | None,
+    ) -> None:
+        if call is None:
+            with self.ctx.write() as conn:
+                sites.record_intent(
+                    conn,
+                    reprotect_id,
+                    server_id=server.server_id,
+                    recovery_instance_id=(now_leg.recovery_instance_id if now_leg else None) or "",
+                    place=server.place,
+                    now=self.now(),
+                )
+        self._complete(reprotect_id, server, sites.SKIPPED, None, why)
+
+    def _complete(
+        self,
+        reprotect_id: str,
+        server: PlanServer,
+        outcome: str,
+        result: str | None,
+        detail: str | None,
+    ) -> None:
+        with self.ctx.write() as conn:
+            sites.complete_call(
+                conn,
+                reprotect_id,
+                server.server_id,
+                outcome=outcome,
+                result=result,
+                detail=detail,
+                now=self.now(),
+            )
+
+    def _finish(self, reprotect_id: str, state: str, error: str | None = None) -> None:
+        with self.ctx.write() as conn:
+            sites.finish_reprotect(conn, reprotect_id, state=state, now=self.now(), error=error)
+
+    def reprotect_view(self, plan_id: str, reprotect_id: str) -> ReprotectView:
+        with self.ctx.read() as conn:
+            row = sites.reprotect(conn, reprotect_id)
+            if row is None or row.plan_id != plan_id:
+                self.plans.get(plan_id)  # an unknown plan is a 404 of the plan
+                raise NotFound(
+                    "REPROTECT_NOT_FOUND", f"Reprotect {reprotect_id} not found in {plan_id}"
+                )
+            calls = sorted(sites.calls(conn, reprotect_id).values(), key=lambda c: c.intent_at)
+        return ReprotectView(row, calls)
+
+    def settle(self, ids: Iterable[str] | None = None, timeout: float = 60) -> None:
+        """Wait for reprotects started by this process to end (tests)."""
+        for reprotect_id in list(ids or self._futures):
+            future = self._futures.get(reprotect_id)
+            if future is not None:
+                future.result(timeout)
+
+    def close(self) -> None:
+        """Let running reprotects end (a stop mid-way is resumed by the next `resume`)."""
+        if self._runs is not None:
+            self._runs.shutdown(wait=True)
+            self._runs = None
+        self._futures.clear()
+
+
+def _in_order(servers: Sequence[PlanServer]) -> list[list[PlanServer]]:
+    """The servers by wave, in the order `plan_servers` gave them (dependency order)."""
+    waves: dict[str, list[PlanServer]] = {}
+    for s in servers:
+        waves.setdefault(s.wave, []).append(s)
+    return list(waves.values())
+
+
+def _skip_reason(now_leg: ServerLeg | None) -> str | None:
+    """Why a server is not reversed now, or None when it is to be."""
+    if now_leg is None:
+        return "DRS does not list it"
+    if now_leg.leg == Leg.RECOVERED and now_leg.origin == AWS:
+        return None
+    return f"{now_leg.leg.value}: {now_leg.next_step}"
+
+
+def _moved() -> Conflict:
+    return Conflict(
+        "SITE_STATE_CONFLICT",
+        "The plan's site state changed while the reprotect was being started; read it "
+        "again and retry.",
+    )
