@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
@@ -56,6 +58,13 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     for row in rows:
         t.add_row(*(v if isinstance(v, Text) else Text("" if v is None else str(v)) for v in row))
     out.print(t)
+
+
+def cli_name() -> str:
+    """The command as it was typed (`.venv/bin/drs-orchestrator` from the project folder), so
+    the commands suggested can be pasted as they are."""
+    typed = sys.argv[0] if sys.argv else ""
+    return typed if Path(typed).name in {"drs-orchestrator", "drso"} else "drs-orchestrator"
 
 
 def err_exit(message: str, code: str, status: int = 1) -> NoReturn:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import shlex
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,11 +17,13 @@ from drs_orchestrator.cli.output import (
     ApiOption,
     JsonOption,
     api_errors,
+    cli_name,
     emit_json,
     err,
     err_exit,
     out,
     table,
+    when,
 )
 from drs_orchestrator.cli.plan_file import PlanFile, PlanFileError, PlanFileGroup
 from drs_orchestrator.domain import display
@@ -349,4 +353,118 @@ def rto_estimate(
             )
             for w in found["waves"]
         ],
+    )
+
+
+def _show_site(site: dict[str, Any]) -> None:
+    since = f" since {when(site['since'])}" if site["since"] else ""
+    out.print(f"{site['planName']}: {site['label']} ({site['state']}){since}", soft_wrap=True)
+    if site["drsError"]:
+        err.print(f"DRS could not be asked: {site['drsError']}", style="yellow", soft_wrap=True)
+    table(
+        None,
+        ["server", "wave", "origin", "step", "replicating back", "next"],
+        [
+            (
+                f"{s['hostname']} ({s['sourceServerId']})",
+                s["wave"],
+                s["origin"],
+                s["leg"],
+                (
+                    f"{s['reversedSourceServerId']} in {s['reversedRegion']}: "
+                    f"{display.replication(s['replication'] or '')}"
+                    if s["reversedSourceServerId"]
+                    else display.NONE
+                ),
+                s["error"] or s["nextStep"],
+            )
+            for s in site["servers"]
+        ],
+    )
+    if site["reprotect"]:
+        _show_reprotect(site["reprotect"])
+    actions = site["nextActions"]
+    out.print(
+        "Next: " + (", ".join(actions) if actions else "nothing to start now"), soft_wrap=True
+    )
+
+
+def _show_reprotect(r: dict[str, Any]) -> None:
+    out.print(
+        f"Reprotect {r['id']} ({r['state']}) by {r['requestedBy']} at {when(r['requestedAt'])}: "
+        f"{r['reversed']} reversed, {r['skipped']} skipped, {r['failed']} failed "
+        f"of {display.plural(r['servers'], 'server')}" + (f"; {r['error']}" if r["error"] else ""),
+        soft_wrap=True,
+    )
+
+
+@app.command("site-state")
+@api_errors
+def site_state(
+    name: Annotated[str, typer.Argument(metavar="PLAN", help="A saved plan's name (any case).")],
+    api: ApiOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Where the plan stands in the round trip (protected, recovered, reprotected, failed
+    back), each server's step home as DRS reports it, and what may be done next."""
+    client = Api(api)
+    plan = require_plan(client, name)
+    site = client.json("GET", f"/recovery-plans/{plan['id']}/site-state")
+    if as_json:
+        emit_json(site)
+    else:
+        _show_site(site)
+
+
+# Seconds between two reads of a reprotect that `--wait` follows.
+_REPROTECT_POLL_SECONDS = 2.0
+
+
+@app.command()
+@api_errors
+def reprotect(
+    name: Annotated[str, typer.Argument(metavar="PLAN", help="A saved plan's name (any case).")],
+    wave: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--wave", metavar="WAVE", help="Only this wave's servers (repeatable); default: all."
+        ),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option(help="Follow it until every server's ReverseReplication is done.")
+    ] = False,
+    api: ApiOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """After a recovery, replicate the recovered servers back to their origin
+    (ReverseReplication, wave by wave in dependency order; recovery-admin)."""
+    client = Api(api)
+    plan = require_plan(client, name)
+    names = {w["name"].casefold(): w["name"] for w in plan["waves"]}
+    waves = [names.get(w.casefold(), w) for w in wave] if wave else None
+    started = client.json("POST", f"/recovery-plans/{plan['id']}/reprotect", json={"waves": waves})
+    said = err if as_json else out
+    path = f"/recovery-plans/{plan['id']}/reprotects/{started['id']}"
+    said.print(
+        f"Reprotect {started['id']} started: {display.plural(started['servers'], 'server')}"
+        + (f" of {', '.join(waves)}" if waves else ""),
+        soft_wrap=True,
+    )
+    found = client.json("GET", path) if wait else started
+    while wait and found["state"] == "RUNNING":
+        time.sleep(_REPROTECT_POLL_SECONDS)
+        found = client.json("GET", path)
+    if as_json:
+        emit_json(found)
+        return
+    if wait:
+        _show_reprotect(found)
+        for c in found["calls"]:
+            if c["outcome"] != "REVERSED":
+                out.print(
+                    f"  {c['sourceServerId']}: {c['outcome']} — {c['detail']}", soft_wrap=True
+                )
+    out.print(
+        f"See where it stands: {cli_name()} plan site-state {shlex.quote(plan['name'])}",
+        soft_wrap=True,
     )

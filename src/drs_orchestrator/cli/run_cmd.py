@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from drs_orchestrator.cli.output import (
     ApiOption,
     JsonOption,
     api_errors,
+    cli_name,
     emit_json,
     err,
     err_exit,
@@ -50,13 +50,6 @@ WaveOption = Annotated[
 ]
 SUCCESS = {"COMPLETED"}
 CLEANING = {"REQUESTED", "RUNNING"}
-
-
-def cli_name() -> str:
-    """The command as it was typed (`.venv/bin/drs-orchestrator` from the project folder), so
-    the commands suggested can be pasted as they are."""
-    typed = sys.argv[0] if sys.argv else ""
-    return typed if Path(typed).name in {"drs-orchestrator", "drso"} else "drs-orchestrator"
 
 
 # The CLI's word for each command the API lists as allowed (`allowedCommands`).

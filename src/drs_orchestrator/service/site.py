@@ -234,18 +234,21 @@ class SiteService:
                 return held
             event, at, moved_by, detail = due
             new = advance(SiteState(held.state), event)
-            with self.ctx.write() as conn:
-                sites.move(
-                    conn,
-                    plan_id,
-                    held,
-                    event=event,
-                    new=new,
-                    at=at,
-                    actor=SYSTEM,
-                    moved_by=moved_by,
-                    detail=detail,
-                )
+            try:
+                with self.ctx.write() as conn:
+                    sites.move(
+                        conn,
+                        plan_id,
+                        held,
+                        event=event,
+                        new=new,
+                        at=at,
+                        actor=SYSTEM,
+                        moved_by=moved_by,
+                        detail=detail,
+                    )
+            except IntegrityError:
+                continue  # another reader stored the plan's first move first: read it
 
     def _due(
         self, plan_id: str, held: SiteRow, legs: Legs | None
@@ -496,7 +499,7 @@ class SiteService:
                 raise NotFound(
                     "REPROTECT_NOT_FOUND", f"Reprotect {reprotect_id} not found in {plan_id}"
                 )
-            calls = sorted(sites.calls(conn, reprotect_id).values(), key=lambda c: c.intent_at)
+            calls = list(sites.calls(conn, reprotect_id).values())
         return ReprotectView(row, calls)
 
     def settle(self, ids: Iterable[str] | None = None, timeout: float = 60) -> None:

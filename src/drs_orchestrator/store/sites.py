@@ -224,7 +224,10 @@ def finish_reprotect(
 
 
 def calls(conn: sa.Connection, reprotect_id: str) -> dict[str, CallRow]:
-    rows = conn.execute(sa.select(reprotect_calls).where(C.reprotect_id == reprotect_id))
+    """The reprotect's calls in the order their intents were stored."""
+    rows = conn.execute(
+        sa.select(reprotect_calls).where(C.reprotect_id == reprotect_id).order_by(C.seq)
+    )
     return {
         r.server_id: CallRow(
             r.server_id,
@@ -249,10 +252,14 @@ def record_intent(
     place: tuple[str, str],
     now: datetime,
 ) -> None:
+    seq = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.max(C.seq), 0)).where(C.reprotect_id == reprotect_id)
+    ).scalar_one()
     conn.execute(
         sa.insert(reprotect_calls).values(
             reprotect_id=reprotect_id,
             server_id=server_id,
+            seq=seq + 1,
             recovery_instance_id=recovery_instance_id,
             account_id=place[0],
             region=place[1],

@@ -518,6 +518,7 @@ reprotect_calls = sa.Table(
         primary_key=True,
     ),
     sa.Column("server_id", sa.String(32), primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False),  # the order the intents were stored in
     sa.Column("recovery_instance_id", sa.String(32), nullable=False),
     sa.Column("account_id", sa.String(12), nullable=False),
     sa.Column("region", sa.String(32), nullable=False),

@@ -83,6 +83,7 @@ def upgrade() -> None:
         "reprotect_calls",
         sa.Column("reprotect_id", sa.String(length=36), nullable=False),
         sa.Column("server_id", sa.String(length=32), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("recovery_instance_id", sa.String(length=32), nullable=False),
         sa.Column("account_id", sa.String(length=12), nullable=False),
         sa.Column("region", sa.String(length=32), nullable=False),

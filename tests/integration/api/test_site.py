@@ -1,0 +1,345 @@
+"""A plan's round trip over HTTP: its site state read from executions and DRS, and the
+reprotect that replicates its recovered servers back, run against the emulator on its
+manual clock."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from drs_orchestrator.api.services import Services
+from drs_orchestrator.emulator import Emulator
+from drs_orchestrator.store import sites
+from tests.helpers import inject
+from tests.integration.drive import Drive
+
+pytestmark = pytest.mark.integration
+LONG = 2 * 3600.0  # past the demo's initial sync back
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+def services(engine_services: Services) -> Services:
+    return engine_services
+
+
+@pytest.fixture
+def plan(admin: httpx.Client) -> Callable[[str, str, list[str]], dict[str, Any]]:
+    """A plan with one wave per tier of an application of the demo estate."""
+
+    def make(app: str, region: str, tiers: list[str]) -> dict[str, Any]:
+        waves = []
+        for tier in tiers:
+            made = admin.post(
+                "/protection-groups",
+                json={
+                    "name": f"{app} {tier}",
+                    "region": region,
+                    "serverSelector": {"tags": {"App": app, "Tier": tier}},
+                },
+            )
+            assert made.status_code == 201, made.text
+            waves.append({"name": tier.upper(), "protectionGroupIds": [made.json()["id"]]})
+        for earlier, later in itertools.pairwise(waves):
+            later["dependsOn"] = [earlier["name"]]
+        made = admin.post("/recovery-plans", json={"name": app.title(), "waves": waves})
+        assert made.status_code == 201, made.text
+        return dict(made.json())
+
+    return make
+
+
+def _site(client: httpx.Client, plan_id: str) -> dict[str, Any]:
+    answer = client.get(f"/recovery-plans/{plan_id}/site-state")
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def _recover(client: httpx.Client, drive: Drive, shop: dict[str, Any]) -> dict[str, Any]:
+    answer = client.post(
+        f"/recovery-plans/{shop['id']}/executions",
+        json={"mode": "RECOVERY", "confirmPlanName": shop["name"]},
+    )
+    assert answer.status_code == 202, answer.text
+    drive.until(answer.json()["id"], lambda s: not s.status.active)
+    return dict(answer.json())
+
+
+def _reprotect(client: httpx.Client, plan_id: str, **body: Any) -> httpx.Response:
+    return client.post(f"/recovery-plans/{plan_id}/reprotect", json=body)
+
+
+def _path(answer: httpx.Response) -> str:
+    """A URL the API gave, relative to the client's base (which ends in /api/v1)."""
+    return str(answer.json()["url"]).removeprefix("/api/v1")
+
+
+def _audit(client: httpx.Client, plan_id: str) -> list[dict[str, Any]]:
+    found = client.get(
+        "/audit", params={"resourceType": "recovery-plan", "resourceId": plan_id}
+    ).json()["items"]
+    return [a for a in found if a["action"].startswith("reprotect")]
+
+
+def test_a_recovered_plan_is_reprotected_and_its_site_state_follows_drs(
+    admin: httpx.Client,
+    plan: Callable[[str, str, list[str]], dict[str, Any]],
+    drive: Drive,
+    services: Services,
+    emulator: Emulator,
+) -> None:
+    shop = plan("shop", "us-east-1", ["db", "app", "web"])
+    before = _site(admin, shop["id"])
+    assert (before["state"], before["nextActions"], before["since"]) == (
+        "PROTECTED",
+        ["recover"],
+        None,
+    )
+    assert {s["leg"] for s in before["servers"]} == {"NOT_RECOVERED"}
+    too_soon = _reprotect(admin, shop["id"])
+    assert (too_soon.status_code, too_soon.json()["code"]) == (409, "SITE_STATE_CONFLICT")
+
+    recovery = _recover(admin, drive, shop)
+
+    recovered = _site(admin, shop["id"])
+    assert recovered["state"] == "RECOVERED"
+    assert recovered["movedBy"] == recovery["id"]
+    assert recovered["legs"] == {"RECOVERED": len(recovered["servers"])}
+    assert recovered["nextActions"] == ["recover", "reprotect"]
+    assert [e["event"] for e in recovered["timeline"]] == ["RECOVERY_STARTED", "RECOVERY_ENDED"]
+    unknown = _reprotect(admin, shop["id"], waves=["DB", "Nope"])
+    assert unknown.status_code == 400
+    assert [(e["field"], e["code"]) for e in unknown.json()["errors"]] == [
+        ("waves[1]", "WAVE_NOT_FOUND")
+    ]
+    assert _site(admin, shop["id"])["state"] == "RECOVERED"  # the refusal changed nothing
+
+    started = _reprotect(admin, shop["id"])
+
+    assert started.status_code == 202, started.text
+    assert started.headers["Location"] == started.json()["url"]
+    services.site.settle()
+    done = admin.get(_path(started)).json()
+    assert (done["state"], done["reversed"], done["skipped"], done["failed"]) == (
+        "COMPLETED",
+        len(recovered["servers"]),
+        0,
+        0,
+    )
+    assert all(c["reversedSourceServerArn"].startswith("arn:aws:drs:") for c in done["calls"])
+    # Wave by wave in dependency order: every DB server before any APP server.
+    waves = {s["sourceServerId"]: s["wave"] for s in recovered["servers"]}
+    order = [waves[c["sourceServerId"]] for c in done["calls"]]
+    assert order == sorted(order, key=["DB", "APP", "WEB"].index)
+    assert emulator.counts["ReverseReplication"] == len(recovered["servers"])
+    reprotecting = _site(admin, shop["id"])
+    assert reprotecting["state"] == "REPROTECTING"
+    assert reprotecting["blocking"], "nothing replicates back continuously yet"
+    again = admin.post(
+        f"/recovery-plans/{shop['id']}/executions",
+        json={"mode": "RECOVERY", "confirmPlanName": shop["name"]},
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "SITE_STATE_CONFLICT")
+
+    emulator.advance(LONG)
+
+    ready = _site(admin, shop["id"])
+    assert ready["state"] == "REPROTECTED"
+    assert ready["legs"] == {"READY": len(recovered["servers"])}
+    assert ready["blocking"] == []
+    assert ready["nextActions"] == ["failback", "failback-drill"]
+    assert all(s["replication"] == "CONTINUOUS" for s in ready["servers"])
+    assert {s["reversedRegion"] for s in ready["servers"]} == {"us-west-2"}
+    assert [e["event"] for e in ready["timeline"]][2:] == [
+        "REPROTECT_STARTED",
+        "REPLICATION_SYNCED",
+    ]
+    assert ready["timeline"][2]["actor"] == "admin"
+    audited = _audit(admin, shop["id"])  # newest first
+    assert [a["action"] for a in audited] == [
+        "reprotect",
+        "reprotect-refused",
+        "reprotect-refused",
+    ]
+    assert audited[0]["after"]["servers"] == len(recovered["servers"])
+    assert [a["after"]["code"] for a in audited[1:]] == [
+        unknown.json()["code"],
+        "SITE_STATE_CONFLICT",
+    ]
+
+
+def test_a_reprotect_of_some_waves_leaves_the_rest_for_later(
+    admin: httpx.Client,
+    plan: Callable[[str, str, list[str]], dict[str, Any]],
+    drive: Drive,
+    services: Services,
+    emulator: Emulator,
+) -> None:
+    shop = plan("shop", "us-east-1", ["db", "app", "web"])
+    _recover(admin, drive, shop)
+
+    first = _reprotect(admin, shop["id"], waves=["DB"])
+    services.site.settle()
+    emulator.advance(LONG)
+
+    partly = _site(admin, shop["id"])
+    db = [s for s in partly["servers"] if s["wave"] == "DB"]
+    assert admin.get(_path(first)).json()["reversed"] == len(db)
+    assert {s["leg"] for s in db} == {"READY"}
+    assert {s["leg"] for s in partly["servers"] if s["wave"] != "DB"} == {"RECOVERED"}
+    assert partly["state"] == "REPROTECTING"  # not every server replicates back
+    assert len(partly["blocking"]) == len(partly["servers"]) - len(db)
+
+    rest = _reprotect(admin, shop["id"], waves=["APP", "WEB"])
+    assert rest.status_code == 202, rest.text
+    services.site.settle()
+    emulator.advance(LONG)
+    assert _site(admin, shop["id"])["state"] == "REPROTECTED"
+    assert emulator.counts["ReverseReplication"] == len(partly["servers"])
+
+
+def test_a_second_reprotect_while_one_runs_is_refused(
+    admin: httpx.Client,
+    plan: Callable[[str, str, list[str]], dict[str, Any]],
+    drive: Drive,
+    services: Services,
+) -> None:
+    shop = plan("shop", "us-east-1", ["db"])
+    _recover(admin, drive, shop)
+    with services.ctx.write() as conn:  # one a stopped process left running
+        sites.insert_reprotect(
+            conn,
+            reprotect_id="left-running",
+            plan_id=shop["id"],
+            waves=None,
+            servers=2,
+            actor="admin",
+            now=services.executions.now(),
+        )
+
+    refused = _reprotect(admin, shop["id"])
+
+    assert (refused.status_code, refused.json()["code"]) == (409, "REPROTECT_IN_PROGRESS")
+    assert refused.json()["reprotectId"] == "left-running"
+    site = _site(admin, shop["id"])
+    assert site["state"] == "RECOVERED"  # nothing moved
+    assert site["reprotect"]["id"] == "left-running"
+    audited = _audit(admin, shop["id"])
+    assert [(a["action"], a["after"]["code"]) for a in audited] == [
+        ("reprotect-refused", "REPROTECT_IN_PROGRESS")
+    ]
+
+
+def test_a_reprotect_resumed_after_a_crash_calls_drs_once_per_server(
+    admin: httpx.Client,
+    plan: Callable[[str, str, list[str]], dict[str, Any]],
+    *,
+    drive: Drive,
+    services: Services,
+    emulator: Emulator,
+    make_client: Callable[..., Any],
+) -> None:
+    shop = plan("shop", "us-east-1", ["db"])
+    _recover(admin, drive, shop)
+    first, second = _site(admin, shop["id"])["servers"]
+    held = services.site.refresh(shop["id"])
+    now = services.executions.now()
+    # What a process killed mid-way leaves: the reprotect started, both intents stored, the
+    # first server's ReverseReplication made, the second's not yet.
+    with services.ctx.write() as conn:
+        sites.insert_reprotect(
+            conn,
+            reprotect_id="crashed",
+            plan_id=shop["id"],
+            waves=None,
+            servers=2,
+            actor="admin",
+            now=now,
+        )
+        sites.move(
+            conn,
+            shop["id"],
+            held,
+            event="REPROTECT_STARTED",
+            new="REPROTECTING",
+            at=now,
+            actor="admin",
+            moved_by="crashed",
+        )
+        for server in (first, second):
+            sites.record_intent(
+                conn,
+                "crashed",
+                server_id=server["sourceServerId"],
+                recovery_instance_id=server["recoveryInstanceId"],
+                place=(server["accountId"], server["region"]),
+                now=now,
+            )
+    make_client("us-east-1").reverse_replication(recoveryInstanceID=first["recoveryInstanceId"])
+
+    assert services.site.resume() == ["crashed"]
+    services.site.settle()
+
+    done = admin.get(f"/recovery-plans/{shop['id']}/reprotects/crashed").json()
+    outcomes = {c["sourceServerId"]: (c["outcome"], c["detail"]) for c in done["calls"]}
+    assert outcomes == {
+        first["sourceServerId"]: ("REVERSED", "found after a restart"),
+        second["sourceServerId"]: ("REVERSED", None),
+    }
+    assert done["state"] == "COMPLETED"
+    assert emulator.counts["ReverseReplication"] == 2  # one each: none repeated
+    emulator.advance(LONG)
+    assert _site(admin, shop["id"])["state"] == "REPROTECTED"
+
+
+def test_on_premises_origins_are_skipped_until_the_failback_client_replicates_them(
+    admin: httpx.Client,
+    plan: Callable[[str, str, list[str]], dict[str, Any]],
+    *,
+    drive: Drive,
+    services: Services,
+    emulator: Emulator,
+    endpoint: str,
+) -> None:
+    emulator.scenario.timing.failbackClientBootSeconds = None  # nobody boots the client
+    inject(emulator, {"kind": "failFailback", "hostname": "rpt-db-01"})
+    report = plan("reporting", "us-west-2", ["db"])
+    _recover(admin, drive, report)
+
+    started = _reprotect(admin, report["id"])
+    services.site.settle()
+
+    done = admin.get(_path(started)).json()
+    assert done["reversed"] == 0
+    assert done["skipped"] == len(done["calls"]) > 0
+    assert all("Failback Client" in c["detail"] for c in done["calls"])
+    assert emulator.counts["ReverseReplication"] == 0
+    waiting = _site(admin, report["id"])
+    assert waiting["state"] == "REPROTECTING"
+    assert {s["origin"] for s in waiting["servers"]} == {"ON_PREMISES"}
+    assert {s["leg"] for s in waiting["servers"]} == {"AWAITING_CLIENT"}
+
+    booted = httpx.post(
+        f"{endpoint}/_emulator/failback-clients",
+        json={
+            "region": "us-west-2",
+            "recoveryInstanceIDs": [s["recoveryInstanceId"] for s in waiting["servers"]],
+        },
+    )
+    assert booted.status_code == 200, booted.text
+    emulator.advance(LONG)
+
+    after = _site(admin, report["id"])
+    by_host = {s["hostname"]: s for s in after["servers"]}
+    assert by_host["rpt-db-01"]["error"], "DRS's FailbackReplicationError is shown"
+    assert after["state"] == "REPROTECTING"
+    assert [b for b in after["blocking"] if b.startswith("rpt-db-01")]
+    assert not [b for b in after["blocking"] if not b.startswith("rpt-db-01")]
