@@ -5,6 +5,7 @@ from drs_orchestrator.store.audit import Entry as AuditEntry
 from drs_orchestrator.store.executions import EventRow, Filters
 from drs_orchestrator.store.groups import GroupRecord
 from drs_orchestrator.store.plans import PlanRecord, VersionRecord
+from drs_orchestrator.store.sites import ReprotectRow
 from drs_orchestrator.store.users import TokenRecord, UserRecord
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Filters",
     "GroupRecord",
     "PlanRecord",
+    "ReprotectRow",
     "TokenRecord",
     "UserRecord",
     "VersionRecord",

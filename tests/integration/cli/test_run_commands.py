@@ -159,3 +159,35 @@ def test_run_wait_survives_a_server_restart(
     assert done.exit_code == 0, done.output
     assert "ended: Completed" in done.stdout
     assert any(int(after) > 0 for after in resumed_after)  # resumed, not started over
+
+
+def test_a_recovery_is_reprotected_from_the_cli(cli: Run, drive: Drive) -> None:
+    before = cli("plan", "site-state", "shop")
+    assert before.exit_code == 0, before.output
+    assert "Shop: Protected (PROTECTED)" in before.stdout
+    assert "Next: recover" in before.stdout
+    too_soon = cli("plan", "reprotect", "Shop")
+    assert too_soon.exit_code == 1
+    assert "SITE_STATE_CONFLICT (409)" in too_soon.stderr
+
+    started = cli("run", "Shop", "--mode", "recovery", "--confirm", "Shop", "--json")
+    execution_id = json.loads(started.stdout)["id"]
+    drive.until(execution_id, lambda s: s.wave("Application").status == "AWAITING_APPROVAL")
+    cli("executions", "approve", execution_id)
+    drive.until(execution_id, lambda s: not s.status.active)
+    unknown = cli("plan", "reprotect", "Shop", "--wave", "Nope")
+    assert unknown.exit_code == 1
+    assert "waves[0]: The plan has no wave 'Nope'" in unknown.stderr
+
+    reprotected = cli("plan", "reprotect", "Shop", "--wave", "databases", "--wait", "--json")
+
+    assert reprotected.exit_code == 0, reprotected.output
+    done = json.loads(reprotected.stdout)
+    assert done["waves"] == ["Databases"]  # the wave's name as the plan spells it
+    assert (done["state"], done["reversed"]) == ("COMPLETED", done["servers"])
+    assert {c["outcome"] for c in done["calls"]} == {"REVERSED"}
+    shown = cli("plan", "site-state", "Shop")
+    assert "Shop: Reprotecting (REPROTECTING)" in shown.stdout
+    assert f"Reprotect {done['id']} (COMPLETED)" in shown.stdout
+    site = json.loads(cli("plan", "site-state", "Shop", "--json").stdout)
+    assert {s["leg"] for s in site["servers"] if s["wave"] == "Databases"} == {"REPLICATING_BACK"}

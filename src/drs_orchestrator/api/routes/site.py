@@ -15,8 +15,8 @@ from drs_orchestrator.api.services import Svc
 from drs_orchestrator.domain.errors import DomainError
 from drs_orchestrator.domain.failback import Leg
 from drs_orchestrator.domain.site import SiteAction, SiteState, label
+from drs_orchestrator.service.records import ReprotectRow
 from drs_orchestrator.service.site import ReprotectView, SiteView
-from drs_orchestrator.store.sites import ReprotectRow
 
 router = APIRouter(prefix="/recovery-plans", tags=["site"])
 PlanId = Annotated[str, Path(max_length=64)]
