@@ -328,10 +328,14 @@ def follow(
 @api_errors
 def run(
     plan: Annotated[str, typer.Argument(metavar="PLAN", help="The plan's name (any case).")],
-    mode: Annotated[str, typer.Option(metavar="MODE", help="drill or recovery")] = "drill",
+    mode: Annotated[
+        str, typer.Option(metavar="MODE", help="drill, recovery or failback")
+    ] = "drill",
     confirm: Annotated[
         str | None,
-        typer.Option(metavar="PLAN", help="Recovery only: the plan's name again, to confirm."),
+        typer.Option(
+            metavar="PLAN", help="Recovery and failback: the plan's name again, to confirm."
+        ),
     ] = None,
     cleanup_after: Annotated[
         int | None,
@@ -341,10 +345,11 @@ def run(
     api: ApiOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run a plan as a drill (default) or a recovery; with --wait, follow it (a live table on
-    a terminal, one line per transition otherwise; exit status 1 unless it completes)."""
-    if mode.lower() not in {"drill", "recovery"}:
-        err_exit("--mode is drill or recovery", "INVALID_MODE", 2)
+    """Run a plan as a drill (default), a recovery or, once reprotected, a failback; with
+    --wait, follow it (a live table on a terminal, one line per transition otherwise; exit
+    status 1 unless it completes)."""
+    if mode.lower() not in {"drill", "recovery", "failback"}:
+        err_exit("--mode is drill, recovery or failback", "INVALID_MODE", 2)
     client = Api(api)
     found = require_plan(client, plan)
     body: dict[str, Any] = {"mode": mode.upper()}

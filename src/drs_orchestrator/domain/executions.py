@@ -9,6 +9,7 @@ from enum import StrEnum
 class Mode(StrEnum):
     DRILL = "DRILL"
     RECOVERY = "RECOVERY"
+    FAILBACK = "FAILBACK"  # home again: the reversed source servers launched at their origin
 
 
 class ExecutionStatus(StrEnum):

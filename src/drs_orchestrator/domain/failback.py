@@ -53,6 +53,8 @@ class Leg(StrEnum):
     READY = "READY"  # replicating back continuously: may fail back
     STALLED = "STALLED"  # the replication back reports an error
     FAILED_BACK = "FAILED_BACK"  # launched at its origin
+    PROTECTING = "PROTECTING"  # at its origin, replicating into the recovery region again
+    PROTECTED = "PROTECTED"  # at its origin, replicating into the recovery region continuously
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class ServerLeg:
     recovery_instance_id: str | None = None
     reversed_server_id: str | None = None  # AWS origins, once reversed
     reversed_region: str | None = None
+    reversed_account: str | None = None
+    home_instance_id: str | None = None  # AWS origins, once failed back: its instance there
     replication: str | None = None  # of the replication back, as DRS says it
     error: str | None = None
 
@@ -79,7 +83,9 @@ _NEXT = {
     Leg.REPLICATING_BACK: "Wait for the replication back to become continuous",
     Leg.READY: "Fail back",
     Leg.STALLED: "Fix the replication back (see the error), then reprotect again",
-    Leg.FAILED_BACK: "Running at its origin",
+    Leg.FAILED_BACK: "Running at its origin: reprotect to protect it again",
+    Leg.PROTECTING: "Wait for its replication into the recovery region to become continuous",
+    Leg.PROTECTED: "Protected again in the original direction",
 }
 
 
@@ -107,8 +113,10 @@ def leg(
     server: ServerFacts,
     instance: InstanceFacts | None,
     reversed_server: ServerFacts | None,
+    home: InstanceFacts | None = None,
 ) -> ServerLeg:
-    """`reversed_server`: the server `server.reversed_server_arn` names (AWS origins)."""
+    """`reversed_server`: the server `server.reversed_server_arn` names (AWS origins);
+    `home`: its live recovery instance at the origin, once a failback launched it."""
     origin = ON_PREMISES if server.origin_region is None else AWS
     base = ServerLeg(
         server_id=server.source_server_id,
@@ -118,7 +126,14 @@ def leg(
         recovery_instance_id=instance.recovery_instance_id if instance else None,
         reversed_server_id=reversed_server.source_server_id if reversed_server else None,
         reversed_region=server.origin_region if reversed_server else None,
+        reversed_account=(
+            arn_account(server.reversed_server_arn)
+            if reversed_server and server.reversed_server_arn
+            else None
+        ),
     )
+    if origin == AWS and reversed_server is not None and home is not None:
+        return _home_leg(replace(base, home_instance_id=home.recovery_instance_id), server, home)
     if instance is None:
         return base
     if origin == AWS:
@@ -140,6 +155,19 @@ def _aws_leg(
     return _with(base, Leg.REPLICATING_BACK, state)
 
 
+def _home_leg(base: ServerLeg, server: ServerFacts, home: InstanceFacts) -> ServerLeg:
+    """Failed back: then protected again by its instance at the origin replicating into
+    the server it first replicated to (its replication state is that server's)."""
+    if home.back_replication is None:
+        return _with(base, Leg.FAILED_BACK)
+    state = server.replication_state
+    if state == CONTINUOUS:
+        return _with(base, Leg.PROTECTED, state)
+    if state in _BROKEN or home.back_error:
+        return _with(base, Leg.STALLED, state, home.back_error)
+    return _with(base, Leg.PROTECTING, state)
+
+
 def _on_premises_leg(base: ServerLeg, instance: InstanceFacts) -> ServerLeg:
     state, back = instance.failback_state, instance.back_replication
     if state == "FAILBACK_COMPLETED":
@@ -159,7 +187,28 @@ def _with(
     return replace(base, leg=step, replication=replication, error=error)
 
 
-def synced(legs: Iterable[ServerLeg]) -> bool:
-    """Every recovered server replicates back continuously (and at least one does)."""
+@dataclass(frozen=True)
+class Home:
+    """Where a failback launches one of a plan's servers: its reversed source server, which
+    replicates it back into its origin region."""
+
+    server_id: str
+    account_id: str
+    region: str
+
+
+def home_of(server: ServerLeg) -> Home | None:
+    """The server to launch at the origin, once it replicates back continuously (AWS
+    origins; an on-premises one goes home through StartFailbackLaunch instead)."""
+    if server.leg != Leg.READY or server.origin != AWS:
+        return None
+    if not (server.reversed_server_id and server.reversed_account and server.reversed_region):
+        return None
+    return Home(server.reversed_server_id, server.reversed_account, server.reversed_region)
+
+
+def synced(legs: Iterable[ServerLeg], to: Leg = Leg.READY) -> bool:
+    """Every recovered server replicates continuously, back (`to` READY) or, once home, in
+    the original direction (`to` PROTECTED); and at least one does."""
     recovered = [s for s in legs if s.leg != Leg.NOT_RECOVERED]
-    return bool(recovered) and all(s.leg == Leg.READY for s in recovered)
+    return bool(recovered) and all(s.leg == to for s in recovered)

@@ -9,6 +9,7 @@ from typing import Annotated, ClassVar, Literal, Union, get_args
 from pydantic import AnyHttpUrl, Field, StringConstraints
 from typing_extensions import TypeAliasType
 
+from drs_orchestrator.domain.executions import Mode
 from drs_orchestrator.domain.model import Boolean, Document, Integer
 from drs_orchestrator.domain.roles import Role
 
@@ -45,10 +46,22 @@ class Capabilities:
     needs_instances: bool = False  # runs on the wave's recovered instances (SSM agent)
 
 
+# A hook runs in the failover's modes unless it names others: one written for a drill or a
+# recovery (a DNS switch to the recovery region, say) must not run during a failback.
+DEFAULT_MODES = (Mode.DRILL, Mode.RECOVERY)
+
+
 class HookSpec(Document):
     """The base of every hook type: its capabilities and the numbers they use."""
 
     CAPABILITIES: ClassVar[Capabilities]
+
+    modes: list[Mode] = Field(
+        default_factory=lambda: list(DEFAULT_MODES),
+        min_length=1,
+        max_length=len(Mode),
+        description="The modes it runs in; by default DRILL and RECOVERY, not FAILBACK.",
+    )
 
     def limit(self) -> timedelta | None:
         """How long it may run before it fails (capability `timeout`)."""

@@ -31,6 +31,10 @@ class ModePolicy:
     terminate_permission: Permission | None
     keeps_instances: bool  # its instances are the workloads, not left-overs to clean up
     launch: LaunchCall
+    # Where it launches the plan's servers: the source servers themselves, in the recovery
+    # region, or their reversed source servers, at their origin (a failback).
+    home: bool
+    summary: str  # what starting it does, in words (the console's start dialog says it)
     drill: bool  # DRS counts it as a drill (DRS:DrillId tag, "last drilled" in readiness)
 
 
@@ -45,6 +49,9 @@ MODES: Mapping[Mode, ModePolicy] = {
         terminate_permission=None,
         keeps_instances=False,
         launch=LaunchCall.START_DRILL,
+        home=False,
+        summary="launches the plan's servers as isolated recovery instances in the recovery "
+        "region; replication goes on",
         drill=True,
     ),
     Mode.RECOVERY: ModePolicy(
@@ -57,6 +64,27 @@ MODES: Mapping[Mode, ModePolicy] = {
         terminate_permission=Permission.TERMINATE,
         keeps_instances=True,
         launch=LaunchCall.START_RECOVERY,
+        home=False,
+        summary="launches every server of the plan in the recovery region as production "
+        "instances, which are not cleaned up",
+        drill=False,
+    ),
+    # After a reprotect: each server's reversed source server (replicating back to its
+    # origin region) is recovered there, with the plan's waves, hooks and approvals.
+    Mode.FAILBACK: ModePolicy(
+        mode=Mode.FAILBACK,
+        label="Failback",
+        permission=Permission.RUN_RECOVERY,
+        confirm_plan_name=True,
+        awaits_post_launch=False,
+        scheduled_cleanup=False,
+        terminate_permission=Permission.TERMINATE,
+        keeps_instances=True,
+        launch=LaunchCall.START_RECOVERY,
+        home=True,
+        summary="launches every server of the plan back at its origin from its replication "
+        "back, as production instances; the recovery-region instances keep running until "
+        "you stop them",
         drill=False,
     ),
 }

@@ -15,6 +15,7 @@ from drs_orchestrator.domain.errors import (
     Violation,
 )
 from drs_orchestrator.domain.executions import Mode
+from drs_orchestrator.domain.failback import Home
 from drs_orchestrator.domain.modes import policy
 from drs_orchestrator.domain.plans import GroupMembers, Wave, wave_servers
 from drs_orchestrator.engine.core.freeze import Launch, freeze
@@ -30,6 +31,8 @@ from drs_orchestrator.store import audit, executions, pages
 
 class SiteGuard(Protocol):
     def check_recover(self, plan_id: str) -> None: ...
+
+    def homes(self, plan_id: str) -> dict[str, Home]: ...
 
 
 class ExecutionService:
@@ -130,14 +133,19 @@ class ExecutionService:
                     Violation(
                         "confirmPlanName",
                         "RECOVERY_NOT_CONFIRMED",
-                        f"A recovery launches production instances: type the plan's name "
-                        f"({spec.name!r}) to confirm",
+                        f"A {policy(mode).label.lower()} launches production instances: type "
+                        f"the plan's name ({spec.name!r}) to confirm",
                     )
                 ],
                 code="RECOVERY_NOT_CONFIRMED",
             )
+        homes = None
         if mode == Mode.RECOVERY and self.site is not None:
             self.site.check_recover(plan_id)
+        if policy(mode).home:
+            if self.site is None:
+                raise Unavailable("ENGINE_NOT_RUNNING", "The site state is not kept here")
+            homes = self.site.homes(plan_id)  # the plan must be reprotected; asks DRS
         members = self.plans.validate(spec)  # asks DRS; fails closed
         hostnames, post_launch = self._facts(spec.waves, members, mode)
         launch = Launch(
@@ -151,6 +159,7 @@ class ExecutionService:
             hostnames=hostnames,
             post_launch_enabled=frozenset(post_launch),
             cleanup_after_minutes=cleanup_after_minutes or spec.cleanup_after_minutes,
+            homes=homes,
         )
         return freeze(launch, members, now)
 

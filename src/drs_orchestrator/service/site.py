@@ -28,17 +28,20 @@ from drs_orchestrator.domain.errors import (
     DomainError,
     InvalidInput,
     NotFound,
+    Unavailable,
     Violation,
 )
 from drs_orchestrator.domain.executions import Mode
 from drs_orchestrator.domain.failback import (
     AWS,
+    Home,
     InstanceFacts,
     Leg,
     ServerLeg,
     arn_account,
     arn_id,
     arn_region,
+    home_of,
     leg,
     recovered_instance,
     synced,
@@ -47,6 +50,7 @@ from drs_orchestrator.domain.graph import levels
 from drs_orchestrator.domain.plans import GroupMembers, RecoveryPlanSpec, wave_servers
 from drs_orchestrator.domain.servers import ServerFacts
 from drs_orchestrator.domain.site import (
+    IN_MOTION,
     SiteAction,
     SiteEvent,
     SiteState,
@@ -67,7 +71,14 @@ log = logging.getLogger(__name__)
 SYSTEM = "drs-orchestrator"  # the actor of moves read from DRS and from executions' ends
 RESOURCE = "recovery-plan"
 # States whose end is read from DRS's replication (every server continuous).
-_SYNCING = frozenset({SiteState.REPROTECTING, SiteState.RESTORING})
+# The states that end when every server replicates continuously: back, or once home again.
+_SYNCING = {SiteState.REPROTECTING: Leg.READY, SiteState.RESTORING: Leg.PROTECTED}
+# The states an execution's start moves a plan out of, by the mode that moves it.
+_STARTED_BY = {
+    SiteState.PROTECTED: Mode.RECOVERY,
+    SiteState.RECOVERED: Mode.RECOVERY,
+    SiteState.REPROTECTED: Mode.FAILBACK,
+}
 _NEVER = SiteRow(SiteState.PROTECTED, datetime.min, None, 0)  # a plan that never moved
 Place = tuple[str, str]
 
@@ -166,6 +177,38 @@ class SiteService:
         if state != SiteState.RECOVERING:
             check_action(state, SiteAction.RECOVER)
 
+    def homes(self, plan_id: str) -> dict[str, Home]:
+        """Where a failback launches each recovered server (its reversed source server at
+        its origin), or the refusal: the plan is not reprotected, or a server is not ready."""
+        self.check(plan_id, SiteAction.FAILBACK)
+        legs = self.legs(self.plans.get(plan_id))
+        if legs.error is not None:
+            raise Unavailable("DRS_UNAVAILABLE", legs.error)
+        found: dict[str, Home] = {}
+        blocking: list[str] = []
+        for server, now_leg in legs.servers:
+            if now_leg.leg in {Leg.NOT_RECOVERED, Leg.FAILED_BACK}:
+                continue  # nothing to bring home: it never left, or is home already
+            home = home_of(now_leg)
+            if home is not None:
+                found[server.server_id] = home
+            elif now_leg.origin != AWS and now_leg.leg == Leg.READY:
+                blocking.append(
+                    f"{now_leg.hostname} ({server.server_id}): on premises; its failback "
+                    "launch (StartFailbackLaunch) is not orchestrated yet: start it in the "
+                    "DRS console"
+                )
+            else:
+                blocking.append(f"{now_leg.hostname} ({server.server_id}): {now_leg.next_step}")
+        if blocking or not found:
+            raise Conflict(
+                "FAILBACK_NOT_READY",
+                "Not every recovered server can fail back now: "
+                + ("; ".join(blocking) or "none is running in the recovery region"),
+                {"blocking": blocking},
+            )
+        return found
+
     def check(self, plan_id: str, action: SiteAction) -> SiteState:
         """The plan's state now, or the Conflict that refuses `action` in it."""
         state = SiteState(self.refresh(plan_id).state)
@@ -184,6 +227,7 @@ class SiteService:
                 servers = [s for s in servers if s.server_id in wanted]
             facts, instances = self._facts(servers)
             reversed_ = self._reversed(facts.values())
+            launched_home = self._launched_home(reversed_)
         except DomainError as error:
             return Legs([], error.message)
         out = []
@@ -193,8 +237,26 @@ class SiteService:
                 continue
             instance = recovered_instance(instances.get(s.server_id, []))
             back = reversed_.get(server.reversed_server_arn or "")
-            out.append((s, leg(server, instance, back)))
+            home = launched_home.get(server.reversed_server_arn or "")
+            out.append((s, leg(server, instance, back, home)))
         return Legs(out)
+
+    def _launched_home(self, reversed_: Mapping[str, ServerFacts]) -> dict[str, InstanceFacts]:
+        """The reversed servers' live recovery instances at the origin (a failback's), by
+        the reversed server's ARN."""
+        by_place: dict[Place, list[str]] = defaultdict(list)
+        for arn in reversed_:
+            by_place[(arn_account(arn), arn_region(arn))].append(arn_id(arn))
+        found: dict[str, InstanceFacts] = {}
+        for place, ids in by_place.items():
+            by_server: dict[str, list[InstanceFacts]] = defaultdict(list)
+            for i in self.failback.instances(place, ids):
+                by_server[i.source_server_id].append(i)
+            for sid, listed in by_server.items():
+                live = recovered_instance(listed)
+                if live is not None:
+                    found[f"arn:aws:drs:{place[1]}:{place[0]}:source-server/{sid}"] = live
+        return found
 
     def _facts(
         self, servers: Sequence[PlanServer]
@@ -255,31 +317,27 @@ class SiteService:
     ) -> tuple[SiteEvent, datetime, str | None, dict[str, object]] | None:
         """The move the plan's executions or DRS say is due, if any."""
         state = SiteState(held.state)
-        if state in {SiteState.PROTECTED, SiteState.RECOVERED}:
+        if state in _STARTED_BY:
+            mode = _STARTED_BY[state]
             after = held.since if held.version else None
             with self.ctx.read() as conn:
-                found = executions.first_since(conn, plan_id, [Mode.RECOVERY.value], after)
+                found = executions.first_since(
+                    conn, plan_id, [mode.value], after, other_than=held.moved_by
+                )
             if found is None:
                 return None
             run = load_state(found.state)
-            return SiteEvent.RECOVERY_STARTED, run.created_at, run.id, {"mode": run.mode.value}
-        if state == SiteState.RECOVERING and held.moved_by:
-            with self.ctx.read() as conn:
-                found = executions.get(conn, held.moved_by)
-            if found is None:
-                return SiteEvent.RECOVERY_LAUNCHED_NOTHING, self.now(), None, {}
-            run = load_state(found.state)
-            if run.status.active:
-                return None
-            launched = sum(1 for s in run.servers.values() if s.recovery_instance_id)
-            event = SiteEvent.RECOVERY_ENDED if launched else SiteEvent.RECOVERY_LAUNCHED_NOTHING
-            detail: dict[str, object] = {"status": run.status.value, "launched": launched}
-            return event, run.ended_at or self.now(), run.id, detail
+            started = (
+                SiteEvent.FAILBACK_STARTED if mode == Mode.FAILBACK else SiteEvent.RECOVERY_STARTED
+            )
+            return started, run.created_at, run.id, {"mode": run.mode.value}
+        if state in IN_MOTION and held.moved_by:
+            return self._ended(state, held.moved_by)
         if state in _SYNCING:
             if legs is None:
                 record = self.plans.get(plan_id)
                 legs = self.legs(record)
-            if legs.error is None and synced(legs.of()):
+            if legs.error is None and synced(legs.of(), _SYNCING[state]):
                 return (
                     SiteEvent.REPLICATION_SYNCED,
                     self.now(),
@@ -287,6 +345,30 @@ class SiteService:
                     {"servers": len(legs.servers)},
                 )
         return None
+
+    def _ended(
+        self, state: SiteState, execution_id: str
+    ) -> tuple[SiteEvent, datetime, str | None, dict[str, object]] | None:
+        """The move an execution's end makes: what it launched decides where the plan is."""
+        failback = state == SiteState.FAILING_BACK
+        with self.ctx.read() as conn:
+            found = executions.get(conn, execution_id)
+        if found is None:
+            nothing = (
+                SiteEvent.FAILBACK_INCOMPLETE if failback else SiteEvent.RECOVERY_LAUNCHED_NOTHING
+            )
+            return nothing, self.now(), None, {}
+        run = load_state(found.state)
+        if run.status.active:
+            return None
+        launched = sum(1 for s in run.servers.values() if s.recovery_instance_id)
+        detail: dict[str, object] = {"status": run.status.value, "launched": launched}
+        if failback:  # home only when every server it brings home runs there
+            whole = bool(run.servers) and launched == len(run.servers)
+            event = SiteEvent.FAILBACK_ENDED if whole else SiteEvent.FAILBACK_INCOMPLETE
+        else:
+            event = SiteEvent.RECOVERY_ENDED if launched else SiteEvent.RECOVERY_LAUNCHED_NOTHING
+        return event, run.ended_at or self.now(), run.id, detail
 
     # --- reprotect ------------------------------------------------------------------------
 
@@ -420,29 +502,29 @@ class SiteService:
         if call is not None and call.outcome is not None:
             return  # finished before a crash
         skip = _skip_reason(now_leg)
-        if call is not None and now_leg is not None and now_leg.reversed_server_id:
-            # The call was made before a crash: DRS names the reversed server.
-            arn = (
-                f"arn:aws:drs:{now_leg.reversed_region}:{server.account_id}:"
-                f"source-server/{now_leg.reversed_server_id}"
-            )
-            self._complete(reprotect_id, server, sites.REVERSED, arn, "found after a restart")
+        if call is not None and now_leg is not None and _reversed_already(now_leg):
+            # The call was made before a crash: DRS says it replicates that way now.
+            self._complete(
+                reprotect_id, server, sites.REVERSED, _target_arn(server, now_leg),
+                "found after a restart",
+            )  # fmt: skip
             return
-        if skip is not None or now_leg is None or now_leg.recovery_instance_id is None:
+        if skip is not None or now_leg is None or not _instance_of(now_leg):
             self._skipped(reprotect_id, server, now_leg, skip or "not recovered", call)
             return
+        place, instance_id = _reversal_of(server, now_leg)
         if call is None:
             with self.ctx.write() as conn:
                 sites.record_intent(
                     conn,
                     reprotect_id,
                     server_id=server.server_id,
-                    recovery_instance_id=now_leg.recovery_instance_id,
-                    place=server.place,
+                    recovery_instance_id=instance_id,
+                    place=place,
                     now=self.now(),
                 )
         try:
-            arn = self.failback.reverse(server.place, now_leg.recovery_instance_id)
+            arn = self.failback.reverse(place, instance_id)
         except (StartRefusedError, StartDeferredError) as error:
             self._complete(reprotect_id, server, sites.FAILED, None, str(error))
             return
@@ -526,12 +608,49 @@ def _in_order(servers: Sequence[PlanServer]) -> list[list[PlanServer]]:
 
 
 def _skip_reason(now_leg: ServerLeg | None) -> str | None:
-    """Why a server is not reversed now, or None when it is to be."""
+    """Why a server is not reversed now, or None when it is to be: recovered (it replicates
+    back to its origin) or failed back (it replicates into the recovery region again)."""
     if now_leg is None:
         return "DRS does not list it"
     if now_leg.leg == Leg.RECOVERED and now_leg.origin == AWS:
         return None
+    if now_leg.leg == Leg.FAILED_BACK and now_leg.home_instance_id:
+        return None
     return f"{now_leg.leg.value}: {now_leg.next_step}"
+
+
+def _instance_of(now_leg: ServerLeg) -> str | None:
+    return now_leg.home_instance_id or now_leg.recovery_instance_id
+
+
+def _reversed_already(now_leg: ServerLeg) -> bool:
+    """An interrupted reprotect's call was made: DRS shows the replication it started."""
+    if now_leg.home_instance_id is not None:  # failed back: the original direction
+        return now_leg.leg != Leg.FAILED_BACK
+    return now_leg.reversed_server_id is not None
+
+
+def _reversal_of(server: PlanServer, now_leg: ServerLeg) -> tuple[Place, str]:
+    """Where ReverseReplication is called, and on which recovery instance."""
+    if (
+        now_leg.home_instance_id is not None
+        and now_leg.reversed_account
+        and now_leg.reversed_region
+    ):
+        return (now_leg.reversed_account, now_leg.reversed_region), now_leg.home_instance_id
+    assert now_leg.recovery_instance_id is not None
+    return server.place, now_leg.recovery_instance_id
+
+
+def _target_arn(server: PlanServer, now_leg: ServerLeg) -> str:
+    """The source server a reversal replicates into: the reversed one at the origin, or,
+    once home, the plan's own in the recovery region."""
+    if now_leg.home_instance_id is not None:
+        return f"arn:aws:drs:{server.region}:{server.account_id}:source-server/{server.server_id}"
+    return (
+        f"arn:aws:drs:{now_leg.reversed_region}:{server.account_id}:"
+        f"source-server/{now_leg.reversed_server_id}"
+    )
 
 
 def _moved() -> Conflict:

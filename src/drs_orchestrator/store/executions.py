@@ -259,13 +259,20 @@ def ended_states(
 
 
 def first_since(
-    conn: sa.Connection, plan_id: str, modes: Iterable[str], after: datetime | None
+    conn: sa.Connection,
+    plan_id: str,
+    modes: Iterable[str],
+    after: datetime | None,
+    other_than: str | None = None,
 ) -> ExecutionRecord | None:
-    """The plan's first execution in one of `modes` created after `after` (or ever)."""
+    """The plan's first execution in one of `modes` created at `after` or later (or ever),
+    other than `other_than` (a manual clock may start one at the very instant of a move)."""
     query = sa.select(T.c.id, T.c.state, T.c.version, T.c.workflow_id).where(
         T.c.plan_id == plan_id, T.c.mode.in_(list(modes))
     )
     if after is not None:
-        query = query.where(T.c.created_at > after)
+        query = query.where(T.c.created_at >= after)
+    if other_than is not None:
+        query = query.where(T.c.id != other_than)
     row = conn.execute(query.order_by(T.c.created_at, T.c.id).limit(1)).first()
     return None if row is None else ExecutionRecord(row.id, row.state, row.version, row.workflow_id)

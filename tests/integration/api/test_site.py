@@ -343,3 +343,135 @@ def test_on_premises_origins_are_skipped_until_the_failback_client_replicates_th
     assert after["state"] == "REPROTECTING"
     assert [b for b in after["blocking"] if b.startswith("rpt-db-01")]
     assert not [b for b in after["blocking"] if not b.startswith("rpt-db-01")]
+
+
+def _hooked_plan(admin: httpx.Client, app: str, region: str, tiers: list[str]) -> dict[str, Any]:
+    """A plan whose first wave waits for an approval during a failback only, and has a hook
+    of the failover's (no `modes`) that a failback must not run."""
+    waves: list[dict[str, Any]] = []
+    for tier in tiers:
+        made = admin.post(
+            "/protection-groups",
+            json={
+                "name": f"{app} {tier}",
+                "region": region,
+                "serverSelector": {"tags": {"App": app, "Tier": tier}},
+            },
+        )
+        assert made.status_code == 201, made.text
+        waves.append({"name": tier.upper(), "protectionGroupIds": [made.json()["id"]]})
+    waves[0]["preHooks"] = [
+        {"type": "wait", "durationSeconds": 600},  # the failover's: DRILL and RECOVERY
+        {
+            "type": "manualApproval",
+            "message": "Is the primary site back?",
+            "approverRole": "recovery-admin",
+            "modes": ["FAILBACK"],
+        },
+    ]
+    for earlier, later in itertools.pairwise(waves):
+        later["dependsOn"] = [earlier["name"]]
+    made = admin.post("/recovery-plans", json={"name": app.title(), "waves": waves})
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
+def _fail_back(client: httpx.Client, shop: dict[str, Any], **body: Any) -> httpx.Response:
+    return client.post(
+        f"/recovery-plans/{shop['id']}/executions", json={"mode": "FAILBACK", **body}
+    )
+
+
+def test_a_reprotected_plan_fails_back_home_wave_by_wave(
+    admin: httpx.Client,
+    as_role: Callable[[str], httpx.Client],
+    drive: Drive,
+    *,
+    services: Services,
+    emulator: Emulator,
+) -> None:
+    shop = _hooked_plan(admin, "shop", "us-east-1", ["db", "app", "web"])
+    not_yet = _fail_back(admin, shop, confirmPlanName=shop["name"])
+    assert (not_yet.status_code, not_yet.json()["code"]) == (409, "SITE_STATE_CONFLICT")
+    recovery = _recover(admin, drive, shop)
+    waited = admin.get(f"/executions/{recovery['id']}").json()["waves"][0]["hooks"]
+    assert [h["hook"]["type"] for h in waited] == ["wait"]  # the failback's approval is not a recovery's
+    _reprotect(admin, shop["id"])
+    services.site.settle()
+    emulator.advance(LONG)
+    ready = _site(admin, shop["id"])
+    assert ready["state"] == "REPROTECTED"
+    homes = {s["sourceServerId"]: s["reversedSourceServerId"] for s in ready["servers"]}
+    launches = emulator.counts["StartRecovery"]
+
+    operator = _fail_back(as_role("operator"), shop, confirmPlanName=shop["name"])
+    unconfirmed = _fail_back(admin, shop)
+    started = _fail_back(admin, shop, confirmPlanName=shop["name"])
+
+    assert operator.status_code == 403
+    assert (unconfirmed.status_code, unconfirmed.json()["code"]) == (400, "RECOVERY_NOT_CONFIRMED")
+    assert "failback" in unconfirmed.json()["detail"]
+    assert started.status_code == 202, started.text
+    failback_id = started.json()["id"]
+    failing = _site(admin, shop["id"])
+    assert (failing["state"], failing["movedBy"]) == ("FAILING_BACK", failback_id)
+    execution = admin.get(f"/executions/{failback_id}").json()
+    assert execution["mode"] == "FAILBACK"
+    assert [h["hook"]["type"] for h in execution["waves"][0]["hooks"]] == ["manualApproval"]
+    launched = execution["servers"]
+    assert set(launched) == set(homes.values())  # the reversed servers, not the plan's
+    assert {s["region"] for s in launched.values()} == {"us-west-2"}
+    assert emulator.counts["StartRecovery"] == launches  # nothing before the approval
+
+    drive.until(failback_id, lambda s: s.wave("DB").status == "AWAITING_APPROVAL")
+    approved = admin.post(f"/executions/{failback_id}/approve", json={"wave": "DB"})
+    assert approved.status_code == 200, approved.text
+    final = drive.until(failback_id, lambda s: not s.status.active)
+
+    assert final.status == "COMPLETED"
+    assert {s.brings_home: s.server_id for s in final.servers.values()} == homes
+    assert emulator.counts["StartRecovery"] == launches + 3  # one per wave, at the origin
+    home = _site(admin, shop["id"])
+    assert home["state"] == "FAILED_BACK"
+    assert home["legs"] == {"FAILED_BACK": len(homes)}
+    assert [e["event"] for e in home["timeline"]][-2:] == ["FAILBACK_STARTED", "FAILBACK_ENDED"]
+    assert home["timeline"][-1]["movedBy"] == failback_id
+    report = admin.get(f"/executions/{failback_id}/report", params={"format": "json"})
+    assert report.status_code == 200
+    assert report.json()["mode"] == "FAILBACK"
+    again = _fail_back(admin, shop, confirmPlanName=shop["name"])
+    assert (again.status_code, again.json()["code"]) == (409, "SITE_STATE_CONFLICT")
+    assert home["nextActions"] == ["reprotect"]
+
+    restore = _reprotect(admin, shop["id"])  # in the original direction now
+
+    assert restore.status_code == 202, restore.text
+    services.site.settle()
+    calls = admin.get(_path(restore)).json()["calls"]
+    assert {c["region"] for c in calls} == {"us-west-2"}  # called at the origin
+    assert {c["recoveryInstanceId"] for c in calls} == {
+        s.recovery_instance_id for s in final.servers.values()
+    }
+    plan_arns = {f"arn:aws:drs:us-east-1:{c['accountId']}:source-server/" for c in calls}
+    assert all(
+        any(c["reversedSourceServerArn"].startswith(p) for p in plan_arns) for c in calls
+    )
+    assert {c["reversedSourceServerArn"].rpartition("/")[2] for c in calls} == set(homes)
+    restoring = _site(admin, shop["id"])
+    assert restoring["state"] == "RESTORING"
+    assert set(restoring["legs"]) == {"PROTECTING"}
+    emulator.advance(LONG)
+    protected = _site(admin, shop["id"])
+    assert protected["state"] == "PROTECTED"
+    assert protected["legs"] == {"PROTECTED": len(homes)}
+    assert [e["event"] for e in protected["timeline"]] == [
+        "RECOVERY_STARTED",
+        "RECOVERY_ENDED",
+        "REPROTECT_STARTED",
+        "REPLICATION_SYNCED",
+        "FAILBACK_STARTED",
+        "FAILBACK_ENDED",
+        "REPROTECT_STARTED",
+        "REPLICATION_SYNCED",
+    ]
+    assert emulator.counts["ReverseReplication"] == 2 * len(homes)

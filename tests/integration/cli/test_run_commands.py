@@ -191,3 +191,31 @@ def test_a_recovery_is_reprotected_from_the_cli(cli: Run, drive: Drive) -> None:
     assert f"Reprotect {done['id']} (COMPLETED)" in shown.stdout
     site = json.loads(cli("plan", "site-state", "Shop", "--json").stdout)
     assert {s["leg"] for s in site["servers"] if s["wave"] == "Databases"} == {"REPLICATING_BACK"}
+
+
+def test_a_reprotected_plan_fails_back_from_the_cli(cli: Run, drive: Drive) -> None:
+    started = cli("run", "Shop", "--mode", "recovery", "--confirm", "Shop", "--json")
+    recovery_id = json.loads(started.stdout)["id"]
+    drive.until(recovery_id, lambda s: s.wave("Application").status == "AWAITING_APPROVAL")
+    cli("executions", "approve", recovery_id)
+    drive.until(recovery_id, lambda s: not s.status.active)
+    assert cli("plan", "reprotect", "Shop", "--wait").exit_code == 0
+    drive.advance(2 * 3600)
+    assert "Shop: Reprotected, ready to fail back (REPROTECTED)" in cli(
+        "plan", "site-state", "Shop"
+    ).stdout
+    unconfirmed = cli("run", "Shop", "--mode", "failback")
+    assert unconfirmed.exit_code == 1
+    assert "RECOVERY_NOT_CONFIRMED (400)" in unconfirmed.stderr
+
+    failback = cli("run", "Shop", "--mode", "failback", "--confirm", "Shop", "--json")
+
+    assert failback.exit_code == 0, failback.output
+    failback_id = json.loads(failback.stdout)["id"]
+    final = drive.until(failback_id, lambda s: not s.status.active)
+    assert final.status == "COMPLETED"  # the recovery's approval does not hold a failback
+    assert all(s.brings_home for s in final.servers.values())
+    shown = cli("executions", "show", failback_id)
+    assert "Failback" in shown.stdout
+    home = cli("plan", "site-state", "Shop")
+    assert "Shop: Failed back, not protected (FAILED_BACK)" in home.stdout

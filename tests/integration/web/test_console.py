@@ -250,7 +250,7 @@ PAGES = [
     ("servers", "/servers", "Servers in us-east-1"),
     ("groups", "/protection-groups", "Groups"),
     ("plans", "/recovery-plans", "Plans"),
-    ("executions", "/executions", "Drills and recoveries"),
+    ("executions", "/executions", "Every mode"),
     ("audit", "/audit", "Every change"),
     ("users", "/users", "Users and tokens"),
 ]

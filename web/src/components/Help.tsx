@@ -25,6 +25,10 @@ const TERMS = (
       <dd>Recovery instances launched for a test while replication goes on, cleaned up afterwards (SRM: a test recovery and its cleanup).</dd>
       <dt>Recovery</dt>
       <dd>The real thing: production instances in the recovery region, kept (SRM: a disaster recovery or planned migration).</dd>
+      <dt>Reprotect</dt>
+      <dd>After a recovery: each recovered instance replicates back to its origin (SRM: reprotect).</dd>
+      <dt>Failback</dt>
+      <dd>Once reprotected: the plan's waves launched back at the origin, with the hooks that say they run in a failback (SRM: a planned migration back).</dd>
       <dt>Hook</dt>
       <dd>A step before or after a wave's launch: a manual approval, a wait, an HTTP check, an SSM document or a Lambda (SRM: prompts and callouts).</dd>
       <dt>RTO</dt>

@@ -62,10 +62,10 @@ export function StartExecution({ plan, mode, onClose }: { plan: RecoveryPlan; mo
       <SpaceBetween size="m">
         {mode?.keepsInstances ? (
           <Alert type="warning" header="This launches production instances">
-            A {label.toLowerCase()} launches every server of the plan's {plan.waves.length} waves in the recovery region, and its instances are not cleaned up.
+            A {label.toLowerCase()} of the plan's {plan.waves.length} waves {mode.summary}.
           </Alert>
         ) : (
-          <Box>A {label.toLowerCase()} launches the plan's servers as isolated recovery instances; replication goes on.</Box>
+          <Box>A {label.toLowerCase()} {mode?.summary}.</Box>
         )}
         {confirm && (
           <FormField label={`Type the plan's name, ${plan.name}, to confirm`} errorText={fieldError("confirmPlanName")}>

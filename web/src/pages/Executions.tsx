@@ -52,11 +52,12 @@ function History() {
               ariaLabel="Filter by outcome"
             />
             <Select
-              selectedOption={mode ? { value: mode, label: MODE[mode] } : { value: "", label: "Drills and recoveries" }}
+              selectedOption={mode ? { value: mode, label: MODE[mode] } : { value: "", label: "Every mode" }}
               options={[
-                { value: "", label: "Drills and recoveries" },
+                { value: "", label: "Every mode" },
                 { value: "DRILL", label: "Drills" },
                 { value: "RECOVERY", label: "Recoveries" },
+                { value: "FAILBACK", label: "Failbacks" },
               ]}
               onChange={({ detail }) => setMode((detail.selectedOption.value || null) as Mode | null)}
               ariaLabel="Filter by mode"

@@ -118,6 +118,7 @@ class ModeOut(ApiModel):
     confirm_plan_name: bool = Field(description="The plan's name must be typed to start it.")
     keeps_instances: bool = Field(description="Its instances are the workloads, not left-overs.")
     scheduled_cleanup: bool = Field(description="It may clean up by itself, a set time after.")
+    summary: str = Field(description="What starting it does, in words.")
     may_start: bool = Field(description="The caller's roles grant `permission`.")
 
 
@@ -139,6 +140,7 @@ async def list_modes(who: Reader) -> Modes:
                 confirm_plan_name=p.confirm_plan_name,
                 keeps_instances=p.keeps_instances,
                 scheduled_cleanup=p.scheduled_cleanup,
+                summary=p.summary,
                 may_start=p.permission in granted,
             )
             for p in MODES.values()
@@ -155,7 +157,8 @@ async def list_modes(who: Reader) -> Modes:
 def start_execution(
     svc: Svc, who: Runner, body: ExecutionStart, plan_id: Annotated[str, Path(max_length=64)]
 ) -> ExecutionAccepted:
-    """Run the plan's current version as a drill or a recovery (recovery-admin, confirmed).
+    """Run the plan's current version as a drill, a recovery or, once the plan is
+    reprotected, a failback (the last two: recovery-admin, confirmed).
     The start, or its refusal and why, is written to the audit log."""
     try:
         _may(who, policy(body.mode).permission, f"start a {body.mode}")

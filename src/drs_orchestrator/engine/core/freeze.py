@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from drs_orchestrator.domain.executions import Mode
+from drs_orchestrator.domain.failback import Home
 from drs_orchestrator.domain.modes import policy
 from drs_orchestrator.domain.plans import GroupMembers, RecoveryPlanSpec, wave_servers
 from drs_orchestrator.engine.core.state import ExecutionState, HookRun, ServerRun, WaveRun
@@ -26,6 +27,8 @@ class Launch:
     hostnames: Mapping[str, str]
     post_launch_enabled: frozenset[str] = frozenset()
     cleanup_after_minutes: int | None = None
+    # FAILBACK: where each recovered server is launched; a server without one stayed home
+    homes: Mapping[str, Home] | None = None
 
 
 def freeze(launch: Launch, groups: Mapping[str, GroupMembers], now: datetime) -> ExecutionState:
@@ -36,6 +39,7 @@ def freeze(launch: Launch, groups: Mapping[str, GroupMembers], now: datetime) ->
             HookRun(phase=phase, index=i, hook=hook)
             for phase, listed in (("pre", wave.pre_hooks), ("post", wave.post_hooks))
             for i, hook in enumerate(listed)
+            if launch.mode in hook.modes  # `index` stays the hook's place in the plan
         ]
         waves.append(WaveRun(name=wave.name, number=number, spec=wave, hooks=hooks))
         place = {
@@ -43,10 +47,17 @@ def freeze(launch: Launch, groups: Mapping[str, GroupMembers], now: datetime) ->
         }
         for sid in wave_servers(wave, groups):
             group = groups[place[sid]]
-            servers[sid] = ServerRun(
-                server_id=sid,
-                account_id=group.account_id,
-                region=group.region,
+            at = (sid, group.account_id, group.region)
+            if launch.homes is not None:
+                if sid not in launch.homes:
+                    continue
+                home = launch.homes[sid]
+                at = (home.server_id, home.account_id, home.region)
+            servers[at[0]] = ServerRun(
+                server_id=at[0],
+                account_id=at[1],
+                region=at[2],
+                brings_home=sid if launch.homes is not None else None,
                 wave=wave.name,
                 hostname=launch.hostnames.get(sid, ""),
                 critical=sid not in wave.non_critical_server_ids,
@@ -62,7 +73,8 @@ def freeze(launch: Launch, groups: Mapping[str, GroupMembers], now: datetime) ->
         initiated_by=launch.initiated_by,
         user_id=launch.user_id,
         rto_target_minutes=launch.plan.rto_target_minutes,
-        launch_settings=launch.plan.launch_settings,
+        # a group's launch settings are the recovery region's, not the origin's
+        launch_settings="ignore" if launch.homes is not None else launch.plan.launch_settings,
         created_at=now,
         cleanup_after_minutes=launch.cleanup_after_minutes,
         waves=waves,

@@ -33,6 +33,9 @@ class ServerRun(Model):
     region: str
     wave: str
     hostname: str = ""
+    # FAILBACK: the plan's source server this one (its reversed source server, at the
+    # origin) brings home
+    brings_home: str | None = None
     critical: bool = True
     expects_post_launch: bool = False  # RECOVERY only: DRS runs post-launch actions
     status: ServerStatus = ServerStatus.WAITING
