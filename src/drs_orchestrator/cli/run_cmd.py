@@ -329,7 +329,7 @@ def follow(
 def run(
     plan: Annotated[str, typer.Argument(metavar="PLAN", help="The plan's name (any case).")],
     mode: Annotated[
-        str, typer.Option(metavar="MODE", help="drill, recovery or failback")
+        str, typer.Option(metavar="MODE", help="drill, recovery, failback or failback-drill")
     ] = "drill",
     confirm: Annotated[
         str | None,
@@ -348,11 +348,11 @@ def run(
     """Run a plan as a drill (default), a recovery or, once reprotected, a failback; with
     --wait, follow it (a live table on a terminal, one line per transition otherwise; exit
     status 1 unless it completes)."""
-    if mode.lower() not in {"drill", "recovery", "failback"}:
-        err_exit("--mode is drill, recovery or failback", "INVALID_MODE", 2)
+    if mode.lower() not in {"drill", "recovery", "failback", "failback-drill"}:
+        err_exit("--mode is drill, recovery, failback or failback-drill", "INVALID_MODE", 2)
     client = Api(api)
     found = require_plan(client, plan)
-    body: dict[str, Any] = {"mode": mode.upper()}
+    body: dict[str, Any] = {"mode": mode.upper().replace("-", "_")}
     if confirm is not None:
         body["confirmPlanName"] = confirm
     if cleanup_after is not None:

@@ -10,6 +10,7 @@ class Mode(StrEnum):
     DRILL = "DRILL"
     RECOVERY = "RECOVERY"
     FAILBACK = "FAILBACK"  # home again: the reversed source servers launched at their origin
+    FAILBACK_DRILL = "FAILBACK_DRILL"  # a rehearsal of it: drill instances at the origin
 
 
 class ExecutionStatus(StrEnum):

@@ -87,6 +87,23 @@ MODES: Mapping[Mode, ModePolicy] = {
         "you stop them",
         drill=False,
     ),
+    # The same servers at the origin, as isolated drill instances cleaned up after: the way
+    # home rehearsed while the workloads go on running in the recovery region.
+    Mode.FAILBACK_DRILL: ModePolicy(
+        mode=Mode.FAILBACK_DRILL,
+        label="Failback drill",
+        permission=Permission.RUN_DRILL,
+        confirm_plan_name=False,
+        awaits_post_launch=False,
+        scheduled_cleanup=True,
+        terminate_permission=None,
+        keeps_instances=False,
+        launch=LaunchCall.START_DRILL,
+        home=True,
+        summary="launches the plan's servers at their origin from their replication back, as "
+        "isolated drill instances; the workloads go on running in the recovery region",
+        drill=True,
+    ),
 }
 
 

@@ -32,7 +32,7 @@ from drs_orchestrator.store import audit, executions, pages
 class SiteGuard(Protocol):
     def check_recover(self, plan_id: str) -> None: ...
 
-    def homes(self, plan_id: str) -> dict[str, Home]: ...
+    def homes(self, plan_id: str, mode: Mode) -> dict[str, Home]: ...
 
 
 class ExecutionService:
@@ -145,7 +145,7 @@ class ExecutionService:
         if policy(mode).home:
             if self.site is None:
                 raise Unavailable("ENGINE_NOT_RUNNING", "The site state is not kept here")
-            homes = self.site.homes(plan_id)  # the plan must be reprotected; asks DRS
+            homes = self.site.homes(plan_id, mode)  # the plan must be reprotected; asks DRS
         members = self.plans.validate(spec)  # asks DRS; fails closed
         hostnames, post_launch = self._facts(spec.waves, members, mode)
         launch = Launch(

@@ -177,10 +177,12 @@ class SiteService:
         if state != SiteState.RECOVERING:
             check_action(state, SiteAction.RECOVER)
 
-    def homes(self, plan_id: str) -> dict[str, Home]:
-        """Where a failback launches each recovered server (its reversed source server at
-        its origin), or the refusal: the plan is not reprotected, or a server is not ready."""
-        self.check(plan_id, SiteAction.FAILBACK)
+    def homes(self, plan_id: str, mode: Mode = Mode.FAILBACK) -> dict[str, Home]:
+        """Where a failback (or its drill) launches each recovered server (its reversed
+        source server at its origin), or the refusal: the plan is not reprotected, or a
+        server is not ready."""
+        drill = mode == Mode.FAILBACK_DRILL
+        self.check(plan_id, SiteAction.FAILBACK_DRILL if drill else SiteAction.FAILBACK)
         legs = self.legs(self.plans.get(plan_id))
         if legs.error is not None:
             raise Unavailable("DRS_UNAVAILABLE", legs.error)

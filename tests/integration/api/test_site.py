@@ -13,6 +13,7 @@ import pytest
 
 from drs_orchestrator.api.services import Services
 from drs_orchestrator.emulator import Emulator
+from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.store import sites
 from tests.helpers import inject
 from tests.integration.drive import Drive
@@ -382,7 +383,7 @@ def _fail_back(client: httpx.Client, shop: dict[str, Any], **body: Any) -> httpx
     )
 
 
-def test_a_reprotected_plan_fails_back_home_wave_by_wave(
+def test_a_reprotected_plan_rehearses_and_fails_back_home_wave_by_wave(
     admin: httpx.Client,
     as_role: Callable[[str], httpx.Client],
     drive: Drive,
@@ -390,25 +391,75 @@ def test_a_reprotected_plan_fails_back_home_wave_by_wave(
     services: Services,
     emulator: Emulator,
 ) -> None:
+    """The round trip: recovery, reprotect, a failback drill, the failback with its
+    approval, and protection in the original direction again."""
     shop = _hooked_plan(admin, "shop", "us-east-1", ["db", "app", "web"])
     not_yet = _fail_back(admin, shop, confirmPlanName=shop["name"])
     assert (not_yet.status_code, not_yet.json()["code"]) == (409, "SITE_STATE_CONFLICT")
+    homes = _reprotected(admin, drive, services, emulator, shop)
+    operator = as_role("operator")
+    _rehearse(operator, admin, drive, shop, homes)
+    final = _fail_home(admin, operator, drive=drive, emulator=emulator, shop=shop, homes=homes)
+    _protect_again(admin, services, emulator=emulator, shop=shop, homes=homes, final=final)
+
+
+def _reprotected(
+    admin: httpx.Client,
+    drive: Drive,
+    services: Services,
+    emulator: Emulator,
+    shop: dict[str, Any],
+) -> dict[str, str]:
+    """Recovered and replicating back continuously: each server's reversed source server."""
     recovery = _recover(admin, drive, shop)
     waited = admin.get(f"/executions/{recovery['id']}").json()["waves"][0]["hooks"]
-    assert [h["hook"]["type"] for h in waited] == ["wait"]  # the failback's approval is not a recovery's
+    assert [h["hook"]["type"] for h in waited] == ["wait"]  # not the failback's approval
     _reprotect(admin, shop["id"])
     services.site.settle()
     emulator.advance(LONG)
     ready = _site(admin, shop["id"])
     assert ready["state"] == "REPROTECTED"
-    homes = {s["sourceServerId"]: s["reversedSourceServerId"] for s in ready["servers"]}
+    return {s["sourceServerId"]: s["reversedSourceServerId"] for s in ready["servers"]}
+
+
+def _rehearse(
+    operator: httpx.Client,
+    admin: httpx.Client,
+    drive: Drive,
+    shop: dict[str, Any],
+    homes: dict[str, str],
+) -> None:
+    rehearsal = operator.post(
+        f"/recovery-plans/{shop['id']}/executions", json={"mode": "FAILBACK_DRILL"}
+    )
+    assert rehearsal.status_code == 202, rehearsal.text
+    drilled = drive.until(rehearsal.json()["id"], lambda s: not s.status.active)
+    assert drilled.status == "COMPLETED"
+    assert {s.region for s in drilled.servers.values()} == {"us-west-2"}
+    assert {s.brings_home for s in drilled.servers.values()} == set(homes)
+    assert [h.hook.type for h in drilled.waves[0].hooks] == []  # neither hook names the drill
+    cleaned = admin.post(f"/executions/{rehearsal.json()['id']}/cleanup")
+    assert cleaned.status_code == 200, cleaned.text
+    drive.until(rehearsal.json()["id"], lambda s: s.cleanup == "COMPLETED")
+    assert _site(admin, shop["id"])["state"] == "REPROTECTED"  # a drill moves nothing
+
+
+def _fail_home(
+    admin: httpx.Client,
+    operator: httpx.Client,
+    *,
+    drive: Drive,
+    emulator: Emulator,
+    shop: dict[str, Any],
+    homes: dict[str, str],
+) -> ExecutionState:
     launches = emulator.counts["StartRecovery"]
 
-    operator = _fail_back(as_role("operator"), shop, confirmPlanName=shop["name"])
+    refused = _fail_back(operator, shop, confirmPlanName=shop["name"])
     unconfirmed = _fail_back(admin, shop)
     started = _fail_back(admin, shop, confirmPlanName=shop["name"])
 
-    assert operator.status_code == 403
+    assert refused.status_code == 403
     assert (unconfirmed.status_code, unconfirmed.json()["code"]) == (400, "RECOVERY_NOT_CONFIRMED")
     assert "failback" in unconfirmed.json()["detail"]
     assert started.status_code == 202, started.text
@@ -442,7 +493,18 @@ def test_a_reprotected_plan_fails_back_home_wave_by_wave(
     again = _fail_back(admin, shop, confirmPlanName=shop["name"])
     assert (again.status_code, again.json()["code"]) == (409, "SITE_STATE_CONFLICT")
     assert home["nextActions"] == ["reprotect"]
+    return final
 
+
+def _protect_again(
+    admin: httpx.Client,
+    services: Services,
+    *,
+    emulator: Emulator,
+    shop: dict[str, Any],
+    homes: dict[str, str],
+    final: ExecutionState,
+) -> None:
     restore = _reprotect(admin, shop["id"])  # in the original direction now
 
     assert restore.status_code == 202, restore.text
@@ -453,9 +515,7 @@ def test_a_reprotected_plan_fails_back_home_wave_by_wave(
         s.recovery_instance_id for s in final.servers.values()
     }
     plan_arns = {f"arn:aws:drs:us-east-1:{c['accountId']}:source-server/" for c in calls}
-    assert all(
-        any(c["reversedSourceServerArn"].startswith(p) for p in plan_arns) for c in calls
-    )
+    assert all(any(c["reversedSourceServerArn"].startswith(p) for p in plan_arns) for c in calls)
     assert {c["reversedSourceServerArn"].rpartition("/")[2] for c in calls} == set(homes)
     restoring = _site(admin, shop["id"])
     assert restoring["state"] == "RESTORING"

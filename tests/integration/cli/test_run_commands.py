@@ -201,9 +201,10 @@ def test_a_reprotected_plan_fails_back_from_the_cli(cli: Run, drive: Drive) -> N
     drive.until(recovery_id, lambda s: not s.status.active)
     assert cli("plan", "reprotect", "Shop", "--wait").exit_code == 0
     drive.advance(2 * 3600)
-    assert "Shop: Reprotected, ready to fail back (REPROTECTED)" in cli(
-        "plan", "site-state", "Shop"
-    ).stdout
+    assert (
+        "Shop: Reprotected, ready to fail back (REPROTECTED)"
+        in cli("plan", "site-state", "Shop").stdout
+    )
     unconfirmed = cli("run", "Shop", "--mode", "failback")
     assert unconfirmed.exit_code == 1
     assert "RECOVERY_NOT_CONFIRMED (400)" in unconfirmed.stderr

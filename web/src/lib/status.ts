@@ -84,7 +84,7 @@ export const CLEANUP: Record<CleanupStatus, Shown> = {
   FAILED: { label: "Clean-up failed", type: "error" },
 };
 
-export const MODE: Record<Mode, string> = { DRILL: "Drill", RECOVERY: "Recovery", FAILBACK: "Failback" };
+export const MODE: Record<Mode, string> = { DRILL: "Drill", RECOVERY: "Recovery", FAILBACK: "Failback", FAILBACK_DRILL: "Failback drill" };
 
 /** A server's launch settings against what DRS and its launch template hold. */
 export const LAUNCH_SYNC: Record<SyncState, Shown> = {

@@ -58,6 +58,7 @@ function History() {
                 { value: "DRILL", label: "Drills" },
                 { value: "RECOVERY", label: "Recoveries" },
                 { value: "FAILBACK", label: "Failbacks" },
+                { value: "FAILBACK_DRILL", label: "Failback drills" },
               ]}
               onChange={({ detail }) => setMode((detail.selectedOption.value || null) as Mode | null)}
               ariaLabel="Filter by mode"
