@@ -119,7 +119,10 @@ class Services:
         )
         self.engine.launch()
         self.executions.engine = self.engine
+        self.site.owner = self.engine.options.executor_id
+        self.site.lease_seconds = settings.worker_lease_seconds
         self.site.resume()  # reprotects a stopped process left running
+        self.engine.beats.append(self.site.resume)  # and those of a worker that died
         return self.engine
 
     def stop_engine(self) -> None:

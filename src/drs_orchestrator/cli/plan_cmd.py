@@ -436,8 +436,10 @@ def reprotect(
     api: ApiOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """After a recovery, replicate the recovered servers back to their origin
-    (ReverseReplication, wave by wave in dependency order; recovery-admin)."""
+    """After a recovery, replicate the recovered servers back to their origin; after a
+    failback, replicate them into the recovery region again (ReverseReplication, wave by
+    wave in dependency order; recovery-admin). With --wait, exit status 1 unless every
+    server's call succeeded."""
     client = Api(api)
     plan = require_plan(client, name)
     names = {w["name"].casefold(): w["name"] for w in plan["waves"]}
@@ -456,15 +458,17 @@ def reprotect(
         found = client.json("GET", path)
     if as_json:
         emit_json(found)
-        return
-    if wait:
-        _show_reprotect(found)
-        for c in found["calls"]:
-            if c["outcome"] != "REVERSED":
-                out.print(
-                    f"  {c['sourceServerId']}: {c['outcome']} — {c['detail']}", soft_wrap=True
-                )
-    out.print(
-        f"See where it stands: {cli_name()} plan site-state {shlex.quote(plan['name'])}",
-        soft_wrap=True,
-    )
+    else:
+        if wait:
+            _show_reprotect(found)
+            for c in found["calls"]:
+                if c["outcome"] != "REVERSED":
+                    what = c["outcome"] or "not called"
+                    why = f" — {c['detail']}" if c["detail"] else ""
+                    out.print(f"  {c['sourceServerId']}: {what}{why}", soft_wrap=True)
+        out.print(
+            f"See where it stands: {cli_name()} plan site-state {shlex.quote(plan['name'])}",
+            soft_wrap=True,
+        )
+    if wait and found["state"] != "COMPLETED":
+        raise typer.Exit(1)

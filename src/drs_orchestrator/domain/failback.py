@@ -207,6 +207,25 @@ def home_of(server: ServerLeg) -> Home | None:
     return Home(server.reversed_server_id, server.reversed_account, server.reversed_region)
 
 
+_NOT_ORCHESTRATED = (
+    "on premises: its failback launch (StartFailbackLaunch) is not orchestrated yet; start "
+    "it in the DRS console"
+)
+
+
+def blocking(legs: Iterable[ServerLeg], home: bool) -> list[tuple[ServerLeg, str]]:
+    """What keeps a plan from its next step, with why: failing back (every recovered
+    server replicating back, from an AWS origin) or, once `home`, being protected again."""
+    if home:
+        return [(s, s.next_step) for s in legs if s.leg not in {Leg.NOT_RECOVERED, Leg.PROTECTED}]
+    done = {Leg.NOT_RECOVERED, Leg.FAILED_BACK, Leg.PROTECTING, Leg.PROTECTED}
+    return [
+        (s, _NOT_ORCHESTRATED if s.leg == Leg.READY else s.next_step)
+        for s in legs
+        if s.leg not in done and home_of(s) is None
+    ]
+
+
 def synced(legs: Iterable[ServerLeg], to: Leg = Leg.READY) -> bool:
     """Every recovered server replicates continuously, back (`to` READY) or, once home, in
     the original direction (`to` PROTECTED); and at least one does."""

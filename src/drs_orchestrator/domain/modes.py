@@ -109,3 +109,8 @@ MODES: Mapping[Mode, ModePolicy] = {
 
 def policy(mode: Mode) -> ModePolicy:
     return MODES[mode]
+
+
+def start_action(mode: Mode) -> str:
+    """The audit log's name for starting an execution in `mode`: `start-failback-drill`."""
+    return "start-" + mode.value.lower().replace("_", "-")

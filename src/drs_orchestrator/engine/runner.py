@@ -5,7 +5,9 @@ notifications (`notifier`) and the DRS pollers (`poller`)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -31,6 +33,9 @@ from drs_orchestrator.engine.workers import Workers
 from drs_orchestrator.store import audit, executions
 
 _RUNNING = {"PENDING", "ENQUEUED"}  # DBOS's statuses of a workflow that will go on
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class Engine:
         self.drs = drs
         self.clock = clock
         self.options = options or Options()
+        self.beats: list[Callable[[], object]] = []
         self.probe = probe or Probe()
         self.notifier = Notifier()
         self._dbos_url = dbos_url
@@ -130,9 +136,15 @@ class Engine:
         workflow.install(None)
 
     def keep_alive(self) -> None:
-        """The heartbeat: beat, take over dead workers' workflows, start any missing one."""
+        """The heartbeat: beat, take over dead workers' workflows, start any missing one,
+        and what else beats with it (`beats`: the services' own take-overs)."""
         self.workers.beat()
         self.resume_unattended()
+        for beat in self.beats:
+            try:
+                beat()
+            except Exception:
+                log.exception("a heartbeat task failed; the next beat tries again")
 
     def resume_unattended(self) -> None:
         """Start a workflow for every execution with work that has none running: a crash

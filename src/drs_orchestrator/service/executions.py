@@ -16,7 +16,7 @@ from drs_orchestrator.domain.errors import (
 )
 from drs_orchestrator.domain.executions import Mode
 from drs_orchestrator.domain.failback import Home
-from drs_orchestrator.domain.modes import policy
+from drs_orchestrator.domain.modes import policy, start_action
 from drs_orchestrator.domain.plans import GroupMembers, Wave, wave_servers
 from drs_orchestrator.engine.core.freeze import Launch, freeze
 from drs_orchestrator.engine.core.machine import OperatorCommand
@@ -80,7 +80,7 @@ class ExecutionService:
         )
         entry = audit.Entry(
             actor=user[1],
-            action=f"start-{mode.value.lower()}",
+            action=start_action(mode),
             resource_type="execution",
             resource_id=state.id,
             after={

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -41,6 +41,7 @@ from drs_orchestrator.domain.failback import (
     arn_account,
     arn_id,
     arn_region,
+    blocking,
     home_of,
     leg,
     recovered_instance,
@@ -63,14 +64,13 @@ from drs_orchestrator.drs.jobs import StartDeferredError, StartRefusedError
 from drs_orchestrator.engine.core.state import load_state
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.plans import PlanService
-from drs_orchestrator.store import audit, executions, sites
+from drs_orchestrator.store import audit, executions, sites, workers
 from drs_orchestrator.store.plans import PlanRecord
 from drs_orchestrator.store.sites import CallRow, ReprotectRow, SiteEventRow, SiteRow
 
 log = logging.getLogger(__name__)
 SYSTEM = "drs-orchestrator"  # the actor of moves read from DRS and from executions' ends
 RESOURCE = "recovery-plan"
-# States whose end is read from DRS's replication (every server continuous).
 # The states that end when every server replicates continuously: back, or once home again.
 _SYNCING = {SiteState.REPROTECTING: Leg.READY, SiteState.RESTORING: Leg.PROTECTED}
 # The states an execution's start moves a plan out of, by the mode that moves it.
@@ -149,6 +149,10 @@ class SiteService:
         self.failback = DrsFailback(ctx.drs)
         self._runs: ThreadPoolExecutor | None = None  # made on the first reprotect
         self._futures: dict[str, Future[None]] = {}
+        # Who runs the reprotects started here (the engine's executor ID, once it starts),
+        # and how long a silent worker's are left to it before another takes them over.
+        self.owner = "local"
+        self.lease_seconds = 30.0
 
     # --- where a plan stands --------------------------------------------------------------
 
@@ -186,28 +190,18 @@ class SiteService:
         legs = self.legs(self.plans.get(plan_id))
         if legs.error is not None:
             raise Unavailable("DRS_UNAVAILABLE", legs.error)
-        found: dict[str, Home] = {}
-        blocking: list[str] = []
-        for server, now_leg in legs.servers:
-            if now_leg.leg in {Leg.NOT_RECOVERED, Leg.FAILED_BACK}:
-                continue  # nothing to bring home: it never left, or is home already
-            home = home_of(now_leg)
-            if home is not None:
-                found[server.server_id] = home
-            elif now_leg.origin != AWS and now_leg.leg == Leg.READY:
-                blocking.append(
-                    f"{now_leg.hostname} ({server.server_id}): on premises; its failback "
-                    "launch (StartFailbackLaunch) is not orchestrated yet: start it in the "
-                    "DRS console"
-                )
-            else:
-                blocking.append(f"{now_leg.hostname} ({server.server_id}): {now_leg.next_step}")
-        if blocking or not found:
+        found = {
+            server.server_id: home
+            for server, now_leg in legs.servers
+            if (home := home_of(now_leg)) is not None
+        }
+        held = [f"{s.hostname} ({s.server_id}): {why}" for s, why in blocking(legs.of(), False)]
+        if held or not found:
             raise Conflict(
                 "FAILBACK_NOT_READY",
                 "Not every recovered server can fail back now: "
-                + ("; ".join(blocking) or "none is running in the recovery region"),
-                {"blocking": blocking},
+                + ("; ".join(held) or "none is running in the recovery region"),
+                {"blocking": held},
             )
         return found
 
@@ -391,12 +385,14 @@ class SiteService:
                     for w in unknown
                 ]
             )
-        state = self.check(plan_id, SiteAction.REPROTECT)
+        self.check(plan_id, SiteAction.REPROTECT)  # the moves due are stored first
         servers = self._chosen(record, waves)
         reprotect_id = str(uuid.uuid4())
         now = self.now()
         with self.ctx.read() as conn:
             held = sites.get(conn, plan_id) or _NEVER
+        state = SiteState(held.state)  # what the move below compares against
+        check_action(state, SiteAction.REPROTECT)
         try:
             with self.ctx.write() as conn:
                 sites.insert_reprotect(
@@ -407,6 +403,7 @@ class SiteService:
                     servers=len(servers),
                     actor=actor,
                     now=now,
+                    owner=self.owner,
                 )
                 if not sites.move(
                     conn,
@@ -456,14 +453,29 @@ class SiteService:
         self._futures[reprotect_id] = self._runs.submit(self._run, reprotect_id, plan_id)
 
     def resume(self) -> list[str]:
-        """Run again the reprotects a stopped process left running (their intents say what
-        to ask DRS before calling again)."""
+        """Run again the reprotects left running by this worker's earlier life or by a
+        worker whose heart stopped (their intents say what to ask DRS before calling
+        again); those of a live worker are its own. At the engine's start and heartbeat."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=self.lease_seconds)
+        taken = []
         with self.ctx.read() as conn:
             left = sites.running_reprotects(conn)
-        for row in left:
-            if row.id not in self._futures:
+            orphans = [
+                r
+                for r in left
+                if r.id not in self._futures
+                and (r.owner == self.owner or not workers.alive(conn, r.owner, cutoff))
+            ]
+        for row in orphans:
+            with self.ctx.write() as conn:
+                claimed = sites.claim_reprotect(conn, row.id, row.owner, self.owner)
+            if claimed:
+                log.warning(
+                    "resuming reprotect %s of %s (was %s's)", row.id, row.plan_id, row.owner
+                )
                 self._start(row.id, row.plan_id)
-        return [row.id for row in left]
+                taken.append(row.id)
+        return taken
 
     def _run(self, reprotect_id: str, plan_id: str) -> None:
         try:
@@ -489,7 +501,7 @@ class SiteService:
     def legs_of(self, record: PlanRecord, servers: Sequence[PlanServer]) -> Legs:
         legs = self.legs(record, [s.server_id for s in servers])
         if legs.error is not None:
-            raise Conflict("DRS_UNAVAILABLE", legs.error)
+            raise Unavailable("DRS_UNAVAILABLE", legs.error)
         return legs
 
     def _one(

@@ -44,7 +44,7 @@ class ReprotectRow:
     waves: list[str] | None
     requested_by: str
     requested_at: datetime
-    heartbeat_at: datetime
+    owner: str  # the executor running it
     ended_at: datetime | None
     servers: int
     reversed: int
@@ -136,7 +136,7 @@ def _reprotect(row: Any) -> ReprotectRow:
         row.waves,
         row.requested_by,
         row.requested_at,
-        row.heartbeat_at,
+        row.owner,
         row.ended_at,
         row.servers,
         row.reversed,
@@ -155,6 +155,7 @@ def insert_reprotect(
     servers: int,
     actor: str,
     now: datetime,
+    owner: str,
 ) -> None:
     """A running reprotect; a second one for the plan trips the unique index."""
     conn.execute(
@@ -165,7 +166,7 @@ def insert_reprotect(
             waves=waves,
             requested_by=actor,
             requested_at=now,
-            heartbeat_at=now,
+            owner=owner,
             servers=servers,
             reversed=0,
             skipped=0,
@@ -194,6 +195,16 @@ def running_reprotects(conn: sa.Connection) -> list[ReprotectRow]:
     return [_reprotect(r) for r in rows]
 
 
+def claim_reprotect(conn: sa.Connection, reprotect_id: str, held: str, owner: str) -> bool:
+    """Take over a running reprotect from `held`; False when someone else took it first."""
+    taken = conn.execute(
+        reprotects.update()
+        .where(R.id == reprotect_id, R.state == RUNNING, R.owner == held)
+        .values(owner=owner)
+    )
+    return taken.rowcount == 1
+
+
 def finish_reprotect(
     conn: sa.Connection,
     reprotect_id: str,
@@ -214,7 +225,6 @@ def finish_reprotect(
         .values(
             state=state,
             ended_at=now,
-            heartbeat_at=now,
             reversed=counts.get(REVERSED, 0),
             skipped=counts.get(SKIPPED, 0),
             failed=counts.get(FAILED, 0),
@@ -266,7 +276,6 @@ def record_intent(
             intent_at=now,
         )
     )
-    conn.execute(sa.update(reprotects).where(R.id == reprotect_id).values(heartbeat_at=now))
 
 
 def complete_call(
@@ -284,4 +293,3 @@ def complete_call(
         .where(C.reprotect_id == reprotect_id, C.server_id == server_id)
         .values(outcome=outcome, result=result, detail=detail, done_at=now)
     )
-    conn.execute(sa.update(reprotects).where(R.id == reprotect_id).values(heartbeat_at=now))

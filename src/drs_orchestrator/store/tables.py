@@ -490,7 +490,9 @@ reprotects = sa.Table(
     sa.Column("waves", sa.JSON, nullable=True),  # the waves asked for; null for all
     sa.Column("requested_by", sa.String(256), nullable=False),
     sa.Column("requested_at", UtcDateTime, nullable=False),
-    sa.Column("heartbeat_at", UtcDateTime, nullable=False),
+    # The worker (executor ID) running it; another takes it over only once this one's
+    # heart has stopped (workers), or this one, restarted, takes it up again.
+    sa.Column("owner", sa.String(80), nullable=False),
     sa.Column("ended_at", UtcDateTime, nullable=True),
     sa.Column("servers", sa.Integer, nullable=False),
     sa.Column("reversed", sa.Integer, nullable=False),

@@ -28,6 +28,14 @@ def silent_since(conn: sa.Connection, cutoff: datetime) -> list[str]:
     return [r.executor_id for r in rows]
 
 
+def alive(conn: sa.Connection, executor_id: str, cutoff: datetime) -> bool:
+    """The worker's heart beat since `cutoff`."""
+    beat_at = conn.execute(
+        sa.select(table.c.heartbeat_at).where(table.c.executor_id == executor_id)
+    ).scalar_one_or_none()
+    return beat_at is not None and beat_at >= cutoff
+
+
 def claim(conn: sa.Connection, executor_id: str, cutoff: datetime) -> bool:
     """Remove a silent worker's row; True for the one survivor whose delete took it."""
     gone = conn.execute(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ import pytest
 from drs_orchestrator.api.services import Services
 from drs_orchestrator.emulator import Emulator
 from drs_orchestrator.engine.core.state import ExecutionState
-from drs_orchestrator.store import sites
+from drs_orchestrator.store import sites, workers
 from tests.helpers import inject
 from tests.integration.drive import Drive
 
@@ -224,6 +225,7 @@ def test_a_second_reprotect_while_one_runs_is_refused(
             servers=2,
             actor="admin",
             now=services.executions.now(),
+            owner=services.site.owner,
         )
 
     refused = _reprotect(admin, shop["id"])
@@ -264,6 +266,7 @@ def test_a_reprotect_resumed_after_a_crash_calls_drs_once_per_server(
             servers=2,
             actor="admin",
             now=now,
+            owner="worker-b",
         )
         sites.move(
             conn,
@@ -285,6 +288,12 @@ def test_a_reprotect_resumed_after_a_crash_calls_drs_once_per_server(
                 now=now,
             )
     make_client("us-east-1").reverse_replication(recoveryInstanceID=first["recoveryInstanceId"])
+    beat = datetime.now(UTC)
+    with services.ctx.write() as conn:
+        workers.beat(conn, "worker-b", beat)  # the worker that started it is alive
+    assert services.site.resume() == []  # so it is left to that worker
+    with services.ctx.write() as conn:
+        workers.beat(conn, "worker-b", beat - timedelta(minutes=5))  # its heart stopped
 
     assert services.site.resume() == ["crashed"]
     services.site.settle()

@@ -171,7 +171,10 @@ def test_pg_launch_settings_set_from_a_file_then_show_and_a_fault_named_by_field
         aws_access_key_id="testing", aws_secret_access_key="testing",
     )  # fmt: skip
     vpc = ec2.create_vpc(CidrBlock="172.16.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="172.16.1.0/24")["Subnet"]["SubnetId"]
+    # a zone named: moto picks one at random, and t3.large is not offered in every one
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="172.16.1.0/24", AvailabilityZone="us-east-1a")[
+        "Subnet"
+    ]["SubnetId"]
     signed_in("pg", "create", "Shop DB", "--region", "us-east-1", "--tag", "Tier=db")
     before = signed_in("pg", "launch-settings", "show", "Shop DB")
     assert "no launch settings saved" in before.stdout, before.output

@@ -95,7 +95,7 @@ def reprotect_left_for_a_worker(services: Services, emulator: Emulator, plan_id:
     with services.ctx.write() as conn:
         sites.insert_reprotect(
             conn, reprotect_id=reprotect_id, plan_id=plan_id, waves=None, servers=servers,
-            actor="chaos", now=now,
+            actor="chaos", now=now, owner="local",
         )  # fmt: skip
         assert sites.move(
             conn, plan_id, held, event=SiteEvent.REPROTECT_STARTED,

@@ -84,7 +84,14 @@ def test_a_move_from_a_stale_read_writes_nothing(engine: sa.Engine) -> None:
 
 def _reprotect(conn: sa.Connection, reprotect_id: str) -> None:
     sites.insert_reprotect(
-        conn, reprotect_id=reprotect_id, plan_id=PLAN, waves=None, servers=2, actor="a", now=T0
+        conn,
+        reprotect_id=reprotect_id,
+        plan_id=PLAN,
+        waves=None,
+        servers=2,
+        actor="a",
+        now=T0,
+        owner="local",
     )
 
 

@@ -21,7 +21,7 @@ from drs_orchestrator.api.services import Services, Svc
 from drs_orchestrator.domain.errors import DomainError, Forbidden
 from drs_orchestrator.domain.executions import ExecutionStatus, Mode
 from drs_orchestrator.domain.model import Boolean, WeekOfMinutes
-from drs_orchestrator.domain.modes import MODES, policy
+from drs_orchestrator.domain.modes import MODES, policy, start_action
 from drs_orchestrator.domain.roles import Permission, Role, permissions_of
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
@@ -172,7 +172,7 @@ def start_execution(
         )
     except DomainError as refused:
         asked = body.model_dump(mode="json", by_alias=True)
-        action = f"start-{body.mode.value.lower()}"
+        action = start_action(body.mode)
         svc.executions.refused(who.username, action, ("recovery-plan", plan_id), refused, asked)
         raise
     return ExecutionAccepted(id=state.id, status=state.status, url=f"/api/v1/executions/{state.id}")

@@ -13,7 +13,7 @@ from drs_orchestrator.api.common import ApiModel
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Svc
 from drs_orchestrator.domain.errors import DomainError
-from drs_orchestrator.domain.failback import Leg
+from drs_orchestrator.domain.failback import Leg, blocking
 from drs_orchestrator.domain.site import SiteAction, SiteState, label
 from drs_orchestrator.service.records import ReprotectRow
 from drs_orchestrator.service.site import ReprotectView, SiteView
@@ -93,7 +93,9 @@ class SiteStateOut(ApiModel):
     servers: list[SiteServer]
     legs: dict[str, int] = Field(description="How many servers are at each step.")
     blocking: list[str] = Field(
-        description="Failback readiness: the servers not yet replicating back continuously."
+        description="What keeps the plan from its next step, per server: failing back "
+        "(replicating back continuously, from an AWS origin) or, once home, being protected "
+        "again."
     )
     drs_error: str | None = Field(description="Set when DRS could not be asked.")
     reprotect: ReprotectOut | None = Field(description="The latest reprotect.")
@@ -140,11 +142,8 @@ def _site_out(view: SiteView) -> SiteStateOut:
     counts: dict[str, int] = {}
     for s in servers:
         counts[s.leg.value] = counts.get(s.leg.value, 0) + 1
-    blocking = [
-        f"{s.hostname} ({s.source_server_id}): {s.next_step}"
-        for s in servers
-        if s.leg not in {Leg.READY, Leg.NOT_RECOVERED, Leg.FAILED_BACK}
-    ]
+    home = view.state in {SiteState.FAILED_BACK, SiteState.RESTORING, SiteState.PROTECTED}
+    held = [f"{s.hostname} ({s.server_id}): {why}" for s, why in blocking(view.legs.of(), home)]
     return SiteStateOut(
         plan_id=view.plan_id,
         plan_name=view.plan_name,
@@ -155,7 +154,7 @@ def _site_out(view: SiteView) -> SiteStateOut:
         next_actions=view.next_actions,
         servers=servers,
         legs=counts,
-        blocking=blocking,
+        blocking=held,
         drs_error=view.legs.error,
         reprotect=ReprotectOut(**_reprotect_out(view.reprotect)) if view.reprotect else None,
         timeline=[
@@ -196,6 +195,7 @@ def _detail(view: ReprotectView) -> ReprotectDetail:
 class ReprotectStart(ApiModel):
     waves: list[Annotated[str, Field(min_length=1, max_length=128)]] | None = Field(
         default=None,
+        min_length=1,
         max_length=100,
         description="Reverse only these waves' servers (the rest later); omitted: all.",
     )
@@ -213,7 +213,7 @@ def site_state(svc: Svc, _: Reader, plan_id: PlanId) -> SiteStateOut:
 @router.post(
     "/{plan_id}/reprotect",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=responses(400, 401, 403, 404, 409),
+    responses=responses(400, 401, 403, 404, 409, 503),
     operation_id="startReprotect",
 )
 def start_reprotect(

@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.Column("waves", sa.JSON(), nullable=True),
         sa.Column("requested_by", sa.String(length=256), nullable=False),
         sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("owner", sa.String(length=80), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("servers", sa.Integer(), nullable=False),
         sa.Column("reversed", sa.Integer(), nullable=False),
