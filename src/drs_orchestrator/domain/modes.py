@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from drs_orchestrator.domain.executions import Mode
 from drs_orchestrator.domain.roles import Permission
+from drs_orchestrator.domain.site import SiteAction
 
 
 class LaunchCall(StrEnum):
@@ -35,6 +36,8 @@ class ModePolicy:
     # region, or their reversed source servers, at their origin (a failback).
     home: bool
     summary: str  # what starting it does, in words (the console's start dialog says it)
+    # The plan's site state must allow this to start it (None: any state may)
+    site_action: SiteAction | None
     drill: bool  # DRS counts it as a drill (DRS:DrillId tag, "last drilled" in readiness)
 
 
@@ -52,6 +55,7 @@ MODES: Mapping[Mode, ModePolicy] = {
         home=False,
         summary="launches the plan's servers as isolated recovery instances in the recovery "
         "region; replication goes on",
+        site_action=None,
         drill=True,
     ),
     Mode.RECOVERY: ModePolicy(
@@ -67,6 +71,7 @@ MODES: Mapping[Mode, ModePolicy] = {
         home=False,
         summary="launches every server of the plan in the recovery region as production "
         "instances, which are not cleaned up",
+        site_action=SiteAction.RECOVER,
         drill=False,
     ),
     # After a reprotect: each server's reversed source server (replicating back to its
@@ -85,6 +90,7 @@ MODES: Mapping[Mode, ModePolicy] = {
         summary="launches every server of the plan back at its origin from its replication "
         "back, as production instances; the recovery-region instances keep running until "
         "you stop them",
+        site_action=SiteAction.FAILBACK,
         drill=False,
     ),
     # The same servers at the origin, as isolated drill instances cleaned up after: the way
@@ -102,6 +108,7 @@ MODES: Mapping[Mode, ModePolicy] = {
         home=True,
         summary="launches the plan's servers at their origin from their replication back, as "
         "isolated drill instances; the workloads go on running in the recovery region",
+        site_action=SiteAction.FAILBACK_DRILL,
         drill=True,
     ),
 }

@@ -11,9 +11,12 @@ import httpx
 import pytest
 from playwright.sync_api import Locator, LocatorAssertions, Page, expect
 
+from drs_orchestrator.api.services import Services
 from drs_orchestrator.domain.executions import CleanupStatus, ExecutionStatus, WaveStatus
+from drs_orchestrator.emulator import Emulator
 from tests.integration.conftest import ADMIN_PASSWORD
-from tests.integration.web.conftest import ConsoleErrors, ThreadedDrive, shot
+from tests.integration.web.conftest import ConsoleErrors, ThreadedDrive, off_loop, shot
+from tests.integration.web.scene import shop_plan
 
 
 def sign_in(
@@ -326,3 +329,51 @@ def test_what_a_user_may_do_is_what_the_console_offers(
     shot(page, "start-recovery")
     dialog.get_by_role("button", name="Cancel").click()
     assert admin.get("/executions").json()["items"] == []
+
+
+def test_the_plan_page_shows_the_site_state_and_offers_its_next_step(
+    page: Page,
+    base_url: str,
+    admin: httpx.Client,
+    *,
+    drive: ThreadedDrive,
+    services: Services,
+    emulator: Emulator,
+) -> None:
+    """After a recovery the plan page says it is recovered and offers a reprotect, not a
+    failback; once every server replicates back, a failback and its drill, not a recovery."""
+    plan_id, _ = shop_plan(admin)
+    started = admin.post(
+        f"/recovery-plans/{plan_id}/executions",
+        json={"mode": "RECOVERY", "confirmPlanName": "Shop"},
+    )
+    execution_id = started.json()["id"]
+    drive.until(execution_id, lambda s: s.wave("Application").status == "AWAITING_APPROVAL")
+    admin.post(f"/executions/{execution_id}/approve", json={"wave": "Application"})
+    drive.until(execution_id, lambda s: not s.status.active)
+
+    sign_in(page, base_url, f"/recovery-plans/{plan_id}")
+    expect(page.get_by_text("Recovered, not protected")).to_be_visible()
+    expect(page.get_by_role("button", name="Start failback")).to_have_count(0)
+    expect(page.get_by_role("button", name="Start recovery")).to_be_visible()
+    expect(page.get_by_text("Reprotect: replicate it back").first).to_be_visible()
+    page.get_by_role("button", name="Reprotect", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("replicates back to its origin")).to_be_visible()
+    dialog.get_by_role("button", name="Reprotect").click()
+    expect(page.get_by_text("Reprotecting", exact=True)).to_be_visible()
+    off_loop(services.site.settle)
+    assert emulator.counts["ReverseReplication"] > 0
+    emulator.advance(2 * 3600)
+    page.reload()
+
+    expect(page.get_by_text("Reprotected, ready to fail back")).to_be_visible()
+    expect(page.get_by_role("button", name="Start failback", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Start failback drill")).to_be_visible()
+    expect(page.get_by_role("button", name="Start recovery")).to_have_count(0)
+    expect(page.get_by_text("Not yet ready to fail back")).to_have_count(0)
+    shot(page, "plan-site-state")
+    page.get_by_role("button", name="Start failback", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("back at its origin")).to_be_visible()
+    expect(dialog.get_by_role("button", name="Start failback")).to_be_disabled()

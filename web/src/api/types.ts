@@ -15,6 +15,8 @@ export type LaunchApply = S["ApplyOut"];
 export type LaunchSettingsDoc = S["LaunchSettingsOut"];
 /** A row of the engine's mode table, with whether the caller may start it. */
 export type ModeRow = S["ModeOut"];
+/** Where a plan stands in the round trip, and each server's step home. */
+export type SiteState = S["SiteStateOut"];
 export type Command = S["Command"];
 export type Role = S["Role"];
 export type Problem = S["Problem"];

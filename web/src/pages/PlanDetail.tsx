@@ -18,6 +18,7 @@ import type { ModeRow, PlanVersion } from "../api/types";
 import { can, useAuth } from "../auth/AuthContext";
 import { ModalFooter } from "../components/ModalFooter";
 import { ProblemAlert } from "../components/ProblemAlert";
+import { SitePanel } from "../components/SitePanel";
 import { StartExecution } from "../components/StartExecution";
 import { Status } from "../components/Status";
 import { Duration, Time } from "../components/Time";
@@ -83,6 +84,7 @@ export default function PlanDetail() {
   const runs = useApi(() => unwrap(api.GET("/api/v1/executions", { params: { query: { planId: id, limit: 20 } } })), [id]);
   const groups = useApi(listGroups, []);
   const modes = useApi(() => unwrap(api.GET("/api/v1/modes")), []);
+  const site = useApi(() => unwrap(api.GET("/api/v1/recovery-plans/{plan_id}/site-state", { params: { path: { plan_id: id } } })), [id]);
   const p = plan.data;
   useCrumb(p?.name);
   if (!p) return plan.error ? <ProblemAlert error={plan.error} header="Could not load the plan" /> : <Box>Loading…</Box>;
@@ -116,9 +118,9 @@ export default function PlanDetail() {
                   Edit
                 </Button>
               )}
-              {/* A start for each mode the caller may start; one that keeps its instances is not the primary. */}
+              {/* A start for each mode the caller may start and the site state allows; one that keeps its instances is not the primary. */}
               {[...(modes.data?.items ?? [])]
-                .filter((m) => m.mayStart)
+                .filter((m) => m.mayStart && (!m.siteAction || (site.data?.nextActions ?? []).includes(m.siteAction)))
                 .sort((a, b) => Number(b.keepsInstances) - Number(a.keepsInstances))
                 .map((m) => (
                   <Button key={m.mode} variant={m.keepsInstances ? "normal" : "primary"} onClick={() => setStarting(m)}>
@@ -153,6 +155,7 @@ export default function PlanDetail() {
             ]}
           />
         </Container>
+        {site.data ? <SitePanel site={site.data} mayReprotect={can(me, "run-recovery")} onChange={site.reload} /> : <ProblemAlert error={site.error} header="Could not read the site state" />}
         <Tabs
           tabs={[
             {

@@ -23,6 +23,7 @@ from drs_orchestrator.domain.executions import ExecutionStatus, Mode
 from drs_orchestrator.domain.model import Boolean, WeekOfMinutes
 from drs_orchestrator.domain.modes import MODES, policy, start_action
 from drs_orchestrator.domain.roles import Permission, Role, permissions_of
+from drs_orchestrator.domain.site import SiteAction
 from drs_orchestrator.engine.core import machine
 from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.reports import html
@@ -119,6 +120,10 @@ class ModeOut(ApiModel):
     keeps_instances: bool = Field(description="Its instances are the workloads, not left-overs.")
     scheduled_cleanup: bool = Field(description="It may clean up by itself, a set time after.")
     summary: str = Field(description="What starting it does, in words.")
+    site_action: SiteAction | None = Field(
+        description="Starting it needs this in the plan's site-state `nextActions` (null: "
+        "any state)."
+    )
     may_start: bool = Field(description="The caller's roles grant `permission`.")
 
 
@@ -141,6 +146,7 @@ async def list_modes(who: Reader) -> Modes:
                 keeps_instances=p.keeps_instances,
                 scheduled_cleanup=p.scheduled_cleanup,
                 summary=p.summary,
+                site_action=p.site_action,
                 may_start=p.permission in granted,
             )
             for p in MODES.values()
