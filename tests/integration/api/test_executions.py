@@ -127,13 +127,25 @@ def test_the_mode_table_says_who_may_start_what_and_the_start_agrees(
             assert (answer.status_code != 403) == row["mayStart"], (role, row, answer.text)
 
     assert seen == {
-        "viewer": {"DRILL": False, "RECOVERY": False},
-        "operator": {"DRILL": True, "RECOVERY": False},
-        "recovery-admin": {"DRILL": True, "RECOVERY": True},
+        "viewer": {"DRILL": False, "RECOVERY": False, "FAILBACK": False, "FAILBACK_DRILL": False},
+        "operator": {"DRILL": True, "RECOVERY": False, "FAILBACK": False, "FAILBACK_DRILL": True},
+        "recovery-admin": {
+            "DRILL": True,
+            "RECOVERY": True,
+            "FAILBACK": True,
+            "FAILBACK_DRILL": True,
+        },
     }
     rows = {r["mode"]: r for r in as_role("viewer").get("/modes").json()["items"]}
     assert (rows["RECOVERY"]["confirmPlanName"], rows["RECOVERY"]["keepsInstances"]) == (True, True)
     assert (rows["DRILL"]["confirmPlanName"], rows["DRILL"]["scheduledCleanup"]) == (False, True)
+    assert (rows["FAILBACK"]["confirmPlanName"], rows["FAILBACK"]["keepsInstances"]) == (True, True)
+    assert {m: r["siteAction"] for m, r in rows.items()} == {
+        "DRILL": None,  # a drill moves no site state
+        "RECOVERY": "recover",
+        "FAILBACK": "failback",
+        "FAILBACK_DRILL": "failback-drill",
+    }
 
 
 def test_servers_in_a_running_execution_cannot_be_started_again(

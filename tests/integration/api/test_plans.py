@@ -65,6 +65,7 @@ def test_plan_round_trip_with_defaults(admin: httpx.Client, tiers: dict[str, str
             "message": "DB verified?",
             "approverRole": "operator",
             "timeoutMinutes": 60,
+            "modes": ["DRILL", "RECOVERY"],
         }
     ]
     assert plan["waves"][2]["postHooks"][0]["expectStatus"] == 200

@@ -253,7 +253,7 @@ PAGES = [
     ("servers", "/servers", "Servers in us-east-1"),
     ("groups", "/protection-groups", "Groups"),
     ("plans", "/recovery-plans", "Plans"),
-    ("executions", "/executions", "Every mode"),
+    ("executions", "/executions", "what runs now, and what ran"),
     ("audit", "/audit", "Every change"),
     ("users", "/users", "Users and tokens"),
 ]

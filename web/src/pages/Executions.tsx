@@ -92,7 +92,7 @@ export default function Executions() {
   const active = useActiveExecutions();
   const [tab, setTab] = useState("active");
   return (
-    <ContentLayout header={<Header variant="h1" description="Drills and recoveries: what runs now, and what ran.">Executions</Header>}>
+    <ContentLayout header={<Header variant="h1" description="Drills, recoveries and failbacks: what runs now, and what ran.">Executions</Header>}>
       <Tabs
         activeTabId={tab}
         onChange={({ detail }) => setTab(detail.activeTabId)}
