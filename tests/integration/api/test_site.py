@@ -33,30 +33,39 @@ def services(engine_services: Services) -> Services:
     return engine_services
 
 
+def _make_plan(
+    admin: httpx.Client,
+    app: str,
+    region: str,
+    tiers: list[str],
+    first_hooks: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A plan with one wave per tier of an application of the demo estate, each wave after
+    the one before; `first_hooks` are the first wave's pre-hooks."""
+    waves: list[dict[str, Any]] = []
+    for tier in tiers:
+        made = admin.post(
+            "/protection-groups",
+            json={
+                "name": f"{app} {tier}",
+                "region": region,
+                "serverSelector": {"tags": {"App": app, "Tier": tier}},
+            },
+        )
+        assert made.status_code == 201, made.text
+        waves.append({"name": tier.upper(), "protectionGroupIds": [made.json()["id"]]})
+    if first_hooks:
+        waves[0]["preHooks"] = first_hooks
+    for earlier, later in itertools.pairwise(waves):
+        later["dependsOn"] = [earlier["name"]]
+    made = admin.post("/recovery-plans", json={"name": app.title(), "waves": waves})
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
 @pytest.fixture
 def plan(admin: httpx.Client) -> Callable[[str, str, list[str]], dict[str, Any]]:
-    """A plan with one wave per tier of an application of the demo estate."""
-
-    def make(app: str, region: str, tiers: list[str]) -> dict[str, Any]:
-        waves = []
-        for tier in tiers:
-            made = admin.post(
-                "/protection-groups",
-                json={
-                    "name": f"{app} {tier}",
-                    "region": region,
-                    "serverSelector": {"tags": {"App": app, "Tier": tier}},
-                },
-            )
-            assert made.status_code == 201, made.text
-            waves.append({"name": tier.upper(), "protectionGroupIds": [made.json()["id"]]})
-        for earlier, later in itertools.pairwise(waves):
-            later["dependsOn"] = [earlier["name"]]
-        made = admin.post("/recovery-plans", json={"name": app.title(), "waves": waves})
-        assert made.status_code == 201, made.text
-        return dict(made.json())
-
-    return make
+    return lambda app, region, tiers: _make_plan(admin, app, region, tiers)
 
 
 def _site(client: httpx.Client, plan_id: str) -> dict[str, Any]:
@@ -358,19 +367,7 @@ def test_on_premises_origins_are_skipped_until_the_failback_client_replicates_th
 def _hooked_plan(admin: httpx.Client, app: str, region: str, tiers: list[str]) -> dict[str, Any]:
     """A plan whose first wave waits for an approval during a failback only, and has a hook
     of the failover's (no `modes`) that a failback must not run."""
-    waves: list[dict[str, Any]] = []
-    for tier in tiers:
-        made = admin.post(
-            "/protection-groups",
-            json={
-                "name": f"{app} {tier}",
-                "region": region,
-                "serverSelector": {"tags": {"App": app, "Tier": tier}},
-            },
-        )
-        assert made.status_code == 201, made.text
-        waves.append({"name": tier.upper(), "protectionGroupIds": [made.json()["id"]]})
-    waves[0]["preHooks"] = [
+    hooks: list[dict[str, Any]] = [
         {"type": "wait", "durationSeconds": 600},  # the failover's: DRILL and RECOVERY
         {
             "type": "manualApproval",
@@ -379,11 +376,7 @@ def _hooked_plan(admin: httpx.Client, app: str, region: str, tiers: list[str]) -
             "modes": ["FAILBACK"],
         },
     ]
-    for earlier, later in itertools.pairwise(waves):
-        later["dependsOn"] = [earlier["name"]]
-    made = admin.post("/recovery-plans", json={"name": app.title(), "waves": waves})
-    assert made.status_code == 201, made.text
-    return dict(made.json())
+    return _make_plan(admin, app, region, tiers, hooks)
 
 
 def _fail_back(client: httpx.Client, shop: dict[str, Any], **body: Any) -> httpx.Response:
