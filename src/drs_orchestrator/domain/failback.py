@@ -147,12 +147,13 @@ def _aws_leg(
     back = instance.back_replication
     if reversed_server is None or back is None:
         return _with(base, Leg.RECOVERED)
-    state = reversed_server.replication_state
-    if state == CONTINUOUS:
-        return _with(base, Leg.READY, state)
-    if state in _BROKEN or instance.back_error:
-        return _with(base, Leg.STALLED, state, instance.back_error)
-    return _with(base, Leg.REPLICATING_BACK, state)
+    return _replicating(
+        base,
+        reversed_server.replication_state,
+        instance.back_error,
+        Leg.READY,
+        Leg.REPLICATING_BACK,
+    )
 
 
 def _home_leg(base: ServerLeg, server: ServerFacts, home: InstanceFacts) -> ServerLeg:
@@ -160,12 +161,21 @@ def _home_leg(base: ServerLeg, server: ServerFacts, home: InstanceFacts) -> Serv
     the server it first replicated to (its replication state is that server's)."""
     if home.back_replication is None:
         return _with(base, Leg.FAILED_BACK)
-    state = server.replication_state
+    return _replicating(
+        base, server.replication_state, home.back_error, Leg.PROTECTED, Leg.PROTECTING
+    )
+
+
+def _replicating(
+    base: ServerLeg, state: str | None, error: str | None, done: Leg, going: Leg
+) -> ServerLeg:
+    """A replication under way: `done` once CONTINUOUS, stalled when broken or DRS reports
+    an error, `going` meanwhile."""
     if state == CONTINUOUS:
-        return _with(base, Leg.PROTECTED, state)
-    if state in _BROKEN or home.back_error:
-        return _with(base, Leg.STALLED, state, home.back_error)
-    return _with(base, Leg.PROTECTING, state)
+        return _with(base, done, state)
+    if state in _BROKEN or error:
+        return _with(base, Leg.STALLED, state, error)
+    return _with(base, going, state)
 
 
 def _on_premises_leg(base: ServerLeg, instance: InstanceFacts) -> ServerLeg:
