@@ -26,6 +26,7 @@ from drs_orchestrator.api.routes import (
     plans,
     readiness,
     site,
+    snapshots,
 )
 from drs_orchestrator.api.services import Services, Svc
 
@@ -101,6 +102,7 @@ def create_app(services: Services | None, *, console_dir: Path | None = None) ->
         site.router,
         discovery.router,
         executions.router,
+        snapshots.router,
         readiness.router,
         audit.router,
     ):

@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 
 # DRS's own patterns (botocore model) so bad IDs are refused before DRS is asked.
 SourceServerId = Annotated[str, StringConstraints(pattern=r"^s-[0-9a-zA-Z]{17}$")]
+RecoverySnapshotId = Annotated[str, StringConstraints(pattern=r"^pit-[0-9a-zA-Z]{17}$")]
 AccountId = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
 # AWS region names: `us-east-1`, `ap-southeast-5`, `us-gov-west-1`.
 Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]{1,10}){1,2}-[0-9]{1,2}$")]

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from threading import Lock
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +21,10 @@ from drs_orchestrator.domain.errors import (
 )
 from drs_orchestrator.domain.quotas import SERVER_IDS_PER_FILTER
 from drs_orchestrator.domain.servers import ServerFacts
+from drs_orchestrator.domain.snapshots import RecoverySnapshot
 from drs_orchestrator.drs.client import drs_client
 from drs_orchestrator.drs.limits import Limiter, throttle_listener
-from drs_orchestrator.drs.mapping import server_facts
+from drs_orchestrator.drs.mapping import recovery_snapshot, server_facts
 
 if TYPE_CHECKING:
     from mypy_boto3_drs import DrsClient
@@ -124,6 +126,21 @@ class DrsGateway:
                     filters=filters, PaginationConfig={"PageSize": 1000}
                 ):
                     found += [server_facts(s) for s in page["items"]]
+        return found
+
+    def recovery_snapshots(
+        self, account_id: str, region: str, server_id: str, before: datetime | None = None
+    ) -> list[RecoverySnapshot]:
+        """A server's points in time (DescribeRecoverySnapshots), newest first; only those
+        taken at or before `before` when given."""
+        client = self.client(account_id, region)
+        args: dict[str, Any] = {"sourceServerID": server_id, "order": "DESC"}
+        if before is not None:
+            args["filters"] = {"toDateTime": before.astimezone(UTC).isoformat()}
+        found: list[RecoverySnapshot] = []
+        with self.asking(account_id, region):
+            for page in client.get_paginator("describe_recovery_snapshots").paginate(**args):
+                found += [recovery_snapshot(s) for s in page["items"]]
         return found
 
     def source_servers_page(

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from drs_orchestrator.domain.errors import DrsUnavailable
 from drs_orchestrator.domain.observations import InstanceView, JobView, ServerView
 from drs_orchestrator.domain.quotas import JOB_IDS_PER_CALL, SERVER_IDS_PER_FILTER
+from drs_orchestrator.domain.snapshots import RecoverySnapshot, at_or_before
 from drs_orchestrator.drs.gateway import DrsGateway
 from drs_orchestrator.drs.mapping import timestamp
 
@@ -93,11 +95,19 @@ class DrsJobs:
         *,
         is_drill: bool,
         tags: Mapping[str, str],
+        snapshots: Mapping[str, str] | None = None,
     ) -> str:
-        """One StartRecovery for all of `server_ids`; the job ID."""
+        """One StartRecovery for all of `server_ids`, each from its recovery snapshot in
+        `snapshots` (else from the latest data); the job ID."""
+        chosen = snapshots or {}
         try:
             answer = self._client(place).start_recovery(
-                sourceServers=[{"sourceServerID": s} for s in server_ids],
+                sourceServers=[
+                    {"sourceServerID": s, "recoverySnapshotID": chosen[s]}
+                    if s in chosen
+                    else {"sourceServerID": s}
+                    for s in server_ids
+                ],
                 isDrill=is_drill,
                 tags=dict(tags),
             )
@@ -106,6 +116,17 @@ class DrsJobs:
         except BotoCoreError as error:
             raise StartDeferredError("Unreachable", str(error)) from error
         return answer["job"]["jobID"]
+
+    def snapshot_before(
+        self, place: tuple[str, str], server_id: str, moment: datetime
+    ) -> RecoverySnapshot | None:
+        """The server's latest recovery snapshot taken at or before `moment`. DRS
+        unreachable raises StartDeferredError: the launch waits for it."""
+        try:
+            found = self.gateway.recovery_snapshots(*place, server_id, before=moment)
+        except DrsUnavailable as error:
+            raise StartDeferredError("Unreachable", error.message) from error
+        return at_or_before(found, moment)
 
     def _jobs_since(
         self, place: tuple[str, str], since: datetime, kind: str

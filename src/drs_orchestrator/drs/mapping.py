@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from drs_orchestrator.domain.servers import ServerFacts
+from drs_orchestrator.domain.snapshots import RecoverySnapshot
 
 _DURATION = re.compile(
     r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
@@ -58,3 +59,10 @@ def server_facts(server: Any) -> ServerFacts:
 def _ips(interfaces: list[Any]) -> tuple[str, ...]:
     primary_first = sorted(interfaces, key=lambda n: not n.get("isPrimary"))
     return tuple(ip for n in primary_first for ip in n.get("ips") or [])
+
+
+def recovery_snapshot(item: Any) -> RecoverySnapshot:
+    taken = timestamp(item.get("timestamp") or item.get("expectedTimestamp"))
+    if taken is None:
+        raise ValueError(f"DRS gave recovery snapshot {item['snapshotID']} no time")
+    return RecoverySnapshot(item["snapshotID"], item["sourceServerID"], taken)

@@ -33,6 +33,7 @@ from drs_orchestrator.domain.hooks import (
 )
 from drs_orchestrator.domain.modes import LaunchCall, policy
 from drs_orchestrator.domain.observations import InstanceView, JobView
+from drs_orchestrator.domain.snapshots import RecoverySnapshot
 from drs_orchestrator.drs.hooks import HookLookupError, HookResult
 from drs_orchestrator.drs.jobs import StartDeferredError, StartRefusedError, observed
 from drs_orchestrator.engine.core import machine
@@ -151,7 +152,10 @@ def _start_job(port: Port, execution_id: str, key: str) -> float | None:
         )
     if job_id is None:
         try:
-            job_id = _LAUNCHERS[policy(state.mode).launch](port, place, batch.server_ids, tags)
+            snapshots = _snapshots(port, execution_id, state, batch)
+            job_id = _LAUNCHERS[policy(state.mode).launch](
+                port, place, batch.server_ids, tags, snapshots
+            )
         except StartDeferredError as error:
             why = str(error)
             port.apply(execution_id, lambda s, t: machine.job_deferred(s, key, why, t))
@@ -207,20 +211,59 @@ def _prepare_launch_settings(
     port.apply(state.id, lambda s, t: machine.launch_settings_prepared(s, key, summary, t))
 
 
+def _snapshots(
+    port: Port, execution_id: str, state: ExecutionState, batch: Batch
+) -> dict[str, str]:
+    """What each of the batch's servers launches from: the operator's snapshot, else its
+    latest at or before the execution's point in time, asked of DRS now (said in the
+    timeline before the call). Empty: each launches from its latest data."""
+    chosen: dict[str, RecoverySnapshot] = {}
+    place = (batch.account_id, batch.region)
+    for sid in batch.server_ids:
+        server = state.servers[sid]
+        if server.snapshot_pinned and server.recovery_snapshot_id and server.snapshot_taken_at:
+            chosen[sid] = RecoverySnapshot(
+                server.recovery_snapshot_id, sid, server.snapshot_taken_at
+            )
+        elif state.point_in_time is not None:
+            found = port.drs.snapshot_before(place, sid, state.point_in_time)
+            if found is None:
+                raise StartRefusedError(
+                    f"{server.hostname or sid} ({sid}): DRS keeps no recovery snapshot taken "
+                    f"at or before {state.point_in_time.isoformat()} any more"
+                )
+            chosen[sid] = found
+    if chosen:
+        key = batch.key
+        port.apply(execution_id, lambda s, t: machine.snapshots_chosen(s, key, chosen, t))
+    return {sid: snap.snapshot_id for sid, snap in chosen.items()}
+
+
 def _start_drill(
-    port: Port, place: tuple[str, str], server_ids: list[str], tags: dict[str, str]
+    port: Port,
+    place: tuple[str, str],
+    server_ids: list[str],
+    tags: dict[str, str],
+    snapshots: dict[str, str],
 ) -> str:
-    return port.drs.start_recovery(place, server_ids, is_drill=True, tags=tags)
+    return port.drs.start_recovery(place, server_ids, is_drill=True, tags=tags, snapshots=snapshots)
 
 
 def _start_recovery(
-    port: Port, place: tuple[str, str], server_ids: list[str], tags: dict[str, str]
+    port: Port,
+    place: tuple[str, str],
+    server_ids: list[str],
+    tags: dict[str, str],
+    snapshots: dict[str, str],
 ) -> str:
-    return port.drs.start_recovery(place, server_ids, is_drill=False, tags=tags)
+    return port.drs.start_recovery(
+        place, server_ids, is_drill=False, tags=tags, snapshots=snapshots
+    )
 
 
+Launcher = Callable[[Port, tuple[str, str], list[str], dict[str, str], dict[str, str]], str]
 # The DRS call each mode starts its waves with (domain/modes.py names it).
-_LAUNCHERS: dict[LaunchCall, Callable[[Port, tuple[str, str], list[str], dict[str, str]], str]] = {
+_LAUNCHERS: dict[LaunchCall, Launcher] = {
     LaunchCall.START_DRILL: _start_drill,
     LaunchCall.START_RECOVERY: _start_recovery,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -24,9 +25,13 @@ from drs_orchestrator.engine.core.state import ExecutionState, load_state
 from drs_orchestrator.engine.runner import Engine
 from drs_orchestrator.reports import evidence
 from drs_orchestrator.reports.evidence import Report
+from drs_orchestrator.service import snapshots
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.plans import PlanService
+from drs_orchestrator.service.snapshots import Choice
 from drs_orchestrator.store import audit, executions, pages
+
+NO_CHOICE = snapshots.Choice()
 
 
 class SiteGuard(Protocol):
@@ -65,6 +70,7 @@ class ExecutionService:
         cleanup_after_minutes: int | None,
         user: tuple[str, str],
         reason: str | None = None,
+        choice: Choice = NO_CHOICE,
     ) -> ExecutionState:
         """Freeze the plan's current version and hand it to the engine; the start is audited
         with the execution's creation (a refusal by `refused`)."""
@@ -77,6 +83,7 @@ class ExecutionService:
             cleanup_after_minutes=cleanup_after_minutes,
             user=user,
             now=engine.clock.now(),
+            choice=choice,
         )
         entry = audit.Entry(
             actor=user[1],
@@ -92,6 +99,8 @@ class ExecutionService:
                 "servers": len(state.servers),
                 "confirmedPlanName": confirm_plan_name if policy(mode).confirm_plan_name else None,
                 "cleanupAfterMinutes": state.cleanup_after_minutes,
+                "pointInTime": choice.point_in_time.isoformat() if choice.point_in_time else None,
+                "snapshots": dict(choice.snapshots or {}) or None,
                 "reason": reason,
             },
         )
@@ -123,10 +132,10 @@ class ExecutionService:
         cleanup_after_minutes: int | None,
         user: tuple[str, str],
         now: datetime,
+        choice: Choice = NO_CHOICE,
     ) -> ExecutionState:
         """A new execution of the plan's current version, checked against DRS, not stored."""
-        record = self.plans.get(plan_id)
-        spec = record.spec()
+        spec = self.plans.get(plan_id).spec()
         if policy(mode).confirm_plan_name and confirm_plan_name != spec.name:
             raise InvalidInput(
                 [
@@ -139,6 +148,30 @@ class ExecutionService:
                 ],
                 code="RECOVERY_NOT_CONFIRMED",
             )
+        launch, members = self._launch(plan_id, mode, user, cleanup_after_minutes)
+        if choice.empty:
+            return freeze(launch, members, now)
+        pinned, resolved = snapshots.resolve(
+            self.ctx.drs, freeze(launch, members, now), choice, now
+        )
+        launch = replace(
+            launch, point_in_time=choice.point_in_time, pinned=pinned, resolved=resolved
+        )
+        return freeze(launch, members, now)
+
+    def recovery_snapshots(
+        self, plan_id: str, mode: Mode, before: datetime | None, user: tuple[str, str]
+    ) -> list[snapshots.ServerSnapshots]:
+        """The points in time each server of the plan could launch from in `mode`."""
+        launch, members = self._launch(plan_id, mode, user, None)
+        return snapshots.listed(self.ctx.drs, freeze(launch, members, self.now()), before)
+
+    def _launch(
+        self, plan_id: str, mode: Mode, user: tuple[str, str], cleanup_after_minutes: int | None
+    ) -> tuple[Launch, dict[str, GroupMembers]]:
+        """Where the plan's current version launches each server in `mode`, asked of DRS."""
+        record = self.plans.get(plan_id)
+        spec = record.spec()
         homes = None
         if mode == Mode.RECOVERY and self.site is not None:
             self.site.check_recover(plan_id)
@@ -161,7 +194,7 @@ class ExecutionService:
             cleanup_after_minutes=cleanup_after_minutes or spec.cleanup_after_minutes,
             homes=homes,
         )
-        return freeze(launch, members, now)
+        return launch, members
 
     def _facts(
         self,

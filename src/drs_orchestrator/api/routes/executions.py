@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from fastapi.sse import KEEPALIVE_COMMENT, EventSourceResponse, format_sse_event
-from pydantic import ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
 from drs_orchestrator.api import execution_views as views
 from drs_orchestrator.api.auth import Reader, require
@@ -20,7 +20,12 @@ from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Services, Svc
 from drs_orchestrator.domain.errors import DomainError, Forbidden
 from drs_orchestrator.domain.executions import ExecutionStatus, Mode
-from drs_orchestrator.domain.model import Boolean, WeekOfMinutes
+from drs_orchestrator.domain.model import (
+    Boolean,
+    RecoverySnapshotId,
+    SourceServerId,
+    WeekOfMinutes,
+)
 from drs_orchestrator.domain.modes import MODES, policy, start_action
 from drs_orchestrator.domain.roles import Permission, Role, permissions_of
 from drs_orchestrator.domain.site import SiteAction
@@ -29,6 +34,7 @@ from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.reports import html
 from drs_orchestrator.reports.evidence import Report
 from drs_orchestrator.service.records import AuditEntry, EventRow, Filters
+from drs_orchestrator.service.snapshots import Choice
 from drs_orchestrator.service.users import Identity
 
 router = APIRouter(tags=["executions"])
@@ -54,6 +60,18 @@ class ExecutionStart(Strict):
     )
     cleanup_after_minutes: WeekOfMinutes | None = Field(
         default=None, description="DRILL only: terminate its instances after."
+    )
+    point_in_time: AwareDatetime | None = Field(
+        default=None,
+        description="Launch each server from its latest recovery snapshot taken at or before "
+        "this (e.g. the last before a ransomware event), asked of DRS again as each wave "
+        "starts; absent: from the latest data.",
+    )
+    snapshots: dict[SourceServerId, RecoverySnapshotId] | None = Field(
+        default=None,
+        max_length=1000,
+        description="By the plan's source server ID: the recovery snapshot it launches from "
+        "(see `GET .../recovery-snapshots`); wins over `pointInTime`.",
     )
 
 
@@ -175,6 +193,7 @@ def start_execution(
             cleanup_after_minutes=body.cleanup_after_minutes,
             user=(who.subject, who.username),
             reason=body.reason,
+            choice=Choice(body.point_in_time, body.snapshots),
         )
     except DomainError as refused:
         asked = body.model_dump(mode="json", by_alias=True)

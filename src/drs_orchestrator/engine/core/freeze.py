@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from drs_orchestrator.domain.executions import Mode
 from drs_orchestrator.domain.failback import Home
 from drs_orchestrator.domain.modes import policy
 from drs_orchestrator.domain.plans import GroupMembers, RecoveryPlanSpec, wave_servers
+from drs_orchestrator.domain.snapshots import RecoverySnapshot
 from drs_orchestrator.engine.core.state import ExecutionState, HookRun, ServerRun, WaveRun
 
 
@@ -29,6 +30,12 @@ class Launch:
     cleanup_after_minutes: int | None = None
     # FAILBACK: where each recovered server is launched; a server without one stayed home
     homes: Mapping[str, Home] | None = None
+    # Launch from the latest recovery snapshot at or before this (None: the latest data)
+    point_in_time: datetime | None = None
+    # By the server launched: the snapshot the operator chose for it (`pinned`), and what
+    # the point in time resolves to now (`resolved`; asked again as its wave starts)
+    pinned: Mapping[str, RecoverySnapshot] = field(default_factory=dict)
+    resolved: Mapping[str, RecoverySnapshot] = field(default_factory=dict)
 
 
 def freeze(launch: Launch, groups: Mapping[str, GroupMembers], now: datetime) -> ExecutionState:
@@ -53,6 +60,7 @@ def freeze(launch: Launch, groups: Mapping[str, GroupMembers], now: datetime) ->
                     continue
                 home = launch.homes[sid]
                 at = (home.server_id, home.account_id, home.region)
+            snapshot = launch.pinned.get(at[0]) or launch.resolved.get(at[0])
             servers[at[0]] = ServerRun(
                 server_id=at[0],
                 account_id=at[1],
@@ -63,6 +71,9 @@ def freeze(launch: Launch, groups: Mapping[str, GroupMembers], now: datetime) ->
                 critical=sid not in wave.non_critical_server_ids,
                 expects_post_launch=policy(launch.mode).awaits_post_launch
                 and sid in launch.post_launch_enabled,
+                recovery_snapshot_id=snapshot.snapshot_id if snapshot else None,
+                snapshot_taken_at=snapshot.taken_at if snapshot else None,
+                snapshot_pinned=at[0] in launch.pinned,
             )
     return ExecutionState(
         id=launch.execution_id,
@@ -73,6 +84,7 @@ def freeze(launch: Launch, groups: Mapping[str, GroupMembers], now: datetime) ->
         initiated_by=launch.initiated_by,
         user_id=launch.user_id,
         rto_target_minutes=launch.plan.rto_target_minutes,
+        point_in_time=launch.point_in_time,
         # a group's launch settings are the recovery region's, not the origin's
         launch_settings="ignore" if launch.homes is not None else launch.plan.launch_settings,
         created_at=now,

@@ -39,6 +39,7 @@ from drs_orchestrator.engine.core.observe import (
     job_observed,
     job_started,
     launch_settings_prepared,
+    snapshots_chosen,
 )
 from drs_orchestrator.engine.core.progress import advance, start
 
@@ -71,5 +72,6 @@ __all__ = [
     "launch_settings_prepared",
     "refusal",
     "required_permissions",
+    "snapshots_chosen",
     "start",
 ]

@@ -15,6 +15,7 @@ from drs_orchestrator.domain.executions import (
     ServerStatus,
 )
 from drs_orchestrator.domain.observations import InstanceView, JobView
+from drs_orchestrator.domain.snapshots import RecoverySnapshot
 from drs_orchestrator.engine.core.finish import alive_instances, set_cleanup
 from drs_orchestrator.engine.core.progress import advance_run
 from drs_orchestrator.engine.core.run import Run, subject
@@ -73,6 +74,26 @@ def launch_settings_prepared(state: ExecutionState, key: str, summary: str, now:
     run = Run(state, now)
     batch = run.s.batch(key)
     run.record("batch", key, batch.state, batch.state, launchSettings=summary)
+    return run.step()
+
+
+def snapshots_chosen(
+    state: ExecutionState, key: str, chosen: dict[str, RecoverySnapshot], now: datetime
+) -> Step:
+    """The recovery snapshots the batch's servers launch from, said before its StartRecovery."""
+    run = Run(state, now)
+    batch = run.s.batch(key)
+    for sid, snapshot in chosen.items():
+        server = run.s.servers[sid]
+        server.recovery_snapshot_id = snapshot.snapshot_id
+        server.snapshot_taken_at = snapshot.taken_at
+    run.record(
+        "batch",
+        key,
+        batch.state,
+        batch.state,
+        recoverySnapshots={sid: s.snapshot_id for sid, s in sorted(chosen.items())},
+    )
     return run.step()
 
 

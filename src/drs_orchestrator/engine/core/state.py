@@ -38,6 +38,11 @@ class ServerRun(Model):
     brings_home: str | None = None
     critical: bool = True
     expects_post_launch: bool = False  # RECOVERY only: DRS runs post-launch actions
+    # The recovery snapshot it launches from (None: the latest data): the operator's choice
+    # (`snapshot_pinned`), else the execution's point in time resolved as its batch starts.
+    recovery_snapshot_id: str | None = None
+    snapshot_taken_at: datetime | None = None
+    snapshot_pinned: bool = False
     status: ServerStatus = ServerStatus.WAITING
     launch_status: str | None = None  # DRS's, as last seen
     attempt: int = 0
@@ -125,6 +130,8 @@ class ExecutionState(Model):
     initiated_by: str
     user_id: str
     rto_target_minutes: int | None = None
+    # Launch from the latest recovery snapshot taken at or before this (None: the latest data)
+    point_in_time: datetime | None = None
     # The plan's launchSettings: what is done with the groups' launch settings before a wave.
     launch_settings: Literal["reapply", "check", "ignore"] = "check"
     status: ExecutionStatus = ExecutionStatus.PENDING
