@@ -121,7 +121,18 @@ class ServerOut(ApiModel):
     region: str
     wave: str
     hostname: str
+    brings_home: str | None = Field(
+        description="A failback's: the plan's source server this one (its reversed source "
+        "server, at the origin) brings home."
+    )
     critical: bool
+    recovery_snapshot_id: str | None = Field(
+        description="The recovery snapshot it launches from (null: its latest data)."
+    )
+    snapshot_taken_at: datetime | None
+    snapshot_pinned: bool = Field(
+        description="Chosen for it at the start, not resolved from `pointInTime`."
+    )
     status: ServerStatus
     launch_status: str | None = Field(description="DRS's, as last seen.")
     attempt: int
@@ -158,6 +169,10 @@ class LaunchOut(ApiModel):
 class ExecutionOut(ExecutionSummary):
     user_id: str
     rto_target_minutes: int | None
+    point_in_time: datetime | None = Field(
+        description="Its servers launch from their latest recovery snapshot taken at or "
+        "before this (null: from their latest data, unless one was chosen for a server)."
+    )
     paused_reason: str | None = Field(description="Set while PAUSED: who or what paused it.")
     cancel_requested: bool
     terminate_on_cancel: bool
@@ -219,6 +234,7 @@ def detail(
         **{**head, "waves": [_wave(state, w, allowed.waves[w.name], roles) for w in state.waves]},
         user_id=state.user_id,
         rto_target_minutes=state.rto_target_minutes,
+        point_in_time=state.point_in_time,
         paused_reason=state.paused_reason,
         cancel_requested=state.cancel_requested,
         terminate_on_cancel=state.terminate_on_cancel,

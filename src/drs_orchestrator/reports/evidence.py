@@ -35,8 +35,12 @@ class ServerEvidence(Model):
     server_id: str
     hostname: str
     wave: str
+    brings_home: str | None = None  # a failback's: the plan's server it brings home
     critical: bool
     status: ServerStatus
+    # What it launched from: a chosen or point-in-time recovery snapshot (None: latest data)
+    recovery_snapshot_id: str | None = None
+    snapshot_taken_at: datetime | None = None
     job_id: str | None
     recovery_instance_id: str | None
     ec2_instance_id: str | None
@@ -121,6 +125,7 @@ class Report(Model):
     started_at: datetime | None
     ended_at: datetime | None
     rto_target_minutes: int | None
+    point_in_time: datetime | None = None  # launched from snapshots at or before this
     measured_rto_seconds: float | None
     rto_met: bool | None
     waves: list[WaveEvidence]
@@ -252,6 +257,7 @@ def build(state: ExecutionState, transitions: Sequence[Any], now: datetime) -> R
         started_at=state.started_at,
         ended_at=state.ended_at,
         rto_target_minutes=target,
+        point_in_time=state.point_in_time,
         measured_rto_seconds=rto,
         rto_met=None if target is None or rto is None else rto <= target * 60,
         waves=waves,
@@ -260,8 +266,11 @@ def build(state: ExecutionState, transitions: Sequence[Any], now: datetime) -> R
                 server_id=s.server_id,
                 hostname=s.hostname,
                 wave=s.wave,
+                brings_home=s.brings_home,
                 critical=s.critical,
                 status=s.status,
+                recovery_snapshot_id=s.recovery_snapshot_id,
+                snapshot_taken_at=s.snapshot_taken_at,
                 job_id=s.job_id,
                 recovery_instance_id=s.recovery_instance_id,
                 ec2_instance_id=s.ec2_instance_id,
