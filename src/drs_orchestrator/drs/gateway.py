@@ -136,7 +136,10 @@ class DrsGateway:
         client = self.client(account_id, region)
         args: dict[str, Any] = {"sourceServerID": server_id, "order": "DESC"}
         if before is not None:
-            args["filters"] = {"toDateTime": before.astimezone(UTC).isoformat()}
+            # DRS's pattern wants a Z, not +00:00
+            args["filters"] = {
+                "toDateTime": before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            }
         found: list[RecoverySnapshot] = []
         with self.asking(account_id, region):
             for page in client.get_paginator("describe_recovery_snapshots").paginate(**args):

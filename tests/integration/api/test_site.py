@@ -4,7 +4,6 @@ manual clock."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.store import sites, workers
 from tests.helpers import inject
 from tests.integration.drive import Drive
+from tests.integration.plans import make_plan
 
 pytestmark = pytest.mark.integration
 LONG = 2 * 3600.0  # past the demo's initial sync back
@@ -33,39 +33,9 @@ def services(engine_services: Services) -> Services:
     return engine_services
 
 
-def _make_plan(
-    admin: httpx.Client,
-    app: str,
-    region: str,
-    tiers: list[str],
-    first_hooks: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """A plan with one wave per tier of an application of the demo estate, each wave after
-    the one before; `first_hooks` are the first wave's pre-hooks."""
-    waves: list[dict[str, Any]] = []
-    for tier in tiers:
-        made = admin.post(
-            "/protection-groups",
-            json={
-                "name": f"{app} {tier}",
-                "region": region,
-                "serverSelector": {"tags": {"App": app, "Tier": tier}},
-            },
-        )
-        assert made.status_code == 201, made.text
-        waves.append({"name": tier.upper(), "protectionGroupIds": [made.json()["id"]]})
-    if first_hooks:
-        waves[0]["preHooks"] = first_hooks
-    for earlier, later in itertools.pairwise(waves):
-        later["dependsOn"] = [earlier["name"]]
-    made = admin.post("/recovery-plans", json={"name": app.title(), "waves": waves})
-    assert made.status_code == 201, made.text
-    return dict(made.json())
-
-
 @pytest.fixture
 def plan(admin: httpx.Client) -> Callable[[str, str, list[str]], dict[str, Any]]:
-    return lambda app, region, tiers: _make_plan(admin, app, region, tiers)
+    return lambda app, region, tiers: make_plan(admin, app, region, tiers)
 
 
 def _site(client: httpx.Client, plan_id: str) -> dict[str, Any]:
@@ -376,7 +346,7 @@ def _hooked_plan(admin: httpx.Client, app: str, region: str, tiers: list[str]) -
             "modes": ["FAILBACK"],
         },
     ]
-    return _make_plan(admin, app, region, tiers, hooks)
+    return make_plan(admin, app, region, tiers, {0: hooks})
 
 
 def _fail_back(client: httpx.Client, shop: dict[str, Any], **body: Any) -> httpx.Response:

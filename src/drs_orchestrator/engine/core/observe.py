@@ -92,7 +92,10 @@ def snapshots_chosen(
         key,
         batch.state,
         batch.state,
-        recoverySnapshots={sid: s.snapshot_id for sid, s in sorted(chosen.items())},
+        recoverySnapshots=[
+            f"{sid}: {s.snapshot_id} of {s.taken_at.isoformat()}"
+            for sid, s in sorted(chosen.items())
+        ],
     )
     return run.step()
 
