@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Header, Query, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler
 from pydantic.alias_generators import to_camel
+from pydantic_core import CoreSchema
 
 from drs_orchestrator.domain.errors import InvalidInput, Violation
 
@@ -21,6 +22,21 @@ class ApiModel(BaseModel):
 class Page(ApiModel, Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+
+class ClosedKeys:
+    """Marks a dict whose keys have a pattern: pydantic states them as patternProperties,
+    which lets any other key through, so clients (and schemathesis) would send what the
+    server refuses; propertyNames with additionalProperties says what it accepts."""
+
+    def __get_pydantic_json_schema__(
+        self, core: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        schema: dict[str, Any] = handler(core)
+        ((pattern, value),) = schema.pop("patternProperties").items()
+        schema["propertyNames"] = {"pattern": pattern}
+        schema["additionalProperties"] = value
+        return schema
 
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]

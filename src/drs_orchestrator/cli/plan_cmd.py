@@ -472,3 +472,49 @@ def reprotect(
         )
     if wait and found["state"] != "COMPLETED":
         raise typer.Exit(1)
+
+
+@app.command()
+@api_errors
+def snapshots(
+    name: Annotated[str, typer.Argument(metavar="PLAN", help="A saved plan's name (any case).")],
+    mode: Annotated[
+        str, typer.Option(metavar="MODE", help="Where it would launch: recovery, failback, ...")
+    ] = "recovery",
+    before: Annotated[
+        str | None,
+        typer.Option(metavar="TIME", help="Only those taken at or before (ISO 8601, with zone)."),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200, help="Per server.")] = 5,
+    api: ApiOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Each server's recovery snapshots, newest first: what `run --point-in-time` resolves
+    to and what `run --snapshot SERVER=SNAPSHOT` may name."""
+    client = Api(api)
+    plan = require_plan(client, name)
+    params: dict[str, Any] = {"mode": mode.upper().replace("-", "_"), "limit": limit}
+    if before is not None:
+        params["before"] = before
+    found = client.json("GET", f"/recovery-plans/{plan['id']}/recovery-snapshots", params=params)
+    if as_json:
+        emit_json(found)
+        return
+    none = [{"snapshotId": display.NONE, "takenAt": None}]
+    rows = [
+        (
+            f"{i['hostname']} ({i['sourceServerId']})",
+            i["wave"],
+            s["snapshotId"],
+            when(s["takenAt"]),
+            str(i["count"]) if n == 0 else "",
+        )
+        for i in found["items"]
+        for n, s in enumerate(i["snapshots"] or none)
+    ]
+    title = f"Recovery snapshots of {plan['name']}"
+    table(
+        title + (f" at or before {when(before)}" if before else ""),
+        ["server", "wave", "snapshot", "taken", "of"],
+        rows,
+    )

@@ -341,13 +341,30 @@ def run(
         int | None,
         typer.Option(metavar="MINUTES", help="Drill only: terminate its instances after."),
     ] = None,
+    point_in_time: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TIME",
+            help="Launch each server from its latest recovery snapshot taken at or before "
+            "this (ISO 8601 with a zone, e.g. 2026-12-04T09:55Z).",
+        ),
+    ] = None,
+    snapshot: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="SERVER=SNAPSHOT",
+            help="Launch this server (ID or hostname) from this recovery snapshot "
+            "(repeatable; see `plan snapshots`).",
+        ),
+    ] = None,
     wait: Annotated[bool, typer.Option(help="Follow it until it ends.")] = False,
     api: ApiOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run a plan as a drill (default), a recovery or, once reprotected, a failback; with
-    --wait, follow it (a live table on a terminal, one line per transition otherwise; exit
-    status 1 unless it completes)."""
+    """Run a plan as a drill (default), a recovery or, once reprotected, a failback; from
+    the latest data unless a point in time or snapshots are given; with --wait, follow it
+    (a live table on a terminal, one line per transition otherwise; exit status 1 unless it
+    completes)."""
     if mode.lower() not in {"drill", "recovery", "failback", "failback-drill"}:
         err_exit("--mode is drill, recovery, failback or failback-drill", "INVALID_MODE", 2)
     client = Api(api)
@@ -357,6 +374,10 @@ def run(
         body["confirmPlanName"] = confirm
     if cleanup_after is not None:
         body["cleanupAfterMinutes"] = cleanup_after
+    if point_in_time is not None:
+        body["pointInTime"] = point_in_time.replace("Z", "+00:00").replace(" ", "T", 1)
+    if snapshot:
+        body["snapshots"] = _chosen(client, found["id"], body["mode"], snapshot)
     started = client.json("POST", f"/recovery-plans/{found['id']}/executions", json=body)
     if as_json and not wait:
         emit_json(started)
@@ -372,6 +393,29 @@ def run(
         emit_json(final)
     if final["status"] not in SUCCESS:
         raise typer.Exit(1)
+
+
+def _chosen(client: Api, plan_id: str, mode: str, pairs: list[str]) -> dict[str, str]:
+    """--snapshot SERVER=SNAPSHOT pairs by source server ID (a hostname looked up)."""
+    chosen: dict[str, str] = {}
+    hosts: dict[str, str] | None = None
+    for pair in pairs:
+        server, _, snap = pair.partition("=")
+        if not server or not snap:
+            err_exit(f"--snapshot {pair!r}: give SERVER=SNAPSHOT", "INVALID_SNAPSHOT", 2)
+        if not server.startswith("s-"):
+            if hosts is None:
+                listed = client.json(
+                    "GET",
+                    f"/recovery-plans/{plan_id}/recovery-snapshots",
+                    params={"mode": mode, "limit": 1},
+                )
+                hosts = {i["hostname"].casefold(): i["sourceServerId"] for i in listed["items"]}
+            if server.casefold() not in hosts:
+                err_exit(f"--snapshot: no server {server!r} in this plan", "UNKNOWN_SERVER", 2)
+            server = hosts[server.casefold()]
+        chosen[server] = snap
+    return chosen
 
 
 @app.command("list")

@@ -58,6 +58,7 @@ NEEDS: dict[tuple[str, str], str] = {
     ("GET", "/recovery-plans/{plan_id}/lint"): "viewer",
     ("GET", "/recovery-plans/{plan_id}/rto-estimate"): "viewer",
     ("GET", "/recovery-plans/{plan_id}/site-state"): "viewer",
+    ("GET", "/recovery-plans/{plan_id}/recovery-snapshots"): "viewer",
     ("GET", "/recovery-plans/{plan_id}/reprotects/{reprotect_id}"): "viewer",
     ("POST", "/recovery-plans/{plan_id}/reprotect"): "recovery-admin",
     ("POST", "/recovery-plans"): "operator",

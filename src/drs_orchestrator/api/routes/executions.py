@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, ConfigDict, Field
 
 from drs_orchestrator.api import execution_views as views
 from drs_orchestrator.api.auth import Reader, require
-from drs_orchestrator.api.common import ApiModel, Cursor, Limit, Page
+from drs_orchestrator.api.common import ApiModel, ClosedKeys, Cursor, Limit, Page
 from drs_orchestrator.api.execution_views import ExecutionOut, ExecutionSummary
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Services, Svc
@@ -67,7 +67,7 @@ class ExecutionStart(Strict):
         "this (e.g. the last before a ransomware event), asked of DRS again as each wave "
         "starts; absent: from the latest data.",
     )
-    snapshots: dict[SourceServerId, RecoverySnapshotId] | None = Field(
+    snapshots: Annotated[dict[SourceServerId, RecoverySnapshotId], ClosedKeys()] | None = Field(
         default=None,
         max_length=1000,
         description="By the plan's source server ID: the recovery snapshot it launches from "
