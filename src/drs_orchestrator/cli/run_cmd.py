@@ -114,7 +114,8 @@ def progress(execution: dict[str, Any]) -> Table:
     """Waves with their servers by status, and what the execution waits for."""
     t = Table(
         title=f"{display.label(display.MODE, execution['mode'])} of {execution['planName']} "
-        f"{execution['id']}: {display.label(display.EXECUTION, execution['status'])}",
+        f"{execution['id']}: {display.label(display.EXECUTION, execution['status'])}"
+        + _launched_from(execution),
         title_justify="left",
         title_style="bold",
     )
@@ -142,6 +143,15 @@ def progress(execution: dict[str, Any]) -> Table:
             )
         )
     return t
+
+
+def _launched_from(execution: dict[str, Any]) -> str:
+    """Not the latest data: the point in time, and how many servers were given a snapshot."""
+    pinned = sum(1 for s in execution["servers"].values() if s.get("snapshotPinned"))
+    parts = [f"point in time {when(pit)}"] if (pit := execution.get("pointInTime")) else []
+    if pinned:
+        parts.append(f"{display.plural(pinned, 'server')} from a chosen snapshot")
+    return f" (launching from {', '.join(parts)})" if parts else ""
 
 
 def latest_phase(servers: list[dict[str, Any]]) -> str:

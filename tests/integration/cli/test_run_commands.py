@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -220,3 +221,39 @@ def test_a_reprotected_plan_fails_back_from_the_cli(cli: Run, drive: Drive) -> N
     assert "Failback" in shown.stdout
     home = cli("plan", "site-state", "Shop")
     assert "Shop: Failed back, not protected (FAILED_BACK)" in home.stdout
+
+
+def test_a_recovery_from_a_point_in_time_from_the_cli(cli: Run, drive: Drive) -> None:
+    listed = json.loads(cli("plan", "snapshots", "Shop", "--json").stdout)["items"]
+    db = next(i for i in listed if i["wave"] == "Databases" and len(i["snapshots"]) > 1)
+    older = db["snapshots"][1]  # not the newest: the one an operator picks by hand
+    shown = cli("plan", "snapshots", "shop", "--limit", "2")
+    assert shown.exit_code == 0, shown.output
+    assert "Recovery snapshots of Shop" in shown.stdout
+    assert older["snapshotId"] in shown.stdout
+    moment = datetime.fromtimestamp(drive.emulator.clock.now() - 3600, UTC)
+    pit = moment.strftime("%Y-%m-%dT%H:%MZ")
+    recover = ("run", "Shop", "--mode", "recovery", "--confirm", "Shop", "--point-in-time", pit)
+    unknown = cli(*recover, "--snapshot", f"nohost={older['snapshotId']}")
+    malformed = cli(*recover, "--snapshot", db["hostname"])
+    assert (unknown.exit_code, malformed.exit_code) == (2, 2)
+    assert "UNKNOWN_SERVER" in unknown.stderr
+    assert "INVALID_SNAPSHOT" in malformed.stderr
+
+    started = cli(
+        *recover, "--snapshot", f"{db['hostname'].upper()}={older['snapshotId']}", "--json"
+    )
+
+    assert started.exit_code == 0, started.output
+    execution_id = json.loads(started.stdout)["id"]
+    drive.until(execution_id, lambda s: s.wave("Application").status == "AWAITING_APPROVAL")
+    cli("executions", "approve", execution_id)
+    final = drive.until(execution_id, lambda s: not s.status.active)
+    pinned = final.servers[db["sourceServerId"]]
+    assert (pinned.recovery_snapshot_id, pinned.snapshot_pinned) == (older["snapshotId"], True)
+    others = [s for sid, s in final.servers.items() if sid != db["sourceServerId"]]
+    assert others
+    assert all(s.snapshot_taken_at is not None and s.snapshot_taken_at <= moment for s in others)
+    header = cli("executions", "show", execution_id).stdout
+    assert f"point in time {moment.astimezone():%Y-%m-%d %H:%M}" in header
+    assert "1 server from a chosen snapshot" in header
