@@ -221,3 +221,37 @@ def test_a_server_that_never_synced_cannot_launch_from_a_point_in_time(
     assert (answer.status_code, answer.json()["code"]) == (400, "NO_RECOVERY_SNAPSHOT")
     assert "rpt-web-01" in answer.json()["detail"]
     assert "no recovery snapshot yet" in answer.json()["detail"]
+
+
+def test_a_failback_launches_the_reversed_server_from_the_snapshot_chosen_for_the_plans(
+    admin: httpx.Client,
+    drive: Drive,
+    services: Services,
+    *,
+    emulator: Emulator,
+    make_client: Callable[..., Any],
+) -> None:
+    """A failback names the plan's servers; what it launches, and the snapshots it may
+    launch from, are their reversed source servers' at the origin."""
+    shop = make_plan(admin, "shop", "us-east-1", ["db"])
+    recovery = _start(admin, shop)
+    assert recovery.status_code == 202, recovery.text
+    drive.until(recovery.json()["id"], lambda s: not s.status.active)
+    assert admin.post(f"/recovery-plans/{shop['id']}/reprotect", json={}).status_code == 202
+    services.site.settle()
+    emulator.advance(2 * 3600)  # past the initial sync back, snapshots taken on the way
+    listed = _snapshots(admin, shop["id"], mode="FAILBACK")
+    first = sorted(listed)[0]
+    reversed_id = listed[first]["launchedServerId"]
+    assert reversed_id != first
+    assert listed[first]["region"] == "us-west-2"
+    chosen = listed[first]["snapshots"][-1]
+
+    answer = _start(admin, shop, mode="FAILBACK", snapshots={first: chosen["snapshotId"]})
+
+    assert answer.status_code == 202, answer.text
+    state = drive.until(answer.json()["id"], lambda s: not s.status.active)
+    assert state.status == "COMPLETED"
+    pinned = state.servers[reversed_id]
+    assert (pinned.recovery_snapshot_id, pinned.brings_home) == (chosen["snapshotId"], first)
+    assert _launched_from(make_client, "us-west-2")[reversed_id] == _when(chosen["takenAt"])
