@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -377,3 +378,42 @@ def test_the_plan_page_shows_the_site_state_and_offers_its_next_step(
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("back at its origin")).to_be_visible()
     expect(dialog.get_by_role("button", name="Start failback")).to_be_disabled()
+
+
+def test_a_drill_from_a_point_in_time_from_the_console(
+    page: Page,
+    base_url: str,
+    admin: httpx.Client,
+    *,
+    drive: ThreadedDrive,
+    emulator: Emulator,
+    errors: ConsoleErrors,
+) -> None:
+    """A time to come is refused on its field and starts nothing; one an hour back launches
+    each server from its snapshot at or before it, and the execution page says so."""
+    plan_id, _ = shop_plan(admin)
+    sign_in(page, base_url, f"/recovery-plans/{plan_id}")
+    page.get_by_role("button", name="Start drill").click()
+    dialog = page.get_by_role("dialog")
+    moment = datetime.fromtimestamp(emulator.clock.now(), UTC)
+    field = dialog.get_by_label("Point in time")
+    field.fill(f"{moment + timedelta(hours=1):%Y-%m-%dT%H:%MZ}")
+    dialog.get_by_role("button", name="Start drill").click()
+    expect(dialog.get_by_text("is later than now").first).to_be_visible()
+    assert admin.get("/executions").json()["items"] == []
+    errors.expect("status of 400")
+
+    field.fill(f"{moment - timedelta(hours=1):%Y-%m-%dT%H:%MZ}")
+    dialog.get_by_role("button", name="Start drill").click()
+
+    expect(page).to_have_url(re.compile(r"/executions/[0-9a-f-]+$"))
+    execution_id = page.url.rsplit("/", 1)[1]
+    expect(page.get_by_test_id("launched-from")).to_contain_text("Snapshots at or before")
+    state = drive.until(execution_id, lambda s: s.wave("Application").status != "PENDING")
+    db = [s for s in state.servers.values() if s.wave == "Database"]
+    assert db
+    assert all(s.snapshot_taken_at and s.snapshot_taken_at <= moment for s in db)
+    page.get_by_role("tab", name=re.compile(r"^Servers")).click()
+    for server in db:
+        expect(page.get_by_text(str(server.recovery_snapshot_id))).to_be_visible()
+    shot(page, "execution-point-in-time")

@@ -1,5 +1,6 @@
 // Start an execution as its row of the mode table says: a mode that keeps its instances
 // launches production and asks for the plan's name; one that cleans up may be given a time.
+// Any may launch from a point in time (the last recovery snapshot before an incident).
 import Alert from "@cloudscape-design/components/alert";
 import Box from "@cloudscape-design/components/box";
 import FormField from "@cloudscape-design/components/form-field";
@@ -17,6 +18,7 @@ export function StartExecution({ plan, mode, onClose }: { plan: RecoveryPlan; mo
   const navigate = useNavigate();
   const [typed, setTyped] = useState("");
   const [cleanup, setCleanup] = useState(plan.cleanupAfterMinutes ? String(plan.cleanupAfterMinutes) : "");
+  const [pointInTime, setPointInTime] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const confirm = mode?.confirmPlanName ?? false;
@@ -33,6 +35,7 @@ export function StartExecution({ plan, mode, onClose }: { plan: RecoveryPlan; mo
             mode: mode.mode,
             ...(confirm ? { confirmPlanName: typed } : {}),
             ...(mode.scheduledCleanup ? { cleanupAfterMinutes: cleanup ? Number(cleanup) : null } : {}),
+            ...(pointInTime.trim() ? { pointInTime: pointInTime.trim() } : {}),
           },
         }),
       );
@@ -77,6 +80,17 @@ export function StartExecution({ plan, mode, onClose }: { plan: RecoveryPlan; mo
             <Input type="number" value={cleanup} onChange={({ detail }) => setCleanup(detail.value)} ariaLabel="Clean up after minutes" />
           </FormField>
         )}
+        <FormField
+          label={
+            <>
+              Launch from a point in time <i>- optional</i>
+            </>
+          }
+          description="Empty: the latest data. Otherwise each server launches from its latest recovery snapshot taken at or before this, asked of DRS again as each wave starts (ISO 8601 with a zone)."
+          errorText={fieldError("pointInTime")}
+        >
+          <Input value={pointInTime} onChange={({ detail }) => setPointInTime(detail.value)} placeholder="2026-12-04T09:55Z" ariaLabel="Point in time" />
+        </FormField>
         <ProblemAlert error={error} header="The execution did not start" />
       </SpaceBetween>
     </Modal>

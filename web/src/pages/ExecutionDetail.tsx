@@ -151,6 +151,8 @@ export default function ExecutionDetail() {
   const canClean = allows("cleanup");
   const cleanupState = cleanupShown({ ...e, stillRunning: running.length });
   const shownServers = servers.filter((s) => !filter || [s.hostname, s.serverId, s.wave, s.ec2InstanceId ?? ""].join(" ").toLowerCase().includes(filter.toLowerCase()));
+  const pinned = servers.filter((s) => s.snapshotPinned).length;
+  const fromSnapshots = e.pointInTime !== null || pinned > 0;
   const waveStatuses = Object.fromEntries(e.waves.map((w) => [w.name, w.status]));
   const liveLabel = { open: ["success", "Live"], retrying: ["pending", "Reconnecting"], closed: ["stopped", "Ended"], connecting: ["loading", "Connecting"] }[live] as [
     "success" | "pending" | "stopped" | "loading",
@@ -245,6 +247,21 @@ export default function ExecutionDetail() {
               { label: "Started by", value: e.initiatedBy },
               { label: "Ended", value: <Time value={e.endedAt} /> },
               { label: "RTO target", value: e.rtoTargetMinutes ? formatDuration(e.rtoTargetMinutes * 60) : "None" },
+              {
+                label: "Launched from",
+                value: (
+                  <span data-testid="launched-from">
+                    {e.pointInTime ? (
+                      <>
+                        Snapshots at or before <Time value={e.pointInTime} />
+                      </>
+                    ) : (
+                      "The latest data"
+                    )}
+                    {pinned > 0 && <Box variant="small">{plural(pinned, "server")} from a chosen snapshot</Box>}
+                  </span>
+                ),
+              },
               {
                 label: "Clean-up",
                 value: (
@@ -348,6 +365,20 @@ export default function ExecutionDetail() {
                     { id: "state", header: "Instance state", kind: "status", cell: (s) => (s.ec2State ? shown(EC2_STATE, s.ec2State).label : "—") },
                     { id: "job", header: "DRS job", kind: "id", cell: (s) => (s.jobId ? <code>{s.jobId}</code> : "—") },
                     { id: "failure", header: "Failure reason", kind: "long", cell: (s) => s.failure ?? "—" },
+                    {
+                      id: "snapshot",
+                      header: "Recovery snapshot",
+                      kind: "id",
+                      hidden: !fromSnapshots,
+                      cell: (s) =>
+                        s.recoverySnapshotId ? (
+                          <span>
+                            <code>{s.recoverySnapshotId}</code> <Time value={s.snapshotTakenAt} compact />
+                          </span>
+                        ) : (
+                          "Latest data"
+                        ),
+                    },
                   ]}
                 />
               ),
