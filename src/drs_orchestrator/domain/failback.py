@@ -70,9 +70,12 @@ class ServerLeg:
     home_instance_id: str | None = None  # AWS origins, once failed back: its instance there
     replication: str | None = None  # of the replication back, as DRS says it
     error: str | None = None
+    launch_type: str | None = None  # on premises: what its Failback Client launches (DRILL...)
 
     @property
     def next_step(self) -> str:
+        if self.origin == ON_PREMISES and self.leg == Leg.FAILED_BACK:
+            return _ON_PREMISES_HOME
         return _NEXT[self.leg]
 
 
@@ -87,6 +90,10 @@ _NEXT = {
     Leg.PROTECTING: "Wait for its replication into the recovery region to become continuous",
     Leg.PROTECTED: "Protected again in the original direction",
 }
+_ON_PREMISES_HOME = (
+    "Running on premises again: start (or reinstall) the AWS Replication Agent on it so DRS "
+    "replicates it into the recovery region again"
+)
 
 
 def arn_id(arn: str) -> str:
@@ -138,7 +145,7 @@ def leg(
         return base
     if origin == AWS:
         return _aws_leg(base, instance, reversed_server)
-    return _on_premises_leg(base, instance)
+    return _on_premises_leg(base, instance, server.replication_state)
 
 
 def _aws_leg(
@@ -178,10 +185,13 @@ def _replicating(
     return _with(base, going, state)
 
 
-def _on_premises_leg(base: ServerLeg, instance: InstanceFacts) -> ServerLeg:
+def _on_premises_leg(base: ServerLeg, instance: InstanceFacts, source: str | None) -> ServerLeg:
+    """`source`: the replication state of the plan's source server (the machine on premises
+    replicating into the recovery region), which says it is protected again once home."""
     state, back = instance.failback_state, instance.back_replication
+    base = replace(base, launch_type=instance.failback_launch_type)
     if state == "FAILBACK_COMPLETED":
-        return _with(base, Leg.FAILED_BACK, back)
+        return _with(base, Leg.PROTECTED if source == CONTINUOUS else Leg.FAILED_BACK, source)
     if state == READY_FOR_LAUNCH:
         return _with(base, Leg.READY, back)
     if state == "FAILBACK_ERROR" or instance.back_error:
@@ -199,40 +209,62 @@ def _with(
 
 @dataclass(frozen=True)
 class Home:
-    """Where a failback launches one of a plan's servers: its reversed source server, which
-    replicates it back into its origin region."""
+    """Where a failback launches one of a plan's servers. An AWS origin: its reversed source
+    server, which replicates it back into its origin region, recovered there. On premises
+    (`recovery_instance_id` set): the plan's own server, in the recovery region, whose
+    recovery instance StartFailbackLaunch launches onto the machine its client runs on."""
 
     server_id: str
     account_id: str
     region: str
+    recovery_instance_id: str | None = None
 
 
-def home_of(server: ServerLeg) -> Home | None:
-    """The server to launch at the origin, once it replicates back continuously (AWS
-    origins; an on-premises one goes home through StartFailbackLaunch instead)."""
-    if server.leg != Leg.READY or server.origin != AWS:
+def home_of(server: ServerLeg, place: tuple[str, str], drill: bool = False) -> Home | None:
+    """Where the server goes home (`place`: its account and recovery region), once it
+    replicates back continuously and, on premises, its client launches what is asked."""
+    if _not_home_yet(server, drill) is not None:
         return None
-    if not (server.reversed_server_id and server.reversed_account and server.reversed_region):
-        return None
+    if server.origin == ON_PREMISES:
+        assert server.recovery_instance_id is not None
+        return Home(server.server_id, *place, recovery_instance_id=server.recovery_instance_id)
+    assert server.reversed_server_id is not None
+    assert server.reversed_account is not None
+    assert server.reversed_region is not None
     return Home(server.reversed_server_id, server.reversed_account, server.reversed_region)
 
 
-_NOT_ORCHESTRATED = (
-    "on premises: its failback launch (StartFailbackLaunch) is not orchestrated yet; start "
-    "it in the DRS console"
-)
+def _not_home_yet(server: ServerLeg, drill: bool) -> str | None:
+    """Why a failback (`drill`: its rehearsal) cannot launch the server now, or None."""
+    if server.leg != Leg.READY:
+        return server.next_step
+    if server.origin == ON_PREMISES:
+        if server.recovery_instance_id is None:
+            return "DRS lists no recovery instance for it"
+        wanted = "DRILL" if drill else "RECOVERY"
+        if server.launch_type != wanted:
+            return (
+                f"on premises: its DRS Failback Client was started for a "
+                f"{server.launch_type or 'unknown'} launch; this needs {wanted} (restart the "
+                "client and choose it)"
+            )
+        return None
+    if not (server.reversed_server_id and server.reversed_account and server.reversed_region):
+        return "DRS names no reversed source server for it"
+    return None
 
 
-def blocking(legs: Iterable[ServerLeg], home: bool) -> list[tuple[ServerLeg, str]]:
-    """What keeps a plan from its next step, with why: failing back (every recovered
-    server replicating back, from an AWS origin) or, once `home`, being protected again."""
+def blocking(
+    legs: Iterable[ServerLeg], home: bool, drill: bool = False
+) -> list[tuple[ServerLeg, str]]:
+    """What keeps a plan from its next step, with why: failing back (`drill`: rehearsing
+    it), which needs every recovered server replicating back, or, once `home`, being
+    protected again."""
     if home:
         return [(s, s.next_step) for s in legs if s.leg not in {Leg.NOT_RECOVERED, Leg.PROTECTED}]
     done = {Leg.NOT_RECOVERED, Leg.FAILED_BACK, Leg.PROTECTING, Leg.PROTECTED}
     return [
-        (s, _NOT_ORCHESTRATED if s.leg == Leg.READY else s.next_step)
-        for s in legs
-        if s.leg not in done and home_of(s) is None
+        (s, why) for s in legs if s.leg not in done and (why := _not_home_yet(s, drill)) is not None
     ]
 
 

@@ -1,5 +1,5 @@
 """DRS's calls of the way home: what each recovery instance's failback says, reversing a
-replication, launching an on-premises failback, stopping and disconnecting."""
+replication, stopping and disconnecting (an on-premises failback's launch is a job: jobs.py)."""
 
 from __future__ import annotations
 
@@ -54,20 +54,6 @@ class DrsFailback:
         except BotoCoreError as error:
             raise StartDeferredError("Unreachable", str(error)) from error
         return str(answer["reversedDirectionSourceServerArn"])
-
-    def start_failback_launch(
-        self, place: Place, recovery_instance_ids: Sequence[str], tags: Mapping[str, str]
-    ) -> str:
-        """StartFailbackLaunch for on-premises origins: the job's ID."""
-        try:
-            answer = self.gateway.client(*place).start_failback_launch(
-                recoveryInstanceIDs=list(recovery_instance_ids), tags=dict(tags)
-            )
-        except ClientError as error:
-            raise classify(error) from error
-        except BotoCoreError as error:
-            raise StartDeferredError("Unreachable", str(error)) from error
-        return str(answer["job"]["jobID"])
 
     def stop(self, place: Place, recovery_instance_id: str) -> None:
         with self.gateway.asking(*place):

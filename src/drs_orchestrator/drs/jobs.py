@@ -117,6 +117,21 @@ class DrsJobs:
             raise StartDeferredError("Unreachable", str(error)) from error
         return answer["job"]["jobID"]
 
+    def start_failback_launch(
+        self, place: tuple[str, str], recovery_instance_ids: Sequence[str], tags: Mapping[str, str]
+    ) -> str:
+        """StartFailbackLaunch (on-premises origins, their Failback Client ready): the
+        job's ID; refusals are classified as StartRecovery's are."""
+        try:
+            answer = self._client(place).start_failback_launch(
+                recoveryInstanceIDs=list(recovery_instance_ids), tags=dict(tags)
+            )
+        except ClientError as error:
+            raise classify(error) from error
+        except BotoCoreError as error:
+            raise StartDeferredError("Unreachable", str(error)) from error
+        return str(answer["job"]["jobID"])
+
     def snapshot_before(
         self, place: tuple[str, str], server_id: str, moment: datetime
     ) -> RecoverySnapshot | None:

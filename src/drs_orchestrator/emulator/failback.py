@@ -157,7 +157,12 @@ class FailbackPlanner:
             def ended(instance: RecoveryInstance = instance, raw: str | None = raw) -> None:
                 sid, back = instance.server_id, instance.failback
                 at = self.scheduler.current
-                if raw is None:
+                if raw is None and back.launch_type == "DRILL":
+                    # a rehearsal: the machine booted, the workload stays in the recovery
+                    # region and its replication back goes on (assumed; DRS does not say)
+                    job.participants[sid].launch_status = "LAUNCHED"
+                    back.state = "FAILBACK_READY_FOR_LAUNCH"
+                elif raw is None:
                     job.participants[sid].launch_status = "LAUNCHED"
                     back.state, back.replication = "FAILBACK_COMPLETED", "STOPPED"
                     back.generation += 1

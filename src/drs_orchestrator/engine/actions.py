@@ -152,10 +152,7 @@ def _start_job(port: Port, execution_id: str, key: str) -> float | None:
         )
     if job_id is None:
         try:
-            snapshots = _snapshots(port, execution_id, state, batch)
-            job_id = _LAUNCHERS[policy(state.mode).launch](
-                port, place, batch.server_ids, tags, snapshots
-            )
+            job_id = _launch(port, execution_id, state, batch, tags)
         except StartDeferredError as error:
             why = str(error)
             port.apply(execution_id, lambda s, t: machine.job_deferred(s, key, why, t))
@@ -237,6 +234,19 @@ def _snapshots(
         key = batch.key
         port.apply(execution_id, lambda s, t: machine.snapshots_chosen(s, key, chosen, t))
     return {sid: snap.snapshot_id for sid, snap in chosen.items()}
+
+
+def _launch(
+    port: Port, execution_id: str, state: ExecutionState, batch: Batch, tags: dict[str, str]
+) -> str:
+    """The batch's one DRS call: its mode's launch, or, for servers going home on premises,
+    StartFailbackLaunch of their recovery instances (from their latest replicated data)."""
+    place = (batch.account_id, batch.region)
+    if batch.failback_launch:
+        instances = [str(state.servers[sid].failback_instance_id) for sid in batch.server_ids]
+        return port.drs.start_failback_launch(place, instances, tags)
+    snapshots = _snapshots(port, execution_id, state, batch)
+    return _LAUNCHERS[policy(state.mode).launch](port, place, batch.server_ids, tags, snapshots)
 
 
 def _start_drill(

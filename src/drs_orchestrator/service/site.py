@@ -183,8 +183,8 @@ class SiteService:
 
     def homes(self, plan_id: str, mode: Mode = Mode.FAILBACK) -> dict[str, Home]:
         """Where a failback (or its drill) launches each recovered server (its reversed
-        source server at its origin), or the refusal: the plan is not reprotected, or a
-        server is not ready."""
+        source server at its origin, or its recovery instance onto the machine on premises),
+        or the refusal: the plan is not reprotected, or a server is not ready."""
         drill = mode == Mode.FAILBACK_DRILL
         self.check(plan_id, SiteAction.FAILBACK_DRILL if drill else SiteAction.FAILBACK)
         legs = self.legs(self.plans.get(plan_id))
@@ -193,9 +193,11 @@ class SiteService:
         found = {
             server.server_id: home
             for server, now_leg in legs.servers
-            if (home := home_of(now_leg)) is not None
+            if (home := home_of(now_leg, server.place, drill)) is not None
         }
-        held = [f"{s.hostname} ({s.server_id}): {why}" for s, why in blocking(legs.of(), False)]
+        held = [
+            f"{s.hostname} ({s.server_id}): {why}" for s, why in blocking(legs.of(), False, drill)
+        ]
         if held or not found:
             raise Conflict(
                 "FAILBACK_NOT_READY",
@@ -357,7 +359,7 @@ class SiteService:
         run = load_state(found.state)
         if run.status.active:
             return None
-        launched = sum(1 for s in run.servers.values() if s.recovery_instance_id)
+        launched = sum(1 for s in run.servers.values() if s.recovery_instance_id or s.landed)
         detail: dict[str, object] = {"status": run.status.value, "launched": launched}
         if failback:  # home only when every server it brings home runs there
             whole = bool(run.servers) and launched == len(run.servers)

@@ -3,7 +3,7 @@ what an operator's point in time or chosen snapshots resolve to, refused field b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,7 +47,9 @@ def listed(
         ServerSnapshots(
             plan_server(run),
             run,
-            gateway.recovery_snapshots(run.account_id, run.region, run.server_id, before),
+            []  # on premises, a failback launches from what its client replicated last
+            if run.failback_instance_id
+            else gateway.recovery_snapshots(run.account_id, run.region, run.server_id, before),
         )
         for run in draft.servers.values()
     ]
@@ -71,6 +73,7 @@ def resolve(
             )
         )
     runs = {plan_server(r): r for r in draft.servers.values()}
+    errors += _on_premises(runs.values(), wanted, moment)
     for sid in sorted(set(wanted) - set(runs)):
         errors.append(
             Violation(
@@ -108,6 +111,30 @@ def resolve(
     if errors:
         raise InvalidInput(errors, code=errors[0].code)
     return pinned, resolved
+
+
+def _on_premises(
+    runs: Iterable[ServerRun], wanted: Mapping[str, str], moment: datetime | None
+) -> list[Violation]:
+    """StartFailbackLaunch takes no snapshot: a server going home on premises launches from
+    what its Failback Client replicated last."""
+    out = []
+    for run in runs:
+        if run.failback_instance_id is None:
+            continue
+        sid = plan_server(run)
+        if sid not in wanted and moment is None:
+            continue
+        out.append(
+            Violation(
+                f"snapshots.{sid}" if sid in wanted else "pointInTime",
+                "SNAPSHOT_NOT_ON_PREMISES",
+                f"{run.hostname or sid} ({sid}) goes home on premises (StartFailbackLaunch), "
+                "which launches from the data its Failback Client replicated last: DRS takes "
+                "no recovery snapshot for it",
+            )
+        )
+    return out
 
 
 def _only(

@@ -507,3 +507,129 @@ def _protect_again(
         "REPLICATION_SYNCED",
     ]
     assert emulator.counts["ReverseReplication"] == 2 * len(homes)
+
+
+def _restart_clients(
+    make_client: Callable[..., Any], endpoint: str, site: dict[str, Any], launch_type: str
+) -> None:
+    """The operator on premises stops each machine's failback (in DRS's console) and boots
+    its DRS Failback Client again for another kind of launch."""
+    west = make_client("us-west-2")
+    for server in site["servers"]:
+        west.stop_failback(recoveryInstanceID=server["recoveryInstanceId"])
+    booted = httpx.post(
+        f"{endpoint}/_emulator/failback-clients",
+        json={
+            "region": "us-west-2",
+            "recoveryInstanceIDs": [s["recoveryInstanceId"] for s in site["servers"]],
+            "launchType": launch_type,
+        },
+    )
+    assert booted.status_code == 200, booted.text
+
+
+def test_an_on_premises_plan_fails_back_through_its_failback_clients(
+    admin: httpx.Client,
+    drive: Drive,
+    *,
+    services: Services,
+    emulator: Emulator,
+    endpoint: str,
+    make_client: Callable[..., Any],
+) -> None:
+    """The round trip on premises: the clients replicate back, a drill of the failback, the
+    failback with its approval (StartFailbackLaunch, once per wave), protected again."""
+    report = _hooked_plan(admin, "reporting", "us-west-2", ["db", "app"])
+    _recover(admin, drive, report)
+    _reprotect(admin, report["id"])
+    services.site.settle()
+    emulator.advance(LONG)  # the demo's operator boots each client (for a RECOVERY) first
+    ready = _site(admin, report["id"])
+    assert ready["state"] == "REPROTECTED"
+    assert emulator.counts["ReverseReplication"] == 0
+
+    restart = lambda kind: _restart_clients(make_client, endpoint, ready, kind)  # noqa: E731
+    _rehearse_on_premises(admin, drive, emulator=emulator, restart=restart, report=report)
+    restart("RECOVERY")
+    emulator.advance(LONG)
+    final = _fail_home_on_premises(admin, drive, emulator=emulator, report=report)
+
+    restore = _reprotect(admin, report["id"])
+    assert restore.status_code == 202, restore.text
+    services.site.settle()
+    protected = _site(admin, report["id"])
+    assert protected["state"] == "PROTECTED"
+    assert protected["legs"] == {"PROTECTED": len(final.servers)}
+    assert [e["event"] for e in protected["timeline"]][-4:] == [
+        "FAILBACK_STARTED",
+        "FAILBACK_ENDED",
+        "REPROTECT_STARTED",
+        "REPLICATION_SYNCED",
+    ]
+    assert emulator.counts["ReverseReplication"] == 0  # on premises, DRS's agent protects
+
+
+def _rehearse_on_premises(
+    admin: httpx.Client,
+    drive: Drive,
+    *,
+    emulator: Emulator,
+    restart: Callable[[str], None],
+    report: dict[str, Any],
+) -> None:
+    """A drill needs clients started for a DRILL launch; it moves nothing."""
+    refused = admin.post(
+        f"/recovery-plans/{report['id']}/executions", json={"mode": "FAILBACK_DRILL"}
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "FAILBACK_NOT_READY")
+    assert "this needs DRILL" in refused.json()["detail"]
+    restart("DRILL")
+    emulator.advance(LONG)
+
+    rehearsal = admin.post(
+        f"/recovery-plans/{report['id']}/executions", json={"mode": "FAILBACK_DRILL"}
+    )
+    assert rehearsal.status_code == 202, rehearsal.text
+    drilled = drive.until(rehearsal.json()["id"], lambda s: not s.status.active)
+
+    assert drilled.status == "COMPLETED"
+    assert emulator.counts["StartFailbackLaunch"] == 2  # one per wave
+    assert all(s.landed and s.recovery_instance_id is None for s in drilled.servers.values())
+    still = _site(admin, report["id"])
+    assert still["state"] == "REPROTECTED"
+    assert "this needs RECOVERY" in " ".join(still["blocking"])
+    assert {s["failbackLaunchType"] for s in still["servers"]} == {"DRILL"}
+
+
+def _fail_home_on_premises(
+    admin: httpx.Client, drive: Drive, *, emulator: Emulator, report: dict[str, Any]
+) -> ExecutionState:
+    recoveries = emulator.counts["StartRecovery"]
+    moment = datetime.fromtimestamp(emulator.clock.now(), UTC) - timedelta(hours=1)
+    pinned = _fail_back(
+        admin, report, confirmPlanName=report["name"], pointInTime=moment.isoformat()
+    )
+    assert (pinned.status_code, pinned.json()["code"]) == (400, "SNAPSHOT_NOT_ON_PREMISES")
+    assert pinned.json()["errors"][0]["field"] == "pointInTime"
+
+    started = _fail_back(admin, report, confirmPlanName=report["name"])
+    assert started.status_code == 202, started.text
+    failback_id = started.json()["id"]
+    drive.until(failback_id, lambda s: s.wave("DB").status == "AWAITING_APPROVAL")
+    assert emulator.counts["StartFailbackLaunch"] == 2  # the drill's: nothing before approval
+    approved = admin.post(f"/executions/{failback_id}/approve", json={"wave": "DB"})
+    assert approved.status_code == 200, approved.text
+    final = drive.until(failback_id, lambda s: not s.status.active)
+
+    assert final.status == "COMPLETED"
+    assert emulator.counts["StartFailbackLaunch"] == 4
+    assert emulator.counts["StartRecovery"] == recoveries
+    assert {s.brings_home for s in final.servers.values()} == set(final.servers)
+    assert all(s.failback_instance_id for s in final.servers.values())
+    home = _site(admin, report["id"])
+    assert home["state"] == "FAILED_BACK"
+    assert home["legs"] == {"PROTECTED": len(final.servers)}  # their agents replicate again
+    assert home["nextActions"] == ["reprotect"]
+    evidence = admin.get(f"/executions/{failback_id}/report", params={"format": "json"})
+    assert evidence.json()["mode"] == "FAILBACK"
+    return final

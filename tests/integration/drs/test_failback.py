@@ -20,7 +20,7 @@ from drs_orchestrator.domain.failback import (
 )
 from drs_orchestrator.drs.failback import DrsFailback
 from drs_orchestrator.drs.gateway import DrsGateway
-from drs_orchestrator.drs.jobs import StartDeferredError, StartRefusedError
+from drs_orchestrator.drs.jobs import DrsJobs, StartDeferredError, StartRefusedError
 from drs_orchestrator.emulator import Emulator
 from tests.helpers import inject, run_until_complete
 
@@ -110,9 +110,9 @@ def test_on_premises_origins_wait_for_the_failback_client(
     assert {s.origin for s in legs.values()} == {ON_PREMISES}
     assert "Failback Client" in legs["rpt-db-01"].next_step
 
-    failback = DrsFailback(gateway)
+    jobs = DrsJobs(gateway)
     with pytest.raises(StartRefusedError, match="not ready for failback launch"):
-        failback.start_failback_launch(WEST, [legs["rpt-db-01"].recovery_instance_id or ""], {})
+        jobs.start_failback_launch(WEST, [legs["rpt-db-01"].recovery_instance_id or ""], {})
     booted = httpx.post(
         f"{endpoint}/_emulator/failback-clients",
         json={
@@ -126,11 +126,14 @@ def test_on_premises_origins_wait_for_the_failback_client(
     ready = _legs(gateway, WEST, ids)
     assert synced(ready.values())
 
-    job_id = failback.start_failback_launch(
+    job_id = jobs.start_failback_launch(
         WEST, [s.recovery_instance_id or "" for s in ready.values()], {"DRS:ExecutionId": "x"}
     )
     client: Any = gateway.client(*WEST)
     done = run_until_complete(emulator, client, job_id)
     assert done["initiatedBy"] == "FAILBACK"
     assert done["tags"] == {"DRS:ExecutionId": "x"}
-    assert {s.leg for s in _legs(gateway, WEST, ids).values()} == {Leg.FAILED_BACK}
+    home = _legs(gateway, WEST, ids).values()
+    # the machines on premises replicate into the recovery region still: protected again
+    assert {s.leg for s in home} == {Leg.PROTECTED}
+    assert {s.replication for s in home} == {"CONTINUOUS"}

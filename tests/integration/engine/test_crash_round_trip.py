@@ -42,15 +42,16 @@ def database(tmp_path: Path, aws: None) -> Iterator[str]:
     drop(url)
 
 
-def shop(services: Services) -> str:
-    """The demo's shop (AWS origins in us-west-2, recovered into us-east-1), in two waves."""
+def shop(services: Services, app: str = "shop", region: str = "us-east-1") -> str:
+    """The demo's shop (AWS origins in us-west-2, recovered into us-east-1), or another of
+    its applications, in two waves."""
     ids = []
     for tier in ("db", "app"):
         spec = ProtectionGroupSpec.model_validate(
             {
-                "name": f"Shop {tier}",
-                "region": "us-east-1",
-                "serverSelector": {"tags": {"App": "shop", "Tier": tier}},
+                "name": f"{app} {tier}",
+                "region": region,
+                "serverSelector": {"tags": {"App": app, "Tier": tier}},
             }
         )
         ids.append(services.groups.create(spec, "chaos")[0].id)
@@ -59,15 +60,16 @@ def shop(services: Services) -> str:
         {"name": "app", "protectionGroupIds": [ids[1]], "dependsOn": ["db"]},
     ]
     return services.plans.create(
-        RecoveryPlanSpec.model_validate({"name": "Shop", "waves": waves}), "chaos"
+        RecoveryPlanSpec.model_validate({"name": app.title(), "waves": waves}), "chaos"
     ).id
 
 
 def stored(services: Services, emulator: Emulator, plan_id: str, mode: Mode) -> str:
     """An execution stored for a worker to pick up, as the API stores it."""
     now = datetime.fromtimestamp(emulator.clock.now(), UTC)
+    name = services.plans.get(plan_id).spec().name
     state = services.executions.prepare(
-        plan_id, mode, confirm_plan_name="Shop", cleanup_after_minutes=None,
+        plan_id, mode, confirm_plan_name=name, cleanup_after_minutes=None,
         user=("u-chaos", "chaos"), now=now,
     )  # fmt: skip
     with services.ctx.write() as conn:
@@ -186,4 +188,43 @@ def test_kills_in_each_phase_of_the_round_trip_call_drs_once_each(
     assert {c.region for c in again} == {"us-west-2"}  # from the instances at the origin
     emulator.advance(LONG)
     assert services.site.refresh(plan_id).state == SiteState.PROTECTED
+    services.ctx.engine.dispose()
+
+
+def test_a_kill_during_an_on_premises_failback_launch_starts_no_second_job(
+    database: str, endpoint: str, emulator: Emulator, make_client: Callable[..., Any]
+) -> None:
+    services = Services.build(Settings.model_validate({"database_url": database}))
+    services.ctx.now = lambda: datetime.fromtimestamp(emulator.clock.now(), UTC)
+    plan_id = shop(services, "reporting", "us-west-2")  # on premises, recovered into us-west-2
+    run_to_end(
+        services, emulator, database, endpoint, stored(services, emulator, plan_id, Mode.RECOVERY)
+    )
+    services.site.reprotect(plan_id, "chaos")  # nothing to reverse: their clients replicate
+    services.site.settle()
+    emulator.advance(LONG)  # the demo's operator boots each Failback Client first
+    assert services.site.refresh(plan_id).state == SiteState.REPROTECTED
+    failback = stored(services, emulator, plan_id, Mode.FAILBACK)
+
+    def starting() -> bool:
+        return any(b.state == "STARTING" for b in states(services, [failback])[0].batches)
+
+    kill_during_call(database, endpoint, emulator, "StartFailbackLaunch", starting)
+    run_to_end(services, emulator, database, endpoint, failback)
+
+    (home,) = states(services, [failback])
+    assert home.status == "COMPLETED"
+    assert all(b.failback_launch for b in home.batches)
+    assert emulator.counts["StartFailbackLaunch"] == len(home.batches)  # the dead one's kept
+    assert emulator.counts["StartRecovery"] == 0
+    assert_one_job_per_batch(
+        [
+            j
+            for j in launch_jobs(make_client, ("us-west-2",))
+            if j["tags"].get("DRS:ExecutionId") == failback
+        ],
+        [home],
+    )
+    assert services.site.refresh(plan_id).state == SiteState.FAILED_BACK
+    services.site.close()
     services.ctx.engine.dispose()

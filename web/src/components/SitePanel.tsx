@@ -101,7 +101,7 @@ export function SitePanel({ site, mayReprotect, onChange }: { site: SiteState; m
           columnDefinitions={[
             { id: "host", header: "Server", kind: "name", cell: (s) => s.hostname || s.sourceServerId },
             { id: "wave", header: "Wave", kind: "short", cell: (s) => s.wave },
-            { id: "origin", header: "Origin", kind: "short", cell: (s) => (s.origin === "AWS" ? `AWS${s.reversedRegion ? ` (${s.reversedRegion})` : ""}` : "On premises") },
+            { id: "origin", header: "Origin", kind: "short", cell: (s) => (s.origin === "AWS" ? `AWS${s.reversedRegion ? ` (${s.reversedRegion})` : ""}` : `On premises${s.failbackLaunchType ? ` (client: ${s.failbackLaunchType})` : ""}`) },
             { id: "step", header: "Next step", kind: "long", cell: (s) => s.nextStep },
             { id: "repl", header: "Replication", kind: "short", cell: (s) => s.replication ?? "—" },
             { id: "error", header: "Error", kind: "text", cell: (s) => s.error ?? "—" },

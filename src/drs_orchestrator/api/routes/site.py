@@ -38,6 +38,10 @@ class SiteServer(ApiModel):
     reversed_region: str | None
     replication: str | None = Field(description="The replication back's state, as DRS says it.")
     error: str | None = Field(description="The error DRS reports for the replication back.")
+    failback_launch_type: str | None = Field(
+        description="On premises: what its DRS Failback Client was started to launch (RECOVERY "
+        "for a FAILBACK, DRILL for a FAILBACK_DRILL)."
+    )
 
 
 class ReprotectOut(ApiModel):
@@ -136,6 +140,7 @@ def _site_out(view: SiteView) -> SiteStateOut:
             reversed_region=leg.reversed_region,
             replication=leg.replication,
             error=leg.error,
+            failback_launch_type=leg.launch_type,
         )
         for s, leg in view.legs.servers
     ]

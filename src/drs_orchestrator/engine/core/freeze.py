@@ -55,10 +55,10 @@ def freeze(launch: Launch, groups: Mapping[str, GroupMembers], now: datetime) ->
         for sid in wave_servers(wave, groups):
             group = groups[place[sid]]
             at = (sid, group.account_id, group.region)
+            home = launch.homes.get(sid) if launch.homes is not None else None
             if launch.homes is not None:
-                if sid not in launch.homes:
+                if home is None:
                     continue
-                home = launch.homes[sid]
                 at = (home.server_id, home.account_id, home.region)
             snapshot = launch.pinned.get(at[0]) or launch.resolved.get(at[0])
             servers[at[0]] = ServerRun(
@@ -66,6 +66,7 @@ def freeze(launch: Launch, groups: Mapping[str, GroupMembers], now: datetime) ->
                 account_id=at[1],
                 region=at[2],
                 brings_home=sid if launch.homes is not None else None,
+                failback_instance_id=home.recovery_instance_id if home else None,
                 wave=wave.name,
                 hostname=launch.hostnames.get(sid, ""),
                 critical=sid not in wave.non_critical_server_ids,

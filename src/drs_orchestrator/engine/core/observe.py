@@ -132,7 +132,8 @@ def job_observed(state: ExecutionState, job: JobView, now: datetime) -> Step:
             continue
         server.launch_status = view.launch_status
         server.phases.update(job.phases.get(view.server_id, {}))
-        if view.recovery_instance_id and server.recovery_instance_id is None:
+        on_premises = server.failback_instance_id is not None
+        if view.recovery_instance_id and server.recovery_instance_id is None and not on_premises:
             server.recovery_instance_id = view.recovery_instance_id
         if view.post_launch is not None:
             server.post_launch = view.post_launch
@@ -147,7 +148,13 @@ def job_observed(state: ExecutionState, job: JobView, now: datetime) -> Step:
             ServerStatus.POST_LAUNCH,
         }:
             server.launched_at = now
-            run.server(server, ServerStatus.LAUNCHED, recoveryInstanceId=view.recovery_instance_id)
+            if on_premises:  # the machine it launched is not an instance DRS lists for us
+                server.instance_recorded_at = now
+                run.server(server, ServerStatus.LAUNCHED, onPremises=True)
+            else:
+                run.server(
+                    server, ServerStatus.LAUNCHED, recoveryInstanceId=view.recovery_instance_id
+                )
         elif view.launch_status in {LaunchStatus.FAILED, LaunchStatus.TERMINATED}:
             server.failure = job.failures.get(view.server_id) or f"launch {view.launch_status}"
             run.server(server, ServerStatus.FAILED, reason=server.failure)

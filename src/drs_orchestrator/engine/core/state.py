@@ -36,6 +36,9 @@ class ServerRun(Model):
     # FAILBACK: the plan's source server this one (its reversed source server, at the
     # origin) brings home
     brings_home: str | None = None
+    # FAILBACK on premises: the recovery instance StartFailbackLaunch launches onto the
+    # machine there (not ours: neither followed as an instance nor cleaned up)
+    failback_instance_id: str | None = None
     critical: bool = True
     expects_post_launch: bool = False  # RECOVERY only: DRS runs post-launch actions
     # The recovery snapshot it launches from (None: the latest data): the operator's choice
@@ -62,9 +65,15 @@ class ServerRun(Model):
     # Job-log phases (SNAPSHOT_START, CONVERSION_END, LAUNCH_START, ...) -> when.
     phases: dict[str, datetime] = Field(default_factory=dict)
 
+    @property
+    def landed(self) -> bool:
+        """Launched on premises by a failback (there is no recovery instance of ours)."""
+        return self.failback_instance_id is not None and self.launched_at is not None
+
 
 class Batch(Model):
-    """One StartRecovery: a wave's servers in one account and region, at most 100."""
+    """One StartRecovery (or, on premises, StartFailbackLaunch): a wave's servers in one
+    account and region, at most 100."""
 
     key: str
     wave: str
@@ -73,6 +82,7 @@ class Batch(Model):
     region: str
     server_ids: list[str]
     attempt: int
+    failback_launch: bool = False  # its servers go home on premises (StartFailbackLaunch)
     state: BatchState = BatchState.QUEUED
     job_id: str | None = None
     requested_at: datetime

@@ -163,14 +163,17 @@ def begin_launch(run: Run, wave: WaveRun) -> None:
 
 
 def _queue(run: Run, wave: WaveRun, servers: list[ServerRun]) -> None:
-    """Batches of one account and region, at most 100 servers each: one StartRecovery each."""
-    places: dict[tuple[str, str], list[ServerRun]] = defaultdict(list)
+    """Batches of one account, region and DRS call, at most 100 servers each: one
+    StartRecovery (or StartFailbackLaunch, for servers going home on premises) each."""
+    places: dict[tuple[str, str, bool], list[ServerRun]] = defaultdict(list)
     for server in sorted(servers, key=lambda x: x.server_id):
-        places[(server.account_id, server.region)].append(server)
-    for (account, region), members in sorted(places.items()):
+        on_premises = server.failback_instance_id is not None
+        places[(server.account_id, server.region, on_premises)].append(server)
+    for (account, region, on_premises), members in sorted(places.items()):
         for n, first in enumerate(range(0, len(members), SERVERS_PER_JOB)):
             chunk = members[first : first + SERVERS_PER_JOB]
-            key = f"{wave.number}.{account}.{region}.{n + 1}.a{wave.attempt}"
+            via = ".fb" if on_premises else ""
+            key = f"{wave.number}.{account}.{region}{via}.{n + 1}.a{wave.attempt}"
             run.s.batches.append(
                 Batch(
                     key=key,
@@ -180,6 +183,7 @@ def _queue(run: Run, wave: WaveRun, servers: list[ServerRun]) -> None:
                     region=region,
                     server_ids=[x.server_id for x in chunk],
                     attempt=wave.attempt,
+                    failback_launch=on_premises,
                     requested_at=run.now,
                 )
             )
