@@ -28,6 +28,7 @@ from drs_orchestrator.domain.hooks import (
 )
 from drs_orchestrator.domain.launch_settings import SyncState
 from drs_orchestrator.domain.modes import MODES
+from drs_orchestrator.domain.site import SiteEvent
 
 NONE = "—"
 # Longer than this is a wrong unit or a missing start, not a real drill (as the console says).
@@ -134,6 +135,18 @@ LAUNCH_SYNC: Mapping[str, str] = {
     SyncState.DRIFTED: "Drifted",
     SyncState.NOT_APPLIED: "Not applied",
     SyncState.FAILED: "Failed",
+}
+
+# A plan's moves through the round trip of a disaster (its site timeline).
+SITE_EVENT: Mapping[str, str] = {
+    SiteEvent.RECOVERY_STARTED: "Recovery started",
+    SiteEvent.RECOVERY_ENDED: "Recovery ended",
+    SiteEvent.RECOVERY_LAUNCHED_NOTHING: "Recovery launched nothing",
+    SiteEvent.REPROTECT_STARTED: "Reprotect started",
+    SiteEvent.REPLICATION_SYNCED: "Replication continuous",
+    SiteEvent.FAILBACK_STARTED: "Failback started",
+    SiteEvent.FAILBACK_ENDED: "Failback ended",
+    SiteEvent.FAILBACK_INCOMPLETE: "Failback incomplete",
 }
 
 

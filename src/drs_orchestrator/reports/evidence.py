@@ -15,6 +15,8 @@ from drs_orchestrator.domain import display
 from drs_orchestrator.domain.executions import HookStatus, ServerStatus, WaveStatus
 from drs_orchestrator.domain.hooks import ManualApproval
 from drs_orchestrator.domain.modes import policy
+from drs_orchestrator.domain.site import SiteState
+from drs_orchestrator.domain.site import label as site_label
 from drs_orchestrator.engine.core.state import ExecutionState, ServerRun
 
 
@@ -112,6 +114,31 @@ class Transition(Model):
     detail_text: str | None = None
 
 
+class RoundTripStep(Model):
+    """One move of the plan's site state, and how long the plan then stayed there."""
+
+    at: datetime
+    event: str
+    old: str
+    new: str
+    new_label: str
+    actor: str
+    moved_by: str | None  # the execution or reprotect that moved it
+    detail: dict[str, Any]
+    held_seconds: float | None  # until the next move (None: it is still there, or at rest)
+
+
+class RoundTrip(Model):
+    """The incident an execution is part of: the plan's moves from the recovery that took
+    it from protected to its being protected again (or to now), as one timeline."""
+
+    started_at: datetime
+    ended_at: datetime | None  # protected again; None while the round trip goes on
+    complete: bool
+    duration_seconds: float | None
+    steps: list[RoundTripStep]
+
+
 class Report(Model):
     execution_id: str
     plan_id: str
@@ -136,6 +163,9 @@ class Report(Model):
     cleanup: Cleanup
     transitions: list[Transition]
     generated_at: datetime
+    # The round trip it belongs to (a recovery's or failback's; None for a drill or a plan
+    # that never moved)
+    round_trip: RoundTrip | None = None
 
 
 def _span(start: datetime | None, end: datetime | None) -> float | None:
@@ -201,7 +231,53 @@ def detail_text(detail: dict[str, Any], state: ExecutionState) -> str:
     return " ".join(words)
 
 
-def build(state: ExecutionState, transitions: Sequence[Any], now: datetime) -> Report:
+def round_trip(execution_id: str, events: Sequence[Any], now: datetime) -> RoundTrip | None:
+    """The site moves around the one `execution_id` made: back to the recovery that left
+    PROTECTED, on to the first move into PROTECTED again (`events`: the plan's, in order)."""
+    mine = next((i for i, e in enumerate(events) if e.moved_by == execution_id), None)
+    if mine is None:
+        return None
+    first = max(
+        (i for i in range(mine + 1) if events[i].old == SiteState.PROTECTED),
+        default=0,
+    )
+    last = next(
+        (i for i in range(mine, len(events)) if events[i].new == SiteState.PROTECTED),
+        len(events) - 1,
+    )
+    trip = events[first : last + 1]
+    complete = trip[-1].new == SiteState.PROTECTED
+    steps = [
+        RoundTripStep(
+            at=e.at,
+            event=e.event,
+            old=e.old,
+            new=e.new,
+            new_label=site_label(SiteState(e.new)),
+            actor=e.actor,
+            moved_by=e.moved_by,
+            detail=e.detail,
+            held_seconds=_span(e.at, trip[i + 1].at) if i + 1 < len(trip) else None,
+        )
+        for i, e in enumerate(trip)
+    ]
+    ended = trip[-1].at if complete else None
+    return RoundTrip(
+        started_at=trip[0].at,
+        ended_at=ended,
+        complete=complete,
+        duration_seconds=_span(trip[0].at, ended or now),
+        steps=steps,
+    )
+
+
+def build(
+    state: ExecutionState,
+    transitions: Sequence[Any],
+    now: datetime,
+    site_events: Sequence[Any] = (),
+) -> Report:
+    """`site_events`: the plan's site moves, oldest first, whose round trip it shows."""
     rto = measured_rto(state)
     target = state.rto_target_minutes
     servers = sorted(state.servers.values(), key=lambda s: (s.wave, s.hostname, s.server_id))
@@ -314,4 +390,5 @@ def build(state: ExecutionState, transitions: Sequence[Any], now: datetime) -> R
             for t in transitions
         ],
         generated_at=now,
+        round_trip=round_trip(state.id, site_events, now),
     )

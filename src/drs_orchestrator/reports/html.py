@@ -30,7 +30,7 @@ _ENV.filters["duration"] = display.duration
 _ENV.filters["plural"] = display.plural
 _ENV.filters["kind"] = functools.partial(display.label, display.KIND)
 _ENV.filters["transition_state"] = display.transition_state
-for _name in ("EXECUTION", "WAVE", "SERVER", "HOOK", "CLEANUP", "MODE"):
+for _name in ("EXECUTION", "WAVE", "SERVER", "HOOK", "CLEANUP", "MODE", "SITE_EVENT"):
     _ENV.filters[_name.lower()] = functools.partial(display.label, getattr(display, _name))
 _ENV.filters["moment"] = moment
 

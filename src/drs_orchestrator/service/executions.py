@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -38,6 +39,8 @@ class SiteGuard(Protocol):
     def check_recover(self, plan_id: str) -> None: ...
 
     def homes(self, plan_id: str, mode: Mode) -> dict[str, Home]: ...
+
+    def timeline(self, plan_id: str) -> Sequence[Any]: ...
 
 
 class ExecutionService:
@@ -254,7 +257,8 @@ class ExecutionService:
         transitions = self.events_after(execution_id, -1, limit=100_000)
         # the engine's clock, which executions are timed by (the demo's runs ahead of the wall)
         now = self.engine.clock.now() if self.engine is not None else self.ctx.now()
-        return evidence.build(state, transitions, now)
+        moves = self.site.timeline(state.plan_id) if self.site is not None else []
+        return evidence.build(state, transitions, now, moves)
 
     def page(
         self, filters: executions.Filters, limit: int, cursor: str | None

@@ -13,6 +13,7 @@ the server was reversed already (its `reversedDirectionSourceServerArn`) before 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections import defaultdict
@@ -173,6 +174,14 @@ class SiteService:
             reprotect,
             timeline,
         )
+
+    def timeline(self, plan_id: str) -> list[SiteEventRow]:
+        """The plan's moves to this moment (those due stored first), for its reports: a
+        report is evidence even when DRS or the plan itself is gone, so those read stored."""
+        with contextlib.suppress(DomainError):  # those due from DRS wait for a later reader
+            self.refresh(plan_id)
+        with self.ctx.read() as conn:
+            return sites.events(conn, plan_id)
 
     def check_recover(self, plan_id: str) -> None:
         """Refuse a RECOVERY where the plan's workloads are on their way home. A recovery

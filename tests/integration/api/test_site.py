@@ -462,6 +462,10 @@ def _fail_home(
     report = admin.get(f"/executions/{failback_id}/report", params={"format": "json"})
     assert report.status_code == 200
     assert report.json()["mode"] == "FAILBACK"
+    trip = report.json()["roundTrip"]  # under way: home, not yet protected again
+    assert (trip["complete"], trip["endedAt"]) == (False, None)
+    assert [s["new"] for s in trip["steps"]][-2:] == ["FAILING_BACK", "FAILED_BACK"]
+    assert trip["steps"][-1]["heldSeconds"] is None
     again = _fail_back(admin, shop, confirmPlanName=shop["name"])
     assert (again.status_code, again.json()["code"]) == (409, "SITE_STATE_CONFLICT")
     assert home["nextActions"] == ["reprotect"]
@@ -507,6 +511,31 @@ def _protect_again(
         "REPLICATION_SYNCED",
     ]
     assert emulator.counts["ReverseReplication"] == 2 * len(homes)
+    _round_trip_reported(admin, protected, failback_id=final.id)
+
+
+def _round_trip_reported(admin: httpx.Client, protected: dict[str, Any], failback_id: str) -> None:
+    """The recovery's report and the failback's tell the same incident, end to end."""
+    recovery_id = protected["timeline"][0]["movedBy"]
+    trips = [
+        admin.get(f"/executions/{e}/report", params={"format": "json"}).json()["roundTrip"]
+        for e in (recovery_id, failback_id)
+    ]
+    assert trips[0] == trips[1]
+    trip = trips[0]
+    assert trip["complete"] is True
+    assert [s["event"] for s in trip["steps"]] == [e["event"] for e in protected["timeline"]]
+    assert (trip["startedAt"], trip["endedAt"]) == (
+        protected["timeline"][0]["at"],
+        protected["timeline"][-1]["at"],
+    )
+    held = [s["heldSeconds"] for s in trip["steps"]]
+    assert held[-1] is None
+    assert sum(held[:-1]) == trip["durationSeconds"]
+    page = admin.get(f"/executions/{failback_id}/report", params={"format": "html"}).text
+    assert "Round trip" in page
+    assert "From the recovery to protected again" in page
+    assert page.count('class="this"') == 2  # the failback's start and its end
 
 
 def _restart_clients(
