@@ -36,6 +36,7 @@ from drs_orchestrator.service.launch_sync import LaunchSyncService
 from drs_orchestrator.service.lint import LintService
 from drs_orchestrator.service.plans import PlanService
 from drs_orchestrator.service.readiness import ReadinessService
+from drs_orchestrator.service.release import ReleaseService
 from drs_orchestrator.service.rto import RtoService
 from drs_orchestrator.service.sessions import SessionService
 from drs_orchestrator.service.sign_in import SignInThrottle
@@ -88,6 +89,7 @@ class Services:
     launch_settings: LaunchSettingsService
     launch_sync: LaunchSyncService
     site: SiteService
+    release: ReleaseService
     engine: Engine | None = None
     # Read models kept per execution version (see api/execution_views.py).
     details: Kept[tuple[object, ...], bytes] = field(default_factory=details_kept)
@@ -177,6 +179,7 @@ class Services:
             launch_settings,
             launch_sync,
             site,
+            ReleaseService(site),
         )
 
 

@@ -476,6 +476,37 @@ def reprotect(
 
 @app.command()
 @api_errors
+def release(
+    name: Annotated[str, typer.Argument(metavar="PLAN", help="A saved plan's name (any case).")],
+    api: ApiOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """After a failback, once the plan is protected again: take each server's
+    recovery-region instance out of DRS (EC2 keeps it for you to stop or terminate;
+    recovery-admin). Exit status 1 when DRS refused any."""
+    client = Api(api)
+    plan = require_plan(client, name)
+    done = client.json("POST", f"/recovery-plans/{plan['id']}/release-recovery-instances")
+    if as_json:
+        emit_json(done)
+    else:
+        out.print(
+            f"{display.plural(done['released'], 'recovery instance')} released, "
+            f"{done['skipped']} skipped, {done['failed']} failed",
+            soft_wrap=True,
+        )
+        for s in done["servers"]:
+            if s["outcome"] == "RELEASED":
+                calls = ", ".join(s["calls"])
+                out.print(f"  {s['hostname']}: {s['recoveryInstanceId']} ({calls})", soft_wrap=True)
+            else:
+                out.print(f"  {s['hostname']}: {s['outcome']} — {s['detail']}", soft_wrap=True)
+    if done["failed"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+@api_errors
 def snapshots(
     name: Annotated[str, typer.Argument(metavar="PLAN", help="A saved plan's name (any case).")],
     mode: Annotated[

@@ -273,3 +273,23 @@ def synced(legs: Iterable[ServerLeg], to: Leg = Leg.READY) -> bool:
     the original direction (`to` PROTECTED); and at least one does."""
     recovered = [s for s in legs if s.leg != Leg.NOT_RECOVERED]
     return bool(recovered) and all(s.leg == to for s in recovered)
+
+
+STOP_FAILBACK, DISCONNECT_INSTANCE = "StopFailback", "DisconnectRecoveryInstance"
+# A replication back that has ended (or never began): nothing for StopFailback to stop
+_NOT_REPLICATING = {None, "STOPPED", "NOT_STARTED", "REPLICATION_STATE_NOT_AVAILABLE"}
+
+
+def release_calls(
+    server: ServerLeg, instance: InstanceFacts | None
+) -> tuple[list[str], str | None]:
+    """The DRS calls that take a server's recovery-region instance out of DRS (EC2 keeps
+    it), in order, or why none may be made: only once it is home and protected again, so
+    the copy released is never the one still serving. DRS refuses to disconnect an instance
+    that replicates back, so that is stopped first."""
+    if server.leg != Leg.PROTECTED:
+        return [], f"{server.leg.value}: {server.next_step}"
+    if instance is None:
+        return [], "DRS lists no recovery instance of it in the recovery region"
+    stop = [] if instance.back_replication in _NOT_REPLICATING else [STOP_FAILBACK]
+    return [*stop, DISCONNECT_INSTANCE], None

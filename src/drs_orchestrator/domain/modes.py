@@ -88,8 +88,9 @@ MODES: Mapping[Mode, ModePolicy] = {
         launch=LaunchCall.START_RECOVERY,
         home=True,
         summary="launches every server of the plan back at its origin from its replication "
-        "back, as production instances; the recovery-region instances keep running until "
-        "you stop them",
+        "back (on premises, through its DRS Failback Client), as production instances; the "
+        "recovery-region instances keep running until you release them, once the plan is "
+        "protected again",
         site_action=SiteAction.FAILBACK,
         drill=False,
     ),

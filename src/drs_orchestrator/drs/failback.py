@@ -56,11 +56,17 @@ class DrsFailback:
         return str(answer["reversedDirectionSourceServerArn"])
 
     def stop(self, place: Place, recovery_instance_id: str) -> None:
-        with self.gateway.asking(*place):
-            self.gateway.client(*place).stop_failback(recoveryInstanceID=recovery_instance_id)
+        """StopFailback: the instance no longer replicates back (refusals as reverse's)."""
+        self._call(place, "stop_failback", recovery_instance_id)
 
     def disconnect(self, place: Place, recovery_instance_id: str) -> None:
-        with self.gateway.asking(*place):
-            self.gateway.client(*place).disconnect_recovery_instance(
-                recoveryInstanceID=recovery_instance_id
-            )
+        """DisconnectRecoveryInstance: DRS forgets the instance; EC2 keeps it running."""
+        self._call(place, "disconnect_recovery_instance", recovery_instance_id)
+
+    def _call(self, place: Place, operation: str, recovery_instance_id: str) -> None:
+        try:
+            getattr(self.gateway.client(*place), operation)(recoveryInstanceID=recovery_instance_id)
+        except ClientError as error:
+            raise classify(error) from error
+        except BotoCoreError as error:
+            raise StartDeferredError("Unreachable", str(error)) from error

@@ -61,6 +61,7 @@ NEEDS: dict[tuple[str, str], str] = {
     ("GET", "/recovery-plans/{plan_id}/recovery-snapshots"): "viewer",
     ("GET", "/recovery-plans/{plan_id}/reprotects/{reprotect_id}"): "viewer",
     ("POST", "/recovery-plans/{plan_id}/reprotect"): "recovery-admin",
+    ("POST", "/recovery-plans/{plan_id}/release-recovery-instances"): "recovery-admin",
     ("POST", "/recovery-plans"): "operator",
     ("PUT", "/recovery-plans/{plan_id}"): "operator",
     ("DELETE", "/recovery-plans/{plan_id}"): "operator",

@@ -469,6 +469,9 @@ def _fail_home(
     again = _fail_back(admin, shop, confirmPlanName=shop["name"])
     assert (again.status_code, again.json()["code"]) == (409, "SITE_STATE_CONFLICT")
     assert home["nextActions"] == ["reprotect"]
+    early = admin.post(f"/recovery-plans/{shop['id']}/release-recovery-instances")
+    assert (early.status_code, early.json()["code"]) == (409, "SITE_STATE_CONFLICT")
+    assert emulator.counts["StopFailback"] == 0
     return final
 
 
@@ -512,6 +515,33 @@ def _protect_again(
     ]
     assert emulator.counts["ReverseReplication"] == 2 * len(homes)
     _round_trip_reported(admin, protected, failback_id=final.id)
+    _release(admin, emulator, protected)
+
+
+def _release(admin: httpx.Client, emulator: Emulator, protected: dict[str, Any]) -> None:
+    """Home and protected: the recovery-region instances leave DRS (their replication back
+    stopped with the re-protect); asking again calls nothing."""
+    path = f"/recovery-plans/{protected['planId']}/release-recovery-instances"
+    instances = {s["recoveryInstanceId"] for s in protected["servers"]}
+    assert None not in instances
+    gone = admin.post(path)
+    assert gone.status_code == 200, gone.text
+    assert (gone.json()["released"], gone.json()["failed"]) == (len(instances), 0)
+    assert {s["recoveryInstanceId"] for s in gone.json()["servers"]} == instances
+    assert {tuple(s["calls"]) for s in gone.json()["servers"]} == {("DisconnectRecoveryInstance",)}
+    assert emulator.counts["DisconnectRecoveryInstance"] == len(instances)
+    assert emulator.counts["StopFailback"] == 0  # the re-protect stopped it already
+
+    after = _site(admin, protected["planId"])
+    assert after["state"] == "PROTECTED"
+    assert {s["recoveryInstanceId"] for s in after["servers"]} == {None}
+    assert after["legs"] == {"PROTECTED": len(instances)}  # home, as before
+    again = admin.post(path).json()
+    assert (again["released"], again["skipped"]) == (0, len(instances))
+    assert emulator.counts["DisconnectRecoveryInstance"] == len(instances)
+    logged = admin.get("/audit", params={"resourceId": protected["planId"]}).json()["items"]
+    ended = [e["after"] for e in logged if e["action"] == "release-recovery-instances-ended"]
+    assert [e["RELEASED"] for e in ended] == [0, len(instances)]  # newest first
 
 
 def _round_trip_reported(admin: httpx.Client, protected: dict[str, Any], failback_id: str) -> None:
@@ -596,6 +626,10 @@ def test_an_on_premises_plan_fails_back_through_its_failback_clients(
         "REPLICATION_SYNCED",
     ]
     assert emulator.counts["ReverseReplication"] == 0  # on premises, DRS's agent protects
+    released = admin.post(f"/recovery-plans/{report['id']}/release-recovery-instances").json()
+    assert released["released"] == len(final.servers)
+    assert emulator.counts["DisconnectRecoveryInstance"] == len(final.servers)
+    assert _site(admin, report["id"])["state"] == "PROTECTED"
 
 
 def _rehearse_on_premises(

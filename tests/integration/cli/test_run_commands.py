@@ -221,6 +221,18 @@ def test_a_reprotected_plan_fails_back_from_the_cli(cli: Run, drive: Drive) -> N
     assert "Failback" in shown.stdout
     home = cli("plan", "site-state", "Shop")
     assert "Shop: Failed back, not protected (FAILED_BACK)" in home.stdout
+    early = cli("plan", "release", "Shop")
+    assert early.exit_code == 1
+    assert "SITE_STATE_CONFLICT (409)" in early.stderr
+
+    assert cli("plan", "reprotect", "Shop", "--wait").exit_code == 0
+    drive.advance(2 * 3600)
+    released = cli("plan", "release", "shop")
+    assert released.exit_code == 0, released.output
+    assert f"{len(final.servers)} recovery instances released, 0 skipped" in released.stdout
+    assert "(DisconnectRecoveryInstance)" in released.stdout
+    again = json.loads(cli("plan", "release", "Shop", "--json").stdout)
+    assert (again["released"], again["skipped"]) == (0, len(final.servers))
 
 
 def test_a_recovery_from_a_point_in_time_from_the_cli(cli: Run, drive: Drive) -> None:

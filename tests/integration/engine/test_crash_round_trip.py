@@ -20,6 +20,7 @@ from drs_orchestrator.domain.plans import RecoveryPlanSpec
 from drs_orchestrator.domain.site import SiteEvent, SiteState, advance
 from drs_orchestrator.emulator import Emulator
 from drs_orchestrator.engine import records
+from drs_orchestrator.engine.core.state import ExecutionState
 from drs_orchestrator.store import sites
 from tests.integration.engine.test_crash import (
     assert_one_job_per_batch,
@@ -161,25 +162,16 @@ def test_kills_in_each_phase_of_the_round_trip_call_drs_once_each(
     emulator.advance(LONG)
     assert services.site.refresh(plan_id).state == SiteState.REPROTECTED
 
-    failback = stored(services, emulator, plan_id, Mode.FAILBACK)
-
-    def starting() -> bool:
-        return any(b.state == "STARTING" for b in states(services, [failback])[0].batches)
-
-    kill_during_call(database, endpoint, emulator, "StartRecovery", starting)
-    run_to_end(services, emulator, database, endpoint, failback)
-    (home,) = states(services, [failback])
-    assert home.status == "COMPLETED"
-    assert emulator.counts["StartRecovery"] == len(home.batches)  # the dead worker's kept
-    assert_one_job_per_batch(
-        [
-            j
-            for j in launch_jobs(make_client, ("us-west-2",))
-            if j["tags"].get("DRS:ExecutionId") == failback
-        ],
-        [home],
+    home = fail_back_through_a_kill(
+        services,
+        emulator,
+        database=database,
+        endpoint=endpoint,
+        plan_id=plan_id,
+        call="StartRecovery",
+        make_client=make_client,
     )
-    assert services.site.refresh(plan_id).state == SiteState.FAILED_BACK
+    assert emulator.counts["StartRecovery"] == len(home.batches)  # the dead worker's kept
 
     again = reprotect_through_a_kill(services, emulator, database, endpoint, plan_id)
 
@@ -204,19 +196,44 @@ def test_a_kill_during_an_on_premises_failback_launch_starts_no_second_job(
     services.site.settle()
     emulator.advance(LONG)  # the demo's operator boots each Failback Client first
     assert services.site.refresh(plan_id).state == SiteState.REPROTECTED
+    recoveries = emulator.counts["StartRecovery"]
+    home = fail_back_through_a_kill(
+        services,
+        emulator,
+        database=database,
+        endpoint=endpoint,
+        plan_id=plan_id,
+        call="StartFailbackLaunch",
+        make_client=make_client,
+    )
+    assert all(b.failback_launch for b in home.batches)
+    assert emulator.counts["StartFailbackLaunch"] == len(home.batches)  # the dead one's kept
+    assert emulator.counts["StartRecovery"] == recoveries
+    services.site.close()
+    services.ctx.engine.dispose()
+
+
+def fail_back_through_a_kill(
+    services: Services,
+    emulator: Emulator,
+    *,
+    database: str,
+    endpoint: str,
+    plan_id: str,
+    call: str,
+    make_client: Callable[..., Any],
+) -> ExecutionState:
+    """A failback whose worker is killed while `call` starts a wave's job, run to its end by
+    the next worker: one tagged job per batch, the plan home."""
     failback = stored(services, emulator, plan_id, Mode.FAILBACK)
 
     def starting() -> bool:
         return any(b.state == "STARTING" for b in states(services, [failback])[0].batches)
 
-    kill_during_call(database, endpoint, emulator, "StartFailbackLaunch", starting)
+    kill_during_call(database, endpoint, emulator, call, starting)
     run_to_end(services, emulator, database, endpoint, failback)
-
     (home,) = states(services, [failback])
     assert home.status == "COMPLETED"
-    assert all(b.failback_launch for b in home.batches)
-    assert emulator.counts["StartFailbackLaunch"] == len(home.batches)  # the dead one's kept
-    assert emulator.counts["StartRecovery"] == 0
     assert_one_job_per_batch(
         [
             j
@@ -226,5 +243,4 @@ def test_a_kill_during_an_on_premises_failback_launch_starts_no_second_job(
         [home],
     )
     assert services.site.refresh(plan_id).state == SiteState.FAILED_BACK
-    services.site.close()
-    services.ctx.engine.dispose()
+    return home

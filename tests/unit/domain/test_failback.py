@@ -6,14 +6,17 @@ from dataclasses import replace
 
 from drs_orchestrator.domain.failback import (
     AWS,
+    DISCONNECT_INSTANCE,
     ON_PREMISES,
     READY_FOR_LAUNCH,
+    STOP_FAILBACK,
     Home,
     InstanceFacts,
     Leg,
     blocking,
     home_of,
     leg,
+    release_calls,
 )
 from drs_orchestrator.domain.servers import CONTINUOUS, ServerFacts
 
@@ -75,3 +78,21 @@ def test_an_aws_origin_goes_home_through_its_reversed_server_not_its_instance() 
 
     assert ready.leg == Leg.READY
     assert home_of(ready, PLACE) == Home("s-back", "111111111111", "us-east-1")
+
+
+def test_a_recovery_region_instance_is_released_only_once_its_server_is_protected_home() -> None:
+    completed = replace(READY, failback_state="FAILBACK_COMPLETED", back_replication="STOPPED")
+    home = leg(SERVER, completed, None)
+    replicating = replace(completed, back_replication=CONTINUOUS)
+
+    assert home.leg == Leg.PROTECTED
+    assert release_calls(home, completed) == ([DISCONNECT_INSTANCE], None)
+    assert release_calls(home, replicating) == ([STOP_FAILBACK, DISCONNECT_INSTANCE], None)
+    assert release_calls(home, None) == (
+        [],
+        "DRS lists no recovery instance of it in the recovery region",
+    )
+    calls, why = release_calls(leg(SERVER, READY, None), READY)  # still serving there
+    assert calls == []
+    assert why is not None
+    assert why.startswith("READY: ")

@@ -1,4 +1,5 @@
-"""A plan's round trip: its site state, each server's step home, and reprotects."""
+"""A plan's round trip: its site state, each server's step home, reprotects, and the
+release of the recovery-region instances once it is home."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from drs_orchestrator.domain.errors import DomainError
 from drs_orchestrator.domain.failback import Leg, blocking
 from drs_orchestrator.domain.site import SiteAction, SiteState, label
 from drs_orchestrator.service.records import ReprotectRow
+from drs_orchestrator.service.release import FAILED, RELEASED, SKIPPED
 from drs_orchestrator.service.site import ReprotectView, SiteView
 
 router = APIRouter(prefix="/recovery-plans", tags=["site"])
@@ -256,3 +258,61 @@ def get_reprotect(
 ) -> ReprotectDetail:
     """A reprotect and each server's ReverseReplication: its intent, outcome and why."""
     return _detail(svc.site.reprotect_view(plan_id, reprotect_id))
+
+
+class ReleasedServer(ApiModel):
+    source_server_id: str
+    hostname: str
+    wave: str
+    recovery_instance_id: str | None
+    outcome: str = Field(description="RELEASED, SKIPPED or FAILED.")
+    calls: list[str] = Field(description="The DRS calls that succeeded, in order.")
+    detail: str | None = Field(description="Why it was skipped, or DRS's refusal.")
+
+
+class ReleaseOut(ApiModel):
+    plan_id: str
+    released: int
+    skipped: int
+    failed: int
+    servers: list[ReleasedServer]
+
+
+@router.post(
+    "/{plan_id}/release-recovery-instances",
+    responses=responses(400, 401, 403, 404, 409, 503),
+    operation_id="releaseRecoveryInstances",
+)
+def release_recovery_instances(svc: Svc, who: RecoveryAdmin, plan_id: PlanId) -> ReleaseOut:
+    """After a failback, once the plan is protected again: take each server's
+    recovery-region instance out of DRS (DisconnectRecoveryInstance, after StopFailback if
+    it still replicates back; EC2 keeps the instance for you to stop or terminate;
+    recovery-admin). Done before the answer; asking again finishes what is left. A server
+    not home and protected is skipped with why; DRS's refusal of one fails it, the rest go
+    on. The request and its outcome are written to the audit log."""
+    try:
+        done = svc.release.release(plan_id, who.username)
+    except DomainError as refused:
+        svc.executions.refused(
+            who.username, "release-recovery-instances", ("recovery-plan", plan_id), refused, {}
+        )
+        raise
+    servers = [
+        ReleasedServer(
+            source_server_id=r.server.server_id,
+            hostname=r.hostname,
+            wave=r.server.wave,
+            recovery_instance_id=r.recovery_instance_id,
+            outcome=r.outcome,
+            calls=r.calls,
+            detail=r.detail,
+        )
+        for r in done
+    ]
+    return ReleaseOut(
+        plan_id=plan_id,
+        released=sum(s.outcome == RELEASED for s in servers),
+        skipped=sum(s.outcome == SKIPPED for s in servers),
+        failed=sum(s.outcome == FAILED for s in servers),
+        servers=servers,
+    )
