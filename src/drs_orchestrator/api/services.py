@@ -156,10 +156,10 @@ class Services:
         rto = RtoService(ctx)
         launch_settings = LaunchSettingsService(ctx)
         launch_sync = LaunchSyncService(ctx, launch_settings)
-        lint = LintService(ctx, plans, rto, launch_sync)
         executions = ExecutionService(ctx, plans)
         site = SiteService(ctx, plans, executions.now)
         executions.site = site
+        lint = LintService(ctx, plans, rto, launch_sync, site)
         return cls(
             ctx,
             groups,

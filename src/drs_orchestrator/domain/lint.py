@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
 
 from drs_orchestrator.domain import display, graph
 from drs_orchestrator.domain.errors import Violation
+from drs_orchestrator.domain.failback_lint import Away, failback_findings
+from drs_orchestrator.domain.findings import Finding, Severity
 from drs_orchestrator.domain.launch_settings import SyncState
 from drs_orchestrator.domain.plans import (
     GroupMembers,
@@ -22,22 +23,10 @@ from drs_orchestrator.domain.quotas import SERVERS_IN_ACTIVE_JOBS, SERVERS_PER_J
 from drs_orchestrator.domain.rto import RtoEstimate, estimate
 from drs_orchestrator.domain.servers import CONTINUOUS, ServerFacts
 
-Severity = Literal["error", "warning", "info"]
-
 # Drilled longer ago than this is stale (our rule, not DRS's).
 STALE_DRILL_DAYS = 30
 # Replication states in which a launch cannot succeed (no point in time to launch from).
 CANNOT_LAUNCH = frozenset({"INITIATING", "INITIAL_SYNC", "STOPPED", "DISCONNECTED"})
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: Severity
-    code: str
-    message: str
-    fix: str
-    wave: str | None = None
-    server_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,10 +191,11 @@ def _server_findings(wave: Wave, server_ids: list[str], estate: Estate) -> list[
 def lint(
     plan: RecoveryPlanSpec,
     groups: Mapping[str, GroupMembers],
-    estate: Estate,
+    estate: Estate | Away,
     rto: RtoEstimate | None = None,
 ) -> list[Finding]:
-    """Every finding, errors first."""
+    """Every finding, errors first. `estate` is what DRS says for a recovery or, when the
+    plan's workloads run in the recovery region (`Away`), for its failback."""
     broken = structure_violations(plan)
     findings = [_from_violation(v, plan) for v in broken + reference_violations(plan, groups)]
     members = {w.name: wave_servers(w, groups) for w in plan.waves}
@@ -239,10 +229,14 @@ def lint(
                     wave.name,
                 )
             )
+        if isinstance(estate, Away):  # its next run is a failback, checked below
+            continue
         findings += _server_findings(wave, members[wave.name], estate)
         if plan.launch_settings != "ignore":
             findings += _launch_findings(wave, members[wave.name], estate, plan.launch_settings)
-    if plan.launch_settings != "ignore":
+    if isinstance(estate, Away):
+        findings += failback_findings(estate)
+    elif plan.launch_settings != "ignore":
         findings += [
             Finding(
                 "error",

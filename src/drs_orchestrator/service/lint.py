@@ -5,24 +5,34 @@ from __future__ import annotations
 from collections import defaultdict
 
 from drs_orchestrator.domain.errors import DomainError, InvalidInput, Violation
-from drs_orchestrator.domain.lint import Estate, Finding, LaunchDrift, lint
+from drs_orchestrator.domain.failback_lint import Away, is_away
+from drs_orchestrator.domain.findings import Finding
+from drs_orchestrator.domain.lint import Estate, LaunchDrift, lint
 from drs_orchestrator.domain.plans import GroupMembers, RecoveryPlanSpec, structure_violations
 from drs_orchestrator.domain.servers import ServerFacts
+from drs_orchestrator.domain.site import SiteState
 from drs_orchestrator.service.context import Context
 from drs_orchestrator.service.launch_sync import LaunchSyncService
 from drs_orchestrator.service.plans import PlanService
 from drs_orchestrator.service.rto import RtoService
+from drs_orchestrator.service.site import SiteService
 from drs_orchestrator.store import groups
 
 
 class LintService:
     def __init__(
-        self, ctx: Context, plans: PlanService, rto: RtoService, launch: LaunchSyncService
+        self,
+        ctx: Context,
+        plans: PlanService,
+        rto: RtoService,
+        launch: LaunchSyncService,
+        site: SiteService,
     ) -> None:
         self.ctx = ctx
         self.plans = plans
         self.rto = rto
         self.launch = launch
+        self.site = site
 
     def lint(self, spec: RecoveryPlanSpec, plan_id: str | None = None) -> list[Finding]:
         """`plan_id` names the saved plan, whose own history sharpens the RTO estimate."""
@@ -31,7 +41,19 @@ class LintService:
         members = self.plans.members(records)
         # The critical path needs a sound graph; lint reports a broken one without it.
         estimate = None if structure_violations(spec) else self.rto.estimate(plan_id, spec)
-        return lint(spec, members, self._estate(spec, members), estimate)
+        found = self._away(plan_id) or self._estate(spec, members)
+        return lint(spec, members, found, estimate)
+
+    def _away(self, plan_id: str | None) -> Away | None:
+        """Where a saved plan stands when its workloads run in the recovery region (its
+        next run a failback), from the site state's own reading of DRS; else None."""
+        if plan_id is None:
+            return None
+        state = SiteState(self.site.refresh(plan_id).state)
+        if not is_away(state):
+            return None
+        legs = self.site.legs(self.plans.get(plan_id))
+        return Away(state, [(p.wave, s) for p, s in legs.servers], legs.error)
 
     def _estate(self, spec: RecoveryPlanSpec, members: dict[str, GroupMembers]) -> Estate:
         by_place: dict[tuple[str, str], set[str]] = defaultdict(set)

@@ -4,6 +4,7 @@ manual clock."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -63,6 +64,13 @@ def _path(answer: httpx.Response) -> str:
     return str(answer.json()["url"]).removeprefix("/api/v1")
 
 
+def _lint(client: httpx.Client, plan_id: str) -> Counter[str]:
+    """The plan's lint findings, counted by code."""
+    answer = client.get(f"/recovery-plans/{plan_id}/lint")
+    assert answer.status_code == 200, answer.text
+    return Counter(f["code"] for f in answer.json()["findings"])
+
+
 def _audit(client: httpx.Client, plan_id: str) -> list[dict[str, Any]]:
     found = client.get(
         "/audit", params={"resourceType": "recovery-plan", "resourceId": plan_id}
@@ -96,6 +104,11 @@ def test_a_recovered_plan_is_reprotected_and_its_site_state_follows_drs(
     assert recovered["legs"] == {"RECOVERED": len(recovered["servers"])}
     assert recovered["nextActions"] == ["recover", "reprotect"]
     assert [e["event"] for e in recovered["timeline"]] == ["RECOVERY_STARTED", "RECOVERY_ENDED"]
+    # Lint checks its failback now: nothing replicates back (not "clean up the drill").
+    assert _lint(admin, shop["id"]) == {
+        "FAILBACK_NOT_REPLICATING": len(recovered["servers"]),
+        "SITE_AWAY": 1,
+    }
     unknown = _reprotect(admin, shop["id"], waves=["DB", "Nope"])
     assert unknown.status_code == 400
     assert [(e["field"], e["code"]) for e in unknown.json()["errors"]] == [
@@ -136,6 +149,7 @@ def test_a_recovered_plan_is_reprotected_and_its_site_state_follows_drs(
     assert ready["state"] == "REPROTECTED"
     assert ready["legs"] == {"READY": len(recovered["servers"])}
     assert ready["blocking"] == []
+    assert _lint(admin, shop["id"]) == {"SITE_AWAY": 1}
     assert ready["nextActions"] == ["failback", "failback-drill"]
     assert all(s["replication"] == "CONTINUOUS" for s in ready["servers"])
     assert {s["reversedRegion"] for s in ready["servers"]} == {"us-west-2"}
@@ -315,6 +329,7 @@ def test_on_premises_origins_are_skipped_until_the_failback_client_replicates_th
     assert waiting["state"] == "REPROTECTING"
     assert {s["origin"] for s in waiting["servers"]} == {"ON_PREMISES"}
     assert {s["leg"] for s in waiting["servers"]} == {"AWAITING_CLIENT"}
+    assert _lint(admin, report["id"])["FAILBACK_CLIENT_NOT_SEEN"] == len(waiting["servers"])
 
     booted = httpx.post(
         f"{endpoint}/_emulator/failback-clients",
@@ -332,6 +347,14 @@ def test_on_premises_origins_are_skipped_until_the_failback_client_replicates_th
     assert after["state"] == "REPROTECTING"
     assert [b for b in after["blocking"] if b.startswith("rpt-db-01")]
     assert not [b for b in after["blocking"] if not b.startswith("rpt-db-01")]
+    stalled = [
+        f
+        for f in admin.get(f"/recovery-plans/{report['id']}/lint").json()["findings"]
+        if f["severity"] == "error"
+    ]
+    assert [f["code"] for f in stalled] == ["FAILBACK_REPLICATION_STALLED"]
+    assert stalled[0]["message"].startswith("rpt-db-01")
+    assert by_host["rpt-db-01"]["error"] in stalled[0]["message"]
 
 
 def _hooked_plan(admin: httpx.Client, app: str, region: str, tiers: list[str]) -> dict[str, Any]:
@@ -648,6 +671,10 @@ def _rehearse_on_premises(
     assert "this needs DRILL" in refused.json()["detail"]
     restart("DRILL")
     emulator.advance(LONG)
+    linted = admin.get(f"/recovery-plans/{report['id']}/lint").json()
+    assert linted["ok"], "a drill may run, not a failback"
+    assert linted["warnings"] == len(_site(admin, report["id"])["servers"])
+    assert {f["code"] for f in linted["findings"]} == {"FAILBACK_CLIENT_LAUNCH_TYPE", "SITE_AWAY"}
 
     rehearsal = admin.post(
         f"/recovery-plans/{report['id']}/executions", json={"mode": "FAILBACK_DRILL"}

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from drs_orchestrator.domain.errors import Violation
+from drs_orchestrator.domain.findings import Finding
 from drs_orchestrator.domain.launch_settings import SyncState
-from drs_orchestrator.domain.lint import Estate, Finding, LaunchDrift, lint
+from drs_orchestrator.domain.lint import Estate, LaunchDrift, lint
 from drs_orchestrator.domain.plans import GroupMembers, RecoveryPlanSpec
 from drs_orchestrator.domain.servers import ServerFacts
 

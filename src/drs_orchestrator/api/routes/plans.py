@@ -13,7 +13,7 @@ from drs_orchestrator.api.common import ApiModel, Cursor, IfMatch, Limit, Page, 
 from drs_orchestrator.api.problems import responses
 from drs_orchestrator.api.services import Svc
 from drs_orchestrator.domain import display
-from drs_orchestrator.domain.lint import Finding
+from drs_orchestrator.domain.findings import Finding
 from drs_orchestrator.domain.plans import RecoveryPlanSpec
 from drs_orchestrator.service.records import PlanRecord, VersionRecord
 
@@ -152,7 +152,8 @@ def delete_plan(plan_id: str, svc: Svc, who: Configurer, version: IfMatch) -> No
 
 @router.get("/{plan_id}/lint", responses=responses(401, 403, 404, 503), operation_id="lintPlan")
 def lint_plan(plan_id: str, svc: Svc, _: Reader) -> LintOut:
-    """What would go wrong if the plan ran now."""
+    """What would go wrong if the plan ran now: its recovery or, while its workloads run in
+    the recovery region, its failback."""
     return lint_out(svc.lint.lint(svc.plans.get(plan_id).spec(), plan_id))
 
 
