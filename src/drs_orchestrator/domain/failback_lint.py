@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from drs_orchestrator.domain import display
+from drs_orchestrator.domain.errors import Violation
 from drs_orchestrator.domain.failback import ON_PREMISES, Leg, ServerLeg, blocking
 from drs_orchestrator.domain.findings import Finding
 from drs_orchestrator.domain.site import AWAY, SiteState, label
@@ -33,6 +34,8 @@ class Away:
     state: SiteState
     servers: Sequence[tuple[str, ServerLeg]]
     error: str | None = None
+    # What EC2 at the origin would refuse of the groups' failback settings (by group name).
+    launch_faults: Sequence[tuple[str, Violation]] = ()
 
 
 def is_away(state: SiteState) -> bool:
@@ -60,6 +63,15 @@ def failback_findings(away: Away) -> list[Finding]:
                 "Check DRS's availability and the orchestrator's permissions, then lint again",
             ),
         ]
+    found += [
+        Finding(
+            "error",
+            v.code,
+            f"{group}: {v.field}: {v.message}",
+            "Correct the group's failback settings: EC2 at the origin would refuse this launch",
+        )
+        for group, v in away.launch_faults
+    ]
     wave_of = {s.server_id: wave for wave, s in away.servers}
     for server, why in blocking([s for _, s in away.servers], home=False):
         if not _client_only(server):  # a client for the other launch type: said below

@@ -153,9 +153,26 @@ class SubnetRule(Document):
         return self
 
 
+class FailbackLaunch(Document):
+    """How the group's servers launch when a failback brings them home to their AWS origin
+    region (on its reversed source servers, whose launch settings are the origin's): its
+    subnets, security groups and the rest. Defaults, then tag rules, then overrides keyed
+    by the group's own source server IDs (a reversed server's ID changes with each
+    reprotect). On-premises origins take none: their failback launches onto the machine."""
+
+    defaults: LaunchValues = Field(default_factory=LaunchValues)
+    tag_rules: list[TagRule] = Field(default_factory=list, max_length=100)
+    overrides: dict[SourceServerId, LaunchValues] = Field(
+        default_factory=dict,
+        max_length=3000,
+        json_schema_extra={"additionalProperties": False},  # keys are source server IDs
+    )
+
+
 class LaunchSettings(Document):
     """A protection group's launch settings: defaults, then subnet rules, then tag rules in
-    order, then per-server overrides; each later source wins for the fields it sets."""
+    order, then per-server overrides; each later source wins for the fields it sets.
+    `failback`: those of a failback to the servers' AWS origin, apart."""
 
     defaults: LaunchValues = Field(default_factory=LaunchValues)
     subnet_rules: list[SubnetRule] = Field(default_factory=list, max_length=200)
@@ -165,6 +182,7 @@ class LaunchSettings(Document):
         max_length=3000,
         json_schema_extra={"additionalProperties": False},  # keys are source server IDs
     )
+    failback: FailbackLaunch | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +248,20 @@ def effective(settings: LaunchSettings, server: Server) -> Effective:
     if override is not None:
         take(override.managed(), f"overrides.{server.server_id}")
     return Effective(server.server_id, values, sources)
+
+
+def failback_effective(failback: FailbackLaunch, server: Server, launched_as: str) -> Effective:
+    """The values a failback brings the group's `server` home with (its tags match the tag
+    rules, its ID the overrides), for the reversed source server `launched_as` that DRS
+    launches at the origin. Sources are paths under `failback`, as the document names them."""
+    found = effective(
+        LaunchSettings(
+            defaults=failback.defaults, tag_rules=failback.tag_rules, overrides=failback.overrides
+        ),
+        server,
+    )
+    sources = {name: f"failback.{source}" for name, source in found.sources.items()}
+    return Effective(launched_as, found.values, sources)
 
 
 # --- validation against EC2 ----------------------------------------------------------------

@@ -184,9 +184,11 @@ def _prepare_launch_settings(
     port: Port, state: ExecutionState, batch: Batch, now: datetime
 ) -> None:
     """The plan's launchSettings, before the batch's first StartRecovery: re-applied or
-    checked, and said in the timeline. What cannot be done is said too; the launch goes on."""
-    if port.launch is None or state.launch_settings == "ignore":
-        return
+    checked (a failback's: its groups' failback settings, applied), and said in the
+    timeline. What cannot be done is said too; the launch goes on."""
+    if port.launch is None or state.launch_settings == "ignore" or batch.failback_launch:
+        return  # on premises, a failback launches onto the machine: nothing to set
+    home = {sid: h for sid in batch.server_ids if (h := state.servers[sid].brings_home)}
     try:
         found = port.launch.prepare(
             (batch.account_id, batch.region),
@@ -195,10 +197,11 @@ def _prepare_launch_settings(
             execution_id=state.id,
             actor=state.initiated_by,
             now=now,
+            brings_home=home or None,
         )
     except Exception as error:
         log.warning("launch settings before batch %s failed", batch.key, exc_info=True)
-        done = "re-applied" if state.launch_settings == "reapply" else "checked"
+        done = "re-applied" if state.launch_settings == "reapply" or home else "checked"
         summary = f"could not be {done}: {error}"
     else:
         if found is None:

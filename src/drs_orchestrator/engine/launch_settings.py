@@ -7,7 +7,8 @@ DRS holds, as they would without this."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from drs_orchestrator.domain.launch_settings import (
     actual,
     differing,
     effective,
+    failback_effective,
 )
 from drs_orchestrator.drs.gateway import DrsGateway
 from drs_orchestrator.drs.launch import LaunchCallError, LaunchWriter, Outcome, apply_server
@@ -83,6 +85,45 @@ class LaunchPrep:
             {f.source_server_id: f.hostname for f in facts},
         )
 
+    def _failback_desired(
+        self, brings_home: Mapping[str, str]
+    ) -> tuple[dict[str, Effective], dict[str, str], dict[str, str]]:
+        """Each reversed server's failback settings, from the group of the server it brings
+        home (`brings_home`: reversed ID -> the group's own), whose tags and addresses DRS
+        says in the recovery region; for those whose group has failback settings."""
+        launched_as = {home: reversed_ for reversed_, home in brings_home.items()}
+        with self.db.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    group_servers.c.source_server_id,
+                    group_servers.c.group_id,
+                    group_servers.c.account_id,
+                    group_servers.c.region,
+                    launch_settings.c.document,
+                )
+                .join(launch_settings, launch_settings.c.id == group_servers.c.group_id)
+                .where(group_servers.c.source_server_id.in_(list(launched_as)))
+            ).all()
+        failback = {
+            r.source_server_id: (r, fb)
+            for r in rows
+            if (fb := LaunchSettings.model_validate(r.document).failback) is not None
+        }
+        by_place: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for r, _ in failback.values():
+            by_place[(r.account_id, r.region)].append(r.source_server_id)
+        desired: dict[str, Effective] = {}
+        group_of: dict[str, str] = {}
+        names: dict[str, str] = {}
+        for place, ids in by_place.items():
+            for f in self.gateway.source_servers(*place, sorted(ids)):
+                row, settings = failback[f.source_server_id]
+                as_ = launched_as[f.source_server_id]
+                server = Server(f.source_server_id, f.tags, f.ips)
+                desired[as_] = failback_effective(settings, server, as_)
+                group_of[as_], names[as_] = row.group_id, f.hostname
+        return desired, group_of, names
+
     def prepare(
         self,
         place: tuple[str, str],
@@ -92,9 +133,17 @@ class LaunchPrep:
         execution_id: str,
         actor: str,
         now: datetime,
+        brings_home: Mapping[str, str] | None = None,
     ) -> Found | None:
-        """None when no server of the batch has launch settings."""
-        desired, group_of, names = self._desired(place, server_ids)
+        """None when no server of the batch has launch settings. `brings_home`: a
+        failback's batch (reversed ID -> the group's server), whose failback settings are
+        applied: its reversed servers exist only since the reprotect, so they hold nothing
+        of ours to check."""
+        if brings_home is not None:
+            desired, group_of, names = self._failback_desired(brings_home)
+            reapply = True
+        else:
+            desired, group_of, names = self._desired(place, server_ids)
         if not desired:
             return None
         writer = LaunchWriter(self.gateway, *place)
@@ -105,7 +154,7 @@ class LaunchPrep:
                     record_outcome(
                         conn, group_of[o.server_id], o, apply_id=execution_id, actor=actor, now=now
                     )
-            return _reapplied(outcomes, names)
+            return _reapplied(outcomes, names, brings_home is not None)
         return self._check(writer, list(desired.values()), names)
 
     @staticmethod
@@ -134,10 +183,11 @@ class LaunchPrep:
             return list(pool.map(lambda e: apply_server(writer, e), desired))
 
 
-def _reapplied(outcomes: list[Outcome], names: dict[str, str]) -> Found:
+def _reapplied(outcomes: list[Outcome], names: dict[str, str], failback: bool = False) -> Found:
     changed = [o for o in outcomes if o.changed and not o.error]
     failed = [o for o in outcomes if o.error]
-    parts = [f"re-applied to {display.plural(len(outcomes), 'server')}"]
+    done = "failback settings applied" if failback else "re-applied"
+    parts = [f"{done} to {display.plural(len(outcomes), 'server')}"]
     parts.append(f"{len(changed)} changed" if changed else "none needed a change")
     if failed:
         parts.append(

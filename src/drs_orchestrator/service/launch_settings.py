@@ -3,7 +3,8 @@ server's effective values (nothing is written when one is wrong)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import replace as with_fields
 from datetime import datetime
@@ -15,9 +16,11 @@ from drs_orchestrator.domain.errors import InvalidInput, Violation
 from drs_orchestrator.domain.launch_settings import (
     Ec2Facts,
     Effective,
+    FailbackLaunch,
     LaunchSettings,
     Server,
     effective,
+    failback_effective,
     static_ips,
     validate,
 )
@@ -97,11 +100,56 @@ class LaunchSettingsService:
             )
             for server_id in unknown
         ]
-        servers = self.effective(group, members, settings)
-        found += validate(servers, self._ec2_facts(group, servers), self._claimed_elsewhere(group))
+        facts = self.facts(group, members)
+        servers = effective_of(settings, facts)
+        own = self.ctx.drs.running_instances(
+            group.account_id,
+            group.region,
+            [s.server_id for s in servers if "private_ip" in s.values],
+        )
+        found += validate(
+            servers,
+            self._ec2_facts(group.account_id, group.region, servers, own),
+            self._claimed_elsewhere(group),
+        )
+        if settings.failback is not None:
+            found += self._failback_faults(group, members, settings.failback, facts)
         if found:
             raise InvalidInput(found, code="LAUNCH_SETTINGS_INVALID")
         return servers
+
+    def _failback_faults(
+        self,
+        group: GroupRecord,
+        members: Sequence[str],
+        failback: FailbackLaunch,
+        facts: Sequence[ServerFacts],
+    ) -> list[Violation]:
+        """What EC2 at each server's AWS origin would refuse of a failback's launch (in the
+        group's account), and overrides of servers that have no such launch."""
+        on_premises = {f.source_server_id for f in facts if f.origin_region is None}
+        found = [
+            Violation(
+                f"failback.overrides.{server_id}",
+                "SERVER_NOT_IN_GROUP" if server_id not in members else "FAILBACK_ON_PREMISES",
+                f"{server_id} is not a server of this protection group"
+                if server_id not in members
+                else f"{server_id} is on premises: its failback launches onto its own machine, "
+                "which takes no launch settings",
+            )
+            for server_id in sorted(failback.overrides)
+            if server_id not in members or server_id in on_premises
+        ]
+        by_origin: dict[str, list[Effective]] = defaultdict(list)
+        for f in facts:
+            if f.origin_region is not None:
+                server = Server(f.source_server_id, f.tags, f.ips)
+                by_origin[f.origin_region].append(
+                    failback_effective(failback, server, f.source_server_id)
+                )
+        for region, servers in sorted(by_origin.items()):
+            found += validate(servers, self._ec2_facts(group.account_id, region, servers, {}))
+        return found
 
     def _claimed_elsewhere(self, group: GroupRecord) -> dict[IPv4Address, str]:
         """The static IPs the other groups' settings give their servers, in the same account
@@ -119,25 +167,24 @@ class LaunchSettingsService:
                     claimed[ip] = f"{e.server_id} of {other.group.name}"
         return claimed
 
-    def _ec2_facts(self, group: GroupRecord, servers: Sequence[Effective]) -> Ec2Facts:
+    def _ec2_facts(
+        self,
+        account: str,
+        region: str,
+        servers: Sequence[Effective],
+        own: Mapping[str, Sequence[str]],
+    ) -> Ec2Facts:
+        """EC2's facts for the servers' values in one place. `own`: the recovery instances
+        of each server with a static IP, holding it: no conflict, as DRS terminates that
+        instance (a drill not yet cleaned up) before it launches the next."""
         values = [s.values for s in servers]
-        static = [s.server_id for s in servers if "private_ip" in s.values]
-        # A server's static IP held by its own recovery instance (a drill not yet cleaned up)
-        # is no conflict: DRS terminates that instance before it launches the next.
-        own = self.ctx.drs.running_instances(group.account_id, group.region, static)
-        session = self.ctx.drs.session(group.account_id)
+        session = self.ctx.drs.session(account)
         if session is None:  # the group was saved for an account this deployment reaches
             raise InvalidInput(
-                [
-                    Violation(
-                        "accountId",
-                        "ACCOUNT_NOT_CONFIGURED",
-                        f"{group.account_id} is not reachable",
-                    )
-                ],
+                [Violation("accountId", "ACCOUNT_NOT_CONFIGURED", f"{account} is not reachable")],
                 code="ACCOUNT_NOT_CONFIGURED",
             )
-        facts = Ec2Reader(session, group.account_id, group.region).facts(
+        facts = Ec2Reader(session, account, region).facts(
             subnet_ids={v["subnet_id"] for v in values if "subnet_id" in v},
             security_group_ids={g for v in values for g in v.get("security_group_ids") or []},
             private_ips={str(v["private_ip"]) for v in values if "private_ip" in v},
@@ -150,6 +197,15 @@ class LaunchSettingsService:
         """The saved settings checked against EC2 now (an address taken since, ...)."""
         group, members = self.group(group_id)
         return self.check(group, members, self.get(group_id).settings)
+
+    def failback_faults(self, group_id: str) -> list[Violation]:
+        """What EC2 at the servers' origin would refuse of the saved failback settings now
+        (a subnet deleted since, an address taken); none when the group has none."""
+        failback = self.get(group_id).settings.failback
+        if failback is None:
+            return []
+        group, members = self.group(group_id)
+        return self._failback_faults(group, members, failback, self.facts(group, members))
 
     def group(self, group_id: str) -> tuple[GroupRecord, list[str]]:
         """The group and its servers (404 when it is gone)."""

@@ -17,6 +17,7 @@ from drs_orchestrator.service.plans import PlanService
 from drs_orchestrator.service.rto import RtoService
 from drs_orchestrator.service.site import SiteService
 from drs_orchestrator.store import groups
+from drs_orchestrator.store.plans import PlanRecord
 
 
 class LintService:
@@ -52,8 +53,24 @@ class LintService:
         state = SiteState(self.site.refresh(plan_id).state)
         if not is_away(state):
             return None
-        legs = self.site.legs(self.plans.get(plan_id))
-        return Away(state, [(p.wave, s) for p, s in legs.servers], legs.error)
+        record = self.plans.get(plan_id)
+        legs = self.site.legs(record)
+        faults = [] if record.spec().launch_settings == "ignore" else self._failback_faults(record)
+        return Away(state, [(p.wave, s) for p, s in legs.servers], legs.error, faults)
+
+    def _failback_faults(self, record: PlanRecord) -> list[tuple[str, Violation]]:
+        """What EC2 at the origin would refuse of the groups' failback settings now."""
+        faults: list[tuple[str, Violation]] = []
+        with self.ctx.read() as conn:
+            found = groups.get_many(conn, record.spec().group_ids())
+        for group in found.values():
+            try:
+                faults += [(group.name, v) for v in self.launch.settings.failback_faults(group.id)]
+            except InvalidInput as refused:
+                faults += [(group.name, v) for v in refused.violations]
+            except DomainError as error:  # EC2 or DRS did not answer: unchecked is a fault
+                faults.append((group.name, Violation("failback", error.code, error.message)))
+        return faults
 
     def _estate(self, spec: RecoveryPlanSpec, members: dict[str, GroupMembers]) -> Estate:
         by_place: dict[tuple[str, str], set[str]] = defaultdict(set)

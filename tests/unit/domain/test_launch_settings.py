@@ -21,6 +21,7 @@ from drs_orchestrator.domain.launch_settings import (
     actual,
     differing,
     effective,
+    failback_effective,
     launch_configuration_update,
     reserved,
     sync_state,
@@ -363,3 +364,39 @@ def test_a_servers_sync_state(
     applied: bool | None, differs: bool, readable: bool, state: str
 ) -> None:
     assert sync_state(applied, differs, readable) == state
+
+
+def test_a_failback_takes_its_own_settings_matched_by_the_groups_server() -> None:
+    settings = LaunchSettings.model_validate(
+        {
+            "defaults": {"instanceType": "r6i.large"},
+            "failback": {
+                "defaults": {"subnetId": "subnet-0000000000000000b", "instanceType": "m5.large"},
+                "tagRules": [{"matchTags": {"Tier": "db"}, "settings": {"volumeType": "io2"}}],
+                "overrides": {"s-0000000000000000a": {"instanceType": "m5.xlarge"}},
+            },
+        }
+    )
+    assert settings.failback is not None
+    server = Server("s-0000000000000000a", {"Tier": "db"})
+
+    found = failback_effective(settings.failback, server, "s-00000000000000fff")
+
+    assert found.server_id == "s-00000000000000fff"  # what DRS launches: the reversed server
+    assert found.values == {
+        "subnet_id": "subnet-0000000000000000b",
+        "instance_type": "m5.xlarge",
+        "volume_type": "io2",
+    }
+    assert (
+        found.field_path("instance_type") == "failback.overrides.s-0000000000000000a.instanceType"
+    )
+    assert found.field_path("volume_type") == "failback.tagRules[0].settings.volumeType"
+    assert effective(settings, server).values == {"instance_type": "r6i.large"}  # apart
+
+
+def test_failback_settings_have_no_subnet_rules_or_failback_of_their_own() -> None:
+    for extra in ({"subnetRules": []}, {"failback": {}}):
+        with pytest.raises(ValidationError) as refused:
+            LaunchSettings.model_validate({"failback": extra})
+        assert refused.value.errors()[0]["loc"][:2] == ("failback", next(iter(extra)))

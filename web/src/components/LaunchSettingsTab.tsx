@@ -294,7 +294,7 @@ export function LaunchSettingsTab({ groupId }: { groupId: string }) {
         header={
           <Header
             variant="h2"
-            description="Defaults, then subnet rules (by source IP), then tag rules in order, then per-server overrides: each later one wins for the fields it sets. Saving checks every server against EC2 and writes nothing to DRS or EC2; apply does."
+            description="Defaults, then subnet rules (by source IP), then tag rules in order, then per-server overrides: each later one wins for the fields it sets; failback holds those a failback to the servers' AWS origin launches with. Saving checks every server against EC2 (the failback's at the origin) and writes nothing to DRS or EC2; apply does (a failback applies its own)."
             actions={
               mayConfigure &&
               doc &&

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fromYaml, shownValue, sourceLabel, toYaml, withOverrides } from "./launch";
+import { fromYaml, settingsOf, shownValue, sourceLabel, toYaml, withOverrides } from "./launch";
 
 describe("launch settings", () => {
   it("names each value's source as the person wrote it", () => {
@@ -26,6 +26,15 @@ describe("launch settings", () => {
       "s-c": { instanceType: "m5.large" },
     });
     expect(withOverrides(settings, ["s-a"], null).overrides).toEqual({ "s-b": { instanceType: "t3.small" } });
+  });
+
+  it("keeps the failback settings through YAML and an edit of the overrides", () => {
+    const failback = { defaults: { subnetId: "subnet-0123456789abcdef0" } };
+    const doc = { version: 3, defaults: {}, subnetRules: [], tagRules: [], overrides: {}, failback };
+    const text = toYaml(doc);
+    expect(text).toContain("failback:\n  defaults:\n    subnetId: subnet-0123456789abcdef0");
+    expect(fromYaml(text).settings).toEqual({ failback });
+    expect(withOverrides(settingsOf(doc), ["s-a"], { instanceType: "m5.large" }).failback).toEqual(failback);
   });
 
   it("shows lists and tags as they read", () => {

@@ -3,7 +3,7 @@
 import { parse, stringify } from "yaml";
 import type { LaunchSettingsDoc } from "../api/types";
 
-export type LaunchSettings = Pick<LaunchSettingsDoc, "defaults" | "subnetRules" | "tagRules" | "overrides">;
+export type LaunchSettings = Pick<LaunchSettingsDoc, "defaults" | "subnetRules" | "tagRules" | "overrides" | "failback">;
 export type LaunchValues = NonNullable<LaunchSettings["defaults"]>;
 
 /** `defaults` → "Group default", `tagRules[1].settings` → "Tag rule 2", ... */
@@ -22,6 +22,7 @@ export function settingsOf(doc: LaunchSettingsDoc): LaunchSettings {
   if (doc.subnetRules?.length) out.subnetRules = doc.subnetRules;
   if (doc.tagRules?.length) out.tagRules = doc.tagRules;
   if (doc.overrides && Object.keys(doc.overrides).length) out.overrides = doc.overrides;
+  if (doc.failback) out.failback = doc.failback; // a failback's own: kept whatever is edited here
   return out as LaunchSettings;
 }
 
@@ -33,7 +34,7 @@ export function toYaml(doc: LaunchSettingsDoc): string {
 export function fromYaml(text: string): { settings: LaunchSettings | null; error: string | null } {
   try {
     const value: unknown = parse(text) ?? {};
-    if (typeof value !== "object" || Array.isArray(value)) return { settings: null, error: "The settings must be a mapping: defaults, subnetRules, tagRules, overrides." };
+    if (typeof value !== "object" || Array.isArray(value)) return { settings: null, error: "The settings must be a mapping: defaults, subnetRules, tagRules, overrides, failback." };
     return { settings: value as LaunchSettings, error: null };
   } catch (failure) {
     return { settings: null, error: `Not YAML: ${failure instanceof Error ? failure.message : String(failure)}` };

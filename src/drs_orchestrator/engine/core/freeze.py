@@ -86,8 +86,8 @@ def freeze(launch: Launch, groups: Mapping[str, GroupMembers], now: datetime) ->
         user_id=launch.user_id,
         rto_target_minutes=launch.plan.rto_target_minutes,
         point_in_time=launch.point_in_time,
-        # a group's launch settings are the recovery region's, not the origin's
-        launch_settings="ignore" if launch.homes is not None else launch.plan.launch_settings,
+        # a failback applies its groups' failback settings (their origin's) unless ignored
+        launch_settings=launch.plan.launch_settings,
         created_at=now,
         cleanup_after_minutes=launch.cleanup_after_minutes,
         waves=waves,
