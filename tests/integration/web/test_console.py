@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -378,6 +379,67 @@ def test_the_plan_page_shows_the_site_state_and_offers_its_next_step(
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("back at its origin")).to_be_visible()
     expect(dialog.get_by_role("button", name="Start failback")).to_be_disabled()
+
+
+def _home_and_protected(
+    admin: httpx.Client, drive: ThreadedDrive, services: Services, emulator: Emulator
+) -> dict[str, Any]:
+    """A one-wave plan of the shop's databases taken round the trip through the API:
+    recovered, reprotected, failed back and protected again in the original direction."""
+    group = admin.post(
+        "/protection-groups",
+        json={"name": "Shop db", "region": "us-east-1", "serverSelector": {"tags": {"Tier": "db"}}},
+    ).json()
+    plan = admin.post(
+        "/recovery-plans",
+        json={"name": "Shop", "waves": [{"name": "DB", "protectionGroupIds": [group["id"]]}]},
+    ).json()
+    for mode in ("RECOVERY", "FAILBACK"):
+        started = admin.post(
+            f"/recovery-plans/{plan['id']}/executions",
+            json={"mode": mode, "confirmPlanName": "Shop"},
+        )
+        assert started.status_code == 202, started.text
+        assert (
+            drive.until(started.json()["id"], lambda s: not s.status.active).status == "COMPLETED"
+        )
+        reprotect = admin.post(f"/recovery-plans/{plan['id']}/reprotect", json={})
+        assert reprotect.status_code == 202, reprotect.text
+        off_loop(services.site.settle)
+        emulator.advance(2 * 3600)
+    site = admin.get(f"/recovery-plans/{plan['id']}/site-state").json()
+    assert site["state"] == "PROTECTED"
+    return dict(plan)
+
+
+def test_once_home_and_protected_the_console_releases_the_recovery_instances(
+    page: Page,
+    base_url: str,
+    admin: httpx.Client,
+    *,
+    drive: ThreadedDrive,
+    services: Services,
+    emulator: Emulator,
+) -> None:
+    plan = _home_and_protected(admin, drive, services, emulator)
+    servers = admin.get(f"/recovery-plans/{plan['id']}/site-state").json()["servers"]
+    assert all(s["recoveryInstanceId"] for s in servers)
+
+    sign_in(page, base_url, f"/recovery-plans/{plan['id']}")
+    expect(page.get_by_text("Protected", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Release recovery instances").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text(f"{len(servers)} servers have a recovery instance")).to_be_visible()
+    assert emulator.counts["DisconnectRecoveryInstance"] == 0  # nothing before the confirmation
+    dialog.get_by_role("button", name="Release", exact=True).click()
+
+    expect(
+        page.get_by_text(f"{len(servers)} recovery instances released, 0 skipped")
+    ).to_be_visible()
+    expect(page.get_by_text("Out of DRS: EC2 keeps the instances")).to_be_visible()
+    assert emulator.counts["DisconnectRecoveryInstance"] == len(servers)
+    expect(page.get_by_role("button", name="Release recovery instances")).to_have_count(0)
+    shot(page, "plan-released")
 
 
 def test_a_drill_from_a_point_in_time_from_the_console(

@@ -17,6 +17,8 @@ export type LaunchSettingsDoc = S["LaunchSettingsOut"];
 export type ModeRow = S["ModeOut"];
 /** Where a plan stands in the round trip, and each server's step home. */
 export type SiteState = S["SiteStateOut"];
+/** What a release of a plan's recovery-region instances did, per server. */
+export type Release = S["ReleaseOut"];
 export type Command = S["Command"];
 export type Role = S["Role"];
 export type Problem = S["Problem"];

@@ -1,5 +1,6 @@
 // Where the plan stands in the round trip (failover, reprotect, failback), each server's step
-// home as DRS reports it, and the reprotect an operator may start from here.
+// home as DRS reports it, and what an operator may start from here: a reprotect and, once
+// home and protected again, the release of the copies left in the recovery region.
 import Alert from "@cloudscape-design/components/alert";
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
@@ -11,7 +12,8 @@ import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator, { type StatusIndicatorProps } from "@cloudscape-design/components/status-indicator";
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
-import type { SiteState } from "../api/types";
+import type { Release, SiteState } from "../api/types";
+import { plural } from "../lib/time";
 import { DataTable } from "./DataTable";
 import { ModalFooter } from "./ModalFooter";
 import { ProblemAlert } from "./ProblemAlert";
@@ -35,23 +37,60 @@ const ACTION: Record<SiteState["nextActions"][number], string> = {
   "failback-drill": "Start a failback drill",
 };
 
+type Asking = "reprotect" | "release" | null;
+
+/** What a release did, in a sentence, and each server DRS refused. */
+function ReleaseOutcome({ done, onDismiss }: { done: Release; onDismiss: () => void }) {
+  const failed = done.servers.filter((s) => s.outcome === "FAILED");
+  return (
+    <Alert
+      type={failed.length ? "warning" : "success"}
+      header={`${plural(done.released, "recovery instance")} released, ${done.skipped} skipped, ${done.failed} failed`}
+      dismissible
+      onDismiss={onDismiss}
+    >
+      {failed.length > 0 ? (
+        <ul>
+          {failed.map((s) => (
+            <li key={s.sourceServerId}>
+              {s.hostname || s.sourceServerId}: {s.detail}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        "Out of DRS: EC2 keeps the instances in the recovery region, to stop or terminate there."
+      )}
+    </Alert>
+  );
+}
+
 export function SitePanel({ site, mayReprotect, onChange }: { site: SiteState; mayReprotect: boolean; onChange: () => void }) {
-  const [asking, setAsking] = useState(false);
+  const [asking, setAsking] = useState<Asking>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [released, setReleased] = useState<Release | null>(null);
   const home = site.state === "FAILED_BACK" || site.state === "RESTORING";
-  const reprotect = async () => {
+  // Once protected at home again, the copies left in the recovery region may go.
+  const releasable = site.state === "PROTECTED" ? site.servers.filter((s) => s.recoveryInstanceId).length : 0;
+  const path = { params: { path: { plan_id: site.planId } } };
+  const act = async (call: () => Promise<void>) => {
     setBusy(true);
     setError(null);
     try {
-      await unwrap(api.POST("/api/v1/recovery-plans/{plan_id}/reprotect", { params: { path: { plan_id: site.planId } }, body: {} }));
-      setAsking(false);
+      await call();
+      setAsking(null);
       onChange();
     } catch (failure) {
       setError(failure);
     } finally {
       setBusy(false);
     }
+  };
+  const reprotect = () => act(async () => void (await unwrap(api.POST("/api/v1/recovery-plans/{plan_id}/reprotect", { ...path, body: {} }))));
+  const release = () => act(async () => setReleased(await unwrap(api.POST("/api/v1/recovery-plans/{plan_id}/release-recovery-instances", path))));
+  const ask = (what: Asking) => {
+    setError(null);
+    setAsking(what);
   };
   const latest = site.reprotect;
   return (
@@ -62,7 +101,9 @@ export function SitePanel({ site, mayReprotect, onChange }: { site: SiteState; m
           description="Where the plan's workloads stand in the round trip of a disaster, as DRS reports them now."
           actions={
             mayReprotect && site.nextActions.includes("reprotect") ? (
-              <Button onClick={() => setAsking(true)}>Reprotect</Button>
+              <Button onClick={() => ask("reprotect")}>Reprotect</Button>
+            ) : mayReprotect && releasable > 0 ? (
+              <Button onClick={() => ask("release")}>Release recovery instances</Button>
             ) : undefined
           }
         >
@@ -83,6 +124,7 @@ export function SitePanel({ site, mayReprotect, onChange }: { site: SiteState; m
             },
           ]}
         />
+        {released && <ReleaseOutcome done={released} onDismiss={() => setReleased(null)} />}
         {site.drsError && <Alert type="error" header="DRS could not be asked">{site.drsError}</Alert>}
         {site.blocking.length > 0 && (
           <Alert type="info" header={home ? "Not yet protected again" : "Not yet ready to fail back"}>
@@ -109,10 +151,23 @@ export function SitePanel({ site, mayReprotect, onChange }: { site: SiteState; m
         />
       </SpaceBetween>
       <Modal
-        visible={asking}
-        onDismiss={() => setAsking(false)}
+        visible={asking === "release"}
+        onDismiss={() => setAsking(null)}
+        header={`Release the recovery instances of ${site.planName}`}
+        footer={<ModalFooter confirm="Release" onConfirm={() => void release()} onCancel={() => setAsking(null)} loading={busy} />}
+      >
+        <SpaceBetween size="m">
+          <Box>
+            {`${plural(releasable, "server")} ${releasable === 1 ? "has" : "have"} a recovery instance left in the recovery region from the recovery. Each is taken out of DRS (StopFailback where it still replicates back, then DisconnectRecoveryInstance); EC2 keeps the instances, to stop or terminate there. The plan runs at its origin and is protected again, so none of them is serving.`}
+          </Box>
+          <ProblemAlert error={error} header="The release did not start" />
+        </SpaceBetween>
+      </Modal>
+      <Modal
+        visible={asking === "reprotect"}
+        onDismiss={() => setAsking(null)}
         header={`Reprotect ${site.planName}`}
-        footer={<ModalFooter confirm="Reprotect" onConfirm={() => void reprotect()} onCancel={() => setAsking(false)} loading={busy} />}
+        footer={<ModalFooter confirm="Reprotect" onConfirm={() => void reprotect()} onCancel={() => setAsking(null)} loading={busy} />}
       >
         <SpaceBetween size="m">
           <Box>
