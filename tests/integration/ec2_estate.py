@@ -39,13 +39,19 @@ SCENARIO = {
 }
 
 
-@pytest.fixture(scope="module")
-def estate() -> Iterator[tuple[Emulator, EmulatorThread]]:
-    emulator = Emulator(parse_scenario(SCENARIO), strict=True, ec2=True)
+def served(scenario: dict[str, Any]) -> Iterator[tuple[Emulator, EmulatorThread]]:
+    """An emulator of `scenario` that serves EC2 too, over HTTP until the generator ends (a
+    module's own `estate` fixture yields from it)."""
+    emulator = Emulator(parse_scenario(scenario), strict=True, ec2=True)
     thread = EmulatorThread(emulator)
     thread.start()
     yield emulator, thread
     thread.stop()
+
+
+@pytest.fixture(scope="module")
+def estate() -> Iterator[tuple[Emulator, EmulatorThread]]:
+    yield from served(SCENARIO)
 
 
 def client(service: str, endpoint: str | None) -> Any:

@@ -12,11 +12,11 @@ import boto3
 import httpx
 import pytest
 
-from drs_orchestrator.emulator import Emulator, EmulatorThread, parse_scenario
+from drs_orchestrator.emulator import Emulator, EmulatorThread
 from drs_orchestrator.emulator.ec2 import Network
 from tests.integration.conftest import ADMIN_PASSWORD, sign_in
 from tests.integration.drive import Drive
-from tests.integration.ec2_estate import ACCOUNT, REGION, aws, engine_on_ec2, network
+from tests.integration.ec2_estate import ACCOUNT, REGION, aws, engine_on_ec2, network, served
 
 pytestmark = pytest.mark.integration
 __all__ = ["aws", "engine_on_ec2", "network"]  # fixtures; `estate` is this module's own
@@ -45,11 +45,7 @@ SCENARIO = {
 
 @pytest.fixture(scope="module")
 def estate() -> Iterator[tuple[Emulator, EmulatorThread]]:
-    emulator = Emulator(parse_scenario(SCENARIO), strict=True, ec2=True)
-    thread = EmulatorThread(emulator)
-    thread.start()
-    yield emulator, thread
-    thread.stop()
+    yield from served(SCENARIO)
 
 
 @pytest.fixture
