@@ -2,8 +2,8 @@
 would keep its failback from starting, server by server, with the step that fixes it.
 
 The rules are the failback's own (`failback.blocking`), so lint and the refusal of a start
-never disagree; lint also names the on-premises clients started for the other launch type,
-which only matter to the mode an operator picks.
+never disagree; lint also says which launch type each on-premises client allows, which
+only matters to the mode an operator picks.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from drs_orchestrator.domain import display
 from drs_orchestrator.domain.errors import Violation
 from drs_orchestrator.domain.failback import ON_PREMISES, Leg, ServerLeg, blocking
-from drs_orchestrator.domain.findings import Finding
+from drs_orchestrator.domain.findings import Finding, Severity
 from drs_orchestrator.domain.site import AWAY, SiteState, label
 
 # A server's step -> the finding that says it keeps the failback from starting.
@@ -40,17 +40,27 @@ class Away:
 
 def is_away(state: SiteState) -> bool:
     """The states in which the plan's next run is a failback, so lint checks for that."""
-    return state in AWAY or state == SiteState.REPROTECTING
+    return state in AWAY
+
+
+# The step that brings a plan home from where it stands.
+_NEXT: dict[SiteState, str] = {
+    SiteState.RECOVERED: "Reprotect the plan, then fail back once every server replicates back",
+    SiteState.REPROTECTING: "Let the reprotect end: fail back once every server replicates back",
+    SiteState.REPROTECTED: "Fail back, or rehearse it first with a failback drill",
+    SiteState.FAILING_BACK: "Follow the running failback to its end",
+}
 
 
 def failback_findings(away: Away) -> list[Finding]:
+    """What keeps the plan's failback from starting, after a note that lint checks that."""
     found = [
         Finding(
             "info",
             "SITE_AWAY",
             f"The plan is {label(away.state).lower()} ({away.state}): its workloads run in "
             "the recovery region, so these findings are for its failback",
-            "Bring it home: reprotect, then fail back",
+            _NEXT.get(away.state, "Bring it home: reprotect, then fail back"),
         )
     ]
     if away.error is not None:
@@ -112,16 +122,30 @@ _STEP = {
 
 def _client_launch(server: ServerLeg, wave: str) -> list[Finding]:
     """An on-premises client launches one type only: a failback needs RECOVERY, its drill
-    DRILL. Neither is wrong; lint says which of the two this one allows."""
-    if server.launch_type == "RECOVERY":
-        return []
+    DRILL. Either is a choice, said by how much it allows; a client that says neither keeps
+    both from starting."""
     name = f"{server.hostname} ({server.server_id})"
-    if server.launch_type == "DRILL":
+    fix = "Restart the client on the machine and choose {} before running a {}"
+    severity: Severity
+    if server.launch_type == "RECOVERY":
+        severity = "info"
+        message = (
+            f"{name}: its DRS Failback Client was started for a RECOVERY launch: a failback "
+            "may run, a failback drill would be refused"
+        )
+        fix = fix.format("DRILL", "failback drill")
+    elif server.launch_type == "DRILL":
+        severity = "warning"
         message = (
             f"{name}: its DRS Failback Client was started for a DRILL launch: a failback drill "
             "may run, a failback would be refused"
         )
+        fix = fix.format("RECOVERY", "failback")
     else:
-        message = f"{name}: DRS does not say what its DRS Failback Client launches"
-    fix = "Restart the client on the machine and choose RECOVERY before failing back"
-    return [Finding("warning", "FAILBACK_CLIENT_LAUNCH_TYPE", message, fix, wave, server.server_id)]
+        severity = "error"
+        message = (
+            f"{name}: DRS does not say what its DRS Failback Client launches: a failback and "
+            "its drill would both be refused"
+        )
+        fix = fix.format("RECOVERY (or DRILL)", "failback (or its drill)")
+    return [Finding(severity, "FAILBACK_CLIENT_LAUNCH_TYPE", message, fix, wave, server.server_id)]

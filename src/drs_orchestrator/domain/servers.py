@@ -23,6 +23,7 @@ class ServerFacts:
     os: str = ""
     ips: tuple[str, ...] = ()  # the source's addresses, primary interface first
     origin_region: str | None = None  # an AWS origin's region; None: on premises
+    origin_account: str | None = None  # the account of that origin, where it fails back to
     direction: str = "FAILOVER"  # FAILBACK: a reversed server, replicating a recovery back
     reversed_server_arn: str | None = None  # the server of the other direction, once made
 

@@ -39,6 +39,7 @@ def server_facts(server: Any) -> ServerFacts:
     initiated = (life.get("lastLaunch") or {}).get("initiated") or {}
     launched_at = timestamp(initiated.get("apiCallDateTime"))
     kind = initiated.get("type")
+    cloud = server.get("sourceCloudProperties") or {}
     return ServerFacts(
         source_server_id=server["sourceServerID"],
         hostname=hints.get("hostname") or hints.get("fqdn") or "unknown",
@@ -50,7 +51,8 @@ def server_facts(server: Any) -> ServerFacts:
         tags=dict(server.get("tags") or {}),
         os=str(os_info.get("fullString") or ""),
         ips=_ips((server.get("sourceProperties") or {}).get("networkInterfaces") or []),
-        origin_region=(server.get("sourceCloudProperties") or {}).get("originRegion") or None,
+        origin_region=cloud.get("originRegion") or None,
+        origin_account=cloud.get("originAccountID") or None,
         direction=str(server.get("replicationDirection") or "FAILOVER"),
         reversed_server_arn=server.get("reversedDirectionSourceServerArn") or None,
     )

@@ -144,13 +144,12 @@ def _start_job(port: Port, execution_id: str, key: str) -> float | None:
         if intent is None:  # the intent is stored before the call, so a crash leaves a trace
             jobs.set_batch(conn, execution_id, key, intent_at=now)
     job_id = None
-    if intent is None:
-        _prepare_launch_settings(port, state, batch, now)
     if intent is not None:  # an earlier try may have started it before dying
         job_id = port.drs.find_started(
             place, intent, tags=_identity_tags(tags), server_ids=batch.server_ids
         )
-    if job_id is None:
+    if job_id is None:  # again after a crash before the start: applying writes what differs
+        _prepare_launch_settings(port, state, batch, now)
         try:
             job_id = _launch(port, execution_id, state, batch, tags)
         except StartDeferredError as error:
@@ -189,11 +188,12 @@ def _prepare_launch_settings(
     if port.launch is None or state.launch_settings == "ignore" or batch.failback_launch:
         return  # on premises, a failback launches onto the machine: nothing to set
     home = {sid: h for sid in batch.server_ids if (h := state.servers[sid].brings_home)}
+    reapply = state.launch_settings == "reapply" or bool(home)
     try:
         found = port.launch.prepare(
             (batch.account_id, batch.region),
             batch.server_ids,
-            reapply=state.launch_settings == "reapply",
+            reapply=reapply,
             execution_id=state.id,
             actor=state.initiated_by,
             now=now,
@@ -201,8 +201,10 @@ def _prepare_launch_settings(
         )
     except Exception as error:
         log.warning("launch settings before batch %s failed", batch.key, exc_info=True)
-        done = "re-applied" if state.launch_settings == "reapply" or home else "checked"
-        summary = f"could not be {done}: {error}"
+        if home:
+            summary = f"failback settings could not be applied: {error}"
+        else:
+            summary = f"could not be {'re-applied' if reapply else 'checked'}: {error}"
     else:
         if found is None:
             return

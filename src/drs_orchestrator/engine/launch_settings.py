@@ -137,11 +137,10 @@ class LaunchPrep:
     ) -> Found | None:
         """None when no server of the batch has launch settings. `brings_home`: a
         failback's batch (reversed ID -> the group's server), whose failback settings are
-        applied: its reversed servers exist only since the reprotect, so they hold nothing
-        of ours to check."""
+        wanted instead; its reversed servers exist only since the reprotect, so they hold
+        nothing of ours to check and a caller applies them (`reapply`)."""
         if brings_home is not None:
             desired, group_of, names = self._failback_desired(brings_home)
-            reapply = True
         else:
             desired, group_of, names = self._desired(place, server_ids)
         if not desired:

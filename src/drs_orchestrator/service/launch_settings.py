@@ -125,8 +125,9 @@ class LaunchSettingsService:
         failback: FailbackLaunch,
         facts: Sequence[ServerFacts],
     ) -> list[Violation]:
-        """What EC2 at each server's AWS origin would refuse of a failback's launch (in the
-        group's account), and overrides of servers that have no such launch."""
+        """What EC2 at each server's AWS origin (its account and region, where DRS makes
+        the reversed server) would refuse of a failback's launch, and overrides of servers
+        that have no such launch."""
         on_premises = {f.source_server_id for f in facts if f.origin_region is None}
         found = [
             Violation(
@@ -140,15 +141,14 @@ class LaunchSettingsService:
             for server_id in sorted(failback.overrides)
             if server_id not in members or server_id in on_premises
         ]
-        by_origin: dict[str, list[Effective]] = defaultdict(list)
+        by_origin: dict[tuple[str, str], list[Effective]] = defaultdict(list)
         for f in facts:
             if f.origin_region is not None:
                 server = Server(f.source_server_id, f.tags, f.ips)
-                by_origin[f.origin_region].append(
-                    failback_effective(failback, server, f.source_server_id)
-                )
-        for region, servers in sorted(by_origin.items()):
-            found += validate(servers, self._ec2_facts(group.account_id, region, servers, {}))
+                origin = (f.origin_account or group.account_id, f.origin_region)
+                by_origin[origin].append(failback_effective(failback, server, f.source_server_id))
+        for (account, region), servers in sorted(by_origin.items()):
+            found += validate(servers, self._ec2_facts(account, region, servers, {}))
         return found
 
     def _claimed_elsewhere(self, group: GroupRecord) -> dict[IPv4Address, str]:

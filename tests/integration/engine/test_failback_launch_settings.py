@@ -14,6 +14,7 @@ import pytest
 
 from drs_orchestrator.emulator import Emulator, EmulatorThread
 from drs_orchestrator.emulator.ec2 import Network
+from drs_orchestrator.engine import actions
 from tests.integration.conftest import ADMIN_PASSWORD, sign_in
 from tests.integration.drive import Drive
 from tests.integration.ec2_estate import ACCOUNT, REGION, aws, engine_on_ec2, network, served
@@ -114,10 +115,36 @@ def test_failback_settings_are_checked_at_the_origin_when_saved(
     assert good.status_code == 200, good.text
 
 
+def _home(http: httpx.Client, drive: Drive, svc: Any, group_id: str) -> Any:
+    """A plan of the group recovered, reprotected and failed back: the failback's end."""
+    plan = http.post(
+        "/recovery-plans",
+        json={"name": "Shop", "waves": [{"name": "DB", "protectionGroupIds": [group_id]}]},
+    ).json()
+    assert _run(http, drive, plan, "RECOVERY").status == "COMPLETED"
+    assert http.post(f"/recovery-plans/{plan['id']}/reprotect", json={}).status_code == 202
+    svc.site.settle()
+    drive.advance(LONG)
+    assert http.get(f"/recovery-plans/{plan['id']}/site-state").json()["state"] == "REPROTECTED"
+    return _run(http, drive, plan, "FAILBACK")
+
+
+def _landed(ec2: Any, final: Any) -> dict[str, dict[str, Any]]:
+    """Each server of the group, by its own ID: the instance it came home as."""
+    launched = {s.brings_home: s.ec2_instance_id for s in final.servers.values()}
+    found = ec2.describe_instances(InstanceIds=list(launched.values()))
+    instances = {i["InstanceId"]: i for r in found["Reservations"] for i in r["Instances"]}
+    return {home: instances[i] for home, i in launched.items()}
+
+
+def _notes(svc: Any, execution_id: str) -> list[str]:
+    events = svc.executions.events_after(execution_id, -1, limit=10_000)
+    return [e.detail["launchSettings"] for e in events if "launchSettings" in e.detail]
+
+
 def test_a_failback_launches_its_servers_with_the_groups_failback_settings(
     aws: Any, http: httpx.Client, origin: tuple[Network, Any], engine_on_ec2: Drive
 ) -> None:
-    svc = aws[0]
     west, ec2_west = origin
     group = _group(http)
     first = group["serverIds"][0]
@@ -128,29 +155,44 @@ def test_a_failback_launches_its_servers_with_the_groups_failback_settings(
         }
     }
     assert _settings(http, group["id"], body).status_code == 200
-    plan = http.post(
-        "/recovery-plans",
-        json={"name": "Shop", "waves": [{"name": "DB", "protectionGroupIds": [group["id"]]}]},
-    ).json()
-    recovered = _run(http, engine_on_ec2, plan, "RECOVERY")
-    assert recovered.status == "COMPLETED"
-    assert http.post(f"/recovery-plans/{plan['id']}/reprotect", json={}).status_code == 202
-    svc.site.settle()
-    engine_on_ec2.advance(LONG)
-    assert http.get(f"/recovery-plans/{plan['id']}/site-state").json()["state"] == "REPROTECTED"
 
-    final = _run(http, engine_on_ec2, plan, "FAILBACK")
+    final = _home(http, engine_on_ec2, aws[0], group["id"])
 
     assert final.status == "COMPLETED"
-    events = svc.executions.events_after(final.id, -1, limit=10_000)
-    notes = [e.detail["launchSettings"] for e in events if "launchSettings" in e.detail]
-    assert notes == ["failback settings applied to 2 servers, 2 changed"]
-    launched = {s.brings_home: s.ec2_instance_id for s in final.servers.values()}
-    found = ec2_west.describe_instances(InstanceIds=list(launched.values()))
-    instances = {i["InstanceId"]: i for r in found["Reservations"] for i in r["Instances"]}
-    assert {i["SubnetId"] for i in instances.values()} == {west.subnet_ids[1]}
-    types = {home: instances[i]["InstanceType"] for home, i in launched.items()}
+    assert _notes(aws[0], final.id) == ["failback settings applied to 2 servers, 2 changed"]
+    landed = _landed(ec2_west, final)
+    assert {i["SubnetId"] for i in landed.values()} == {west.subnet_ids[1]}
+    types = {home: i["InstanceType"] for home, i in landed.items()}
     assert types == {s: ("m5.xlarge" if s == first else "m5.large") for s in group["serverIds"]}
+
+
+def test_a_failback_that_died_before_its_settings_applies_them_when_it_starts_again(
+    aws: Any,
+    http: httpx.Client,
+    origin: tuple[Network, Any],
+    engine_on_ec2: Drive,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    west, ec2_west = origin
+    group = _group(http)
+    body = {"failback": {"defaults": {"subnetId": west.subnet_ids[1]}}}
+    assert _settings(http, group["id"], body).status_code == 200
+    prepare, deaths = actions._prepare_launch_settings, []
+
+    def dies_once_for_the_failback(port: Any, state: Any, batch: Any, now: Any) -> None:
+        if state.mode.value == "FAILBACK" and not deaths:
+            deaths.append(batch.key)  # its intent is stored: a worker dies right here
+            raise RuntimeError("the worker died")
+        prepare(port, state, batch, now)
+
+    monkeypatch.setattr(actions, "_prepare_launch_settings", dies_once_for_the_failback)
+
+    final = _home(http, engine_on_ec2, aws[0], group["id"])
+
+    assert final.status == "COMPLETED"
+    assert len(deaths) == 1
+    assert _notes(aws[0], final.id) == ["failback settings applied to 2 servers, 2 changed"]
+    assert {i["SubnetId"] for i in _landed(ec2_west, final).values()} == {west.subnet_ids[1]}
 
 
 def _run(http: httpx.Client, drive: Drive, plan: dict[str, Any], mode: str) -> Any:

@@ -1,6 +1,6 @@
 """Readiness lint on the way home: each server that keeps a failback from starting is an
-error saying why, in the words of the refusal itself; a client for the other launch type is
-a warning; and the recovery's own checks give way."""
+error saying why, in the words of the refusal itself; an on-premises client says which
+launch it allows; and the recovery's own checks give way."""
 
 from __future__ import annotations
 
@@ -81,19 +81,28 @@ def test_a_stalled_replication_back_says_what_drs_reports() -> None:
 
 
 @pytest.mark.parametrize("server", [READY_AWS, READY_ON_PREM])
-def test_a_server_ready_to_fail_back_has_no_finding(server: ServerLeg) -> None:
-    assert server_findings(server) == []
+def test_a_server_ready_to_fail_back_has_nothing_in_its_way(server: ServerLeg) -> None:
+    assert [f for f in server_findings(server) if f.severity != "info"] == []
     assert home_of(server, PLACE) is not None
 
 
-@pytest.mark.parametrize(("launch_type", "phrase"), [("DRILL", "a failback drill may run"),
-                                                     (None, "does not say")])  # fmt: skip
-def test_an_on_premises_client_for_another_launch_is_a_warning(
-    launch_type: str | None, phrase: str
+@pytest.mark.parametrize(
+    ("launch_type", "severity", "phrase"),
+    [
+        ("RECOVERY", "info", "a failback drill would be refused"),
+        ("DRILL", "warning", "a failback would be refused"),
+        (None, "error", "would both be refused"),
+    ],
+)
+def test_an_on_premises_client_says_which_launch_it_allows(
+    launch_type: str | None, severity: str, phrase: str
 ) -> None:
-    [found] = server_findings(replace(READY_ON_PREM, launch_type=launch_type))
-    assert (found.severity, found.code) == ("warning", "FAILBACK_CLIENT_LAUNCH_TYPE")
+    server = replace(READY_ON_PREM, launch_type=launch_type)
+    [found] = server_findings(server)
+    assert (found.severity, found.code) == (severity, "FAILBACK_CLIENT_LAUNCH_TYPE")
     assert phrase in found.message
+    refused = {drill for drill in (False, True) if home_of(server, PLACE, drill) is None}
+    assert refused == {"RECOVERY": {True}, "DRILL": {False}, None: {False, True}}[launch_type]
 
 
 def test_servers_home_already_or_never_recovered_are_not_findings() -> None:
@@ -129,3 +138,18 @@ def test_lint_of_an_away_plan_keeps_its_plan_rules_and_sorts_errors_first() -> N
     found = lint(spec, {"g1": group}, Away(SiteState.RECOVERED, [("db", recovered)]))
     codes = [f.code for f in found]
     assert codes == ["FAILBACK_NOT_REPLICATING", "RTO_TARGET_AT_RISK", "SITE_AWAY"]
+
+
+@pytest.mark.parametrize(
+    ("state", "step"),
+    [
+        (SiteState.RECOVERED, "Reprotect"),
+        (SiteState.REPROTECTING, "Let the reprotect end"),
+        (SiteState.REPROTECTED, "Fail back"),
+        (SiteState.FAILING_BACK, "Follow the running failback"),
+    ],
+)
+def test_the_note_that_the_plan_is_away_names_its_next_step(state: SiteState, step: str) -> None:
+    [away] = findings(state=state)
+    assert away.code == "SITE_AWAY"
+    assert away.fix.startswith(step)

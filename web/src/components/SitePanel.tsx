@@ -71,7 +71,11 @@ export function SitePanel({ site, mayReprotect, onChange }: { site: SiteState; m
   const [released, setReleased] = useState<Release | null>(null);
   const home = site.state === "FAILED_BACK" || site.state === "RESTORING";
   // Once protected at home again, the copies left in the recovery region may go.
-  const releasable = site.state === "PROTECTED" ? site.servers.filter((s) => s.recoveryInstanceId).length : 0;
+  // Home and protected again, each server whose recovery instance DRS still holds.
+  const releasable =
+    site.state === "PROTECTED"
+      ? site.servers.filter((s) => s.leg === "PROTECTED" && s.recoveryInstanceId).length
+      : 0;
   const path = { params: { path: { plan_id: site.planId } } };
   const act = async (call: () => Promise<void>) => {
     setBusy(true);
