@@ -478,15 +478,25 @@ def reprotect(
 @api_errors
 def release(
     name: Annotated[str, typer.Argument(metavar="PLAN", help="A saved plan's name (any case).")],
+    stop_instances: Annotated[
+        bool,
+        typer.Option(
+            "--stop-instances", help="Stop each instance through EC2 before DRS forgets it."
+        ),
+    ] = False,
     api: ApiOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """After a failback, once the plan is protected again: take each server's
-    recovery-region instance out of DRS (EC2 keeps it for you to stop or terminate;
-    recovery-admin). Exit status 1 when DRS refused any."""
+    recovery-region instance out of DRS (EC2 keeps it, stopped with --stop-instances, else
+    for you to stop or terminate; recovery-admin). Exit status 1 when any was refused."""
     client = Api(api)
     plan = require_plan(client, name)
-    done = client.json("POST", f"/recovery-plans/{plan['id']}/release-recovery-instances")
+    done = client.json(
+        "POST",
+        f"/recovery-plans/{plan['id']}/release-recovery-instances",
+        json={"stopInstances": stop_instances},
+    )
     if as_json:
         emit_json(done)
     else:

@@ -37,6 +37,7 @@ class InstanceFacts:
     failback_job_id: str | None = None
     back_replication: str | None = None  # the replication back's dataReplicationState
     back_error: str | None = None  # "ERROR: rawError" when DRS reports one
+    ec2_instance_id: str | None = None
 
     @property
     def alive(self) -> bool:
@@ -276,20 +277,26 @@ def synced(legs: Iterable[ServerLeg], to: Leg = Leg.READY) -> bool:
 
 
 STOP_FAILBACK, DISCONNECT_INSTANCE = "StopFailback", "DisconnectRecoveryInstance"
+STOP_INSTANCE = "StopInstances"  # EC2's, asked for: the instance no longer runs (or bills)
+# EC2 states of an instance that is stopped already, on its way there, or gone.
+_NOT_RUNNING = {"STOPPING", "STOPPED", "SHUTTING-DOWN", "TERMINATED", "NOT_FOUND"}
 # A replication back that has ended (or never began): nothing for StopFailback to stop
 _NOT_REPLICATING = {None, "STOPPED", "NOT_STARTED", "REPLICATION_STATE_NOT_AVAILABLE"}
 
 
 def release_calls(
-    server: ServerLeg, instance: InstanceFacts | None
+    server: ServerLeg, instance: InstanceFacts | None, stop_instance: bool = False
 ) -> tuple[list[str], str | None]:
-    """The DRS calls that take a server's recovery-region instance out of DRS (EC2 keeps
-    it), in order, or why none may be made: only once it is home and protected again, so
-    the copy released is never the one still serving. DRS refuses to disconnect an instance
-    that replicates back, so that is stopped first."""
+    """The calls that take a server's recovery-region instance out of DRS (EC2 keeps it,
+    stopped first if asked), in order, or why none may be made: only once it is home and
+    protected again, so the copy released is never the one still serving. DRS refuses to
+    disconnect an instance that replicates back, so that is stopped first; EC2's stop comes
+    before the disconnect, so a refused stop leaves the instance in DRS to ask again."""
     if server.leg != Leg.PROTECTED:
         return [], f"{server.leg.value}: {server.next_step}"
     if instance is None:
         return [], "DRS lists no recovery instance of it in the recovery region"
-    stop = [] if instance.back_replication in _NOT_REPLICATING else [STOP_FAILBACK]
-    return [*stop, DISCONNECT_INSTANCE], None
+    calls = [] if instance.back_replication in _NOT_REPLICATING else [STOP_FAILBACK]
+    if stop_instance and instance.ec2_instance_id and instance.ec2_state not in _NOT_RUNNING:
+        calls.append(STOP_INSTANCE)
+    return [*calls, DISCONNECT_INSTANCE], None

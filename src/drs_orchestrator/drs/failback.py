@@ -1,5 +1,6 @@
 """DRS's calls of the way home: what each recovery instance's failback says, reversing a
-replication, stopping and disconnecting (an on-premises failback's launch is a job: jobs.py)."""
+replication, stopping and disconnecting (an on-premises failback's launch is a job: jobs.py),
+and EC2's stop of a recovery instance that is released."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from drs_orchestrator.domain.failback import ON_PREMISES, InstanceFacts
 from drs_orchestrator.drs.gateway import DrsGateway
-from drs_orchestrator.drs.jobs import StartDeferredError, classify
+from drs_orchestrator.drs.jobs import StartDeferredError, StartRefusedError, classify
 
 Place = tuple[str, str]  # (account, region)
 
@@ -31,6 +32,7 @@ def instance_facts(item: Mapping[str, Any]) -> InstanceFacts:
         failback_job_id=failback.get("failbackJobID"),
         back_replication=back.get("dataReplicationState"),
         back_error=f"{error['error']}: {error.get('rawError', '')}" if error.get("error") else None,
+        ec2_instance_id=item.get("ec2InstanceID") or None,
     )
 
 
@@ -62,6 +64,25 @@ class DrsFailback:
     def disconnect(self, place: Place, recovery_instance_id: str) -> None:
         """DisconnectRecoveryInstance: DRS forgets the instance; EC2 keeps it running."""
         self._call(place, "disconnect_recovery_instance", recovery_instance_id)
+
+    def stop_instance(self, place: Place, ec2_instance_id: str) -> None:
+        """EC2's StopInstances on a recovery instance, in the account DRS runs it in; EC2's
+        refusal raises StartRefusedError, throttling or no answer StartDeferredError."""
+        session = self.gateway.session(place[0])
+        if session is None:
+            raise StartRefusedError(f"account {place[0]} is not reachable")
+        try:
+            session.client("ec2", region_name=place[1]).stop_instances(
+                InstanceIds=[ec2_instance_id]
+            )
+        except ClientError as error:
+            body = error.response.get("Error", {})
+            code, message = str(body.get("Code", "")), str(body.get("Message", ""))
+            if code in {"RequestLimitExceeded", "Throttling", "InternalError", "Unavailable"}:
+                raise StartDeferredError(code, message) from error
+            raise StartRefusedError(f"{code}: {message}") from error
+        except BotoCoreError as error:
+            raise StartDeferredError("Unreachable", str(error)) from error
 
     def _call(self, place: Place, operation: str, recovery_instance_id: str) -> None:
         try:

@@ -204,6 +204,19 @@ class RegionEc2:
         if wanted:
             self.backend.create_tags([instance_id], wanted)
 
+    def stopped_outside(self, instance_id: str) -> str | None:
+        """EC2's state of an instance someone stopped or terminated through EC2 rather than
+        DRS (DRS reports what EC2 says), in DRS's spelling; None while it runs."""
+        try:
+            state = str(self.backend.get_instance(instance_id).state)
+        except Exception:  # moto raises a bare exception for an unknown ID
+            return None
+        return (
+            state.upper()
+            if state in {"stopping", "stopped", "shutting-down", "terminated"}
+            else None
+        )
+
     def terminate(self, instance_id: str) -> None:
         """Terminated, and its address free again (moto keeps it held until collected)."""
         try:

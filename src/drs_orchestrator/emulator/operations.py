@@ -291,6 +291,13 @@ def describe_job_log_items(call: Call) -> dict[str, Any]:
     return out
 
 
+def _as_ec2_says(call: Call, wire: dict[str, Any]) -> dict[str, Any]:
+    """An instance stopped through EC2 is stopped in DRS's answer too."""
+    if call.ec2 is not None and (state := call.ec2.stopped_outside(wire["ec2InstanceID"])):
+        wire["ec2InstanceState"] = state
+    return wire
+
+
 def describe_recovery_instances(call: Call) -> dict[str, Any]:
     filters = call.params.get("filters") or {}
     instances = list(call.region.instances.values())
@@ -301,7 +308,9 @@ def describe_recovery_instances(call: Call) -> dict[str, Any]:
         wanted_servers = set(filters["sourceServerIDs"])
         instances = [i for i in instances if i.server_id in wanted_servers]
     chunk, token = page(instances, call.params, "DescribeRecoveryInstances")
-    out: dict[str, Any] = {"items": [i.to_wire(call.region.name) for i in chunk]}
+    out: dict[str, Any] = {
+        "items": [_as_ec2_says(call, i.to_wire(call.region.name)) for i in chunk]
+    }
     if token:
         out["nextToken"] = token
     return out

@@ -1,6 +1,7 @@
 """After the round trip: each server's recovery-region instance taken out of DRS
 (DisconnectRecoveryInstance, after StopFailback if it still replicates back; EC2 keeps the
-instance for its owner to stop or terminate), once its server is home and protected again.
+instance, stopped first when asked, else for its owner to stop or terminate), once its
+server is home and protected again.
 
 Made in the request, server after server in dependency order; asking again is safe, since
 what is left to call is read from DRS each time (a stopped replication is not stopped
@@ -15,6 +16,7 @@ from drs_orchestrator.domain.errors import Conflict
 from drs_orchestrator.domain.failback import (
     DISCONNECT_INSTANCE,
     STOP_FAILBACK,
+    STOP_INSTANCE,
     InstanceFacts,
     ServerLeg,
     recovered_instance,
@@ -34,15 +36,16 @@ class Released:
     hostname: str
     recovery_instance_id: str | None
     outcome: str  # RELEASED, SKIPPED or FAILED
-    calls: list[str] = field(default_factory=list)  # the DRS calls that succeeded
+    calls: list[str] = field(default_factory=list)  # the calls that succeeded
     detail: str | None = None  # why it was skipped or failed
+    ec2_instance_id: str | None = None
 
 
 class ReleaseService:
     def __init__(self, site: SiteService) -> None:
         self.site = site
 
-    def release(self, plan_id: str, actor: str) -> list[Released]:
+    def release(self, plan_id: str, actor: str, stop_instances: bool = False) -> list[Released]:
         """Refused unless the plan is protected again; the request is audited before any
         call and its outcome after."""
         record = self.site.plans.get(plan_id)
@@ -56,9 +59,10 @@ class ReleaseService:
         spec = record.spec()
         legs = self.site.legs_of(record, plan_servers(spec, self.site.plans.validate(spec)))
         instances = self._instances(legs)
-        self._audit(actor, plan_id, "release-recovery-instances", {"servers": len(legs.servers)})
+        asked: dict[str, object] = {"servers": len(legs.servers), "stopInstances": stop_instances}
+        self._audit(actor, plan_id, "release-recovery-instances", asked)
         out = [
-            self._one(server, now_leg, instances.get(server.server_id))
+            self._one(server, now_leg, instances.get(server.server_id), stop_instances)
             for server, now_leg in legs.servers
         ]
         counts: dict[str, object] = {
@@ -83,24 +87,29 @@ class ReleaseService:
         server: PlanServer,
         now_leg: ServerLeg,
         instance: InstanceFacts | None,
+        stop_instance: bool,
     ) -> Released:
-        calls, why = release_calls(now_leg, instance)
-        instance_id = instance.recovery_instance_id if instance else None
-        if why is not None or instance_id is None:
-            return Released(server, now_leg.hostname, instance_id, SKIPPED, detail=why)
+        calls, why = release_calls(now_leg, instance, stop_instance)
+        if why is not None or instance is None:
+            held = instance.recovery_instance_id if instance else None
+            ec2 = instance.ec2_instance_id if instance else None
+            return Released(server, now_leg.hostname, held, SKIPPED, [], why, ec2)
+        instance_id, ec2_id = instance.recovery_instance_id, instance.ec2_instance_id
         made: list[str] = []
         for call in calls:
             try:
                 if call == STOP_FAILBACK:
                     self.site.failback.stop(server.place, instance_id)
+                elif call == STOP_INSTANCE:
+                    self.site.failback.stop_instance(server.place, str(instance.ec2_instance_id))
                 elif call == DISCONNECT_INSTANCE:
                     self.site.failback.disconnect(server.place, instance_id)
             except (StartRefusedError, StartDeferredError) as error:
                 return Released(
-                    server, now_leg.hostname, instance_id, FAILED, made, f"{call}: {error}"
+                    server, now_leg.hostname, instance_id, FAILED, made, f"{call}: {error}", ec2_id
                 )
             made.append(call)
-        return Released(server, now_leg.hostname, instance_id, RELEASED, made)
+        return Released(server, now_leg.hostname, instance_id, RELEASED, made, None, ec2_id)
 
     def _audit(self, actor: str, plan_id: str, action: str, after: dict[str, object]) -> None:
         with self.site.ctx.write() as conn:

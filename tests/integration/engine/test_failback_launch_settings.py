@@ -55,6 +55,16 @@ def http(_api: tuple[Any, str], aws: Any) -> Iterator[httpx.Client]:
         yield signed_in
 
 
+def _ec2(estate: tuple[Emulator, EmulatorThread], region: str) -> Any:
+    return boto3.client(
+        "ec2",
+        region_name=region,
+        endpoint_url=estate[1].ec2_endpoint,
+        aws_access_key_id=ACCOUNT,
+        aws_secret_access_key="emulator",
+    )
+
+
 @pytest.fixture
 def origin(estate: tuple[Emulator, EmulatorThread], aws: Any) -> tuple[Network, Any]:
     """The origin region's network and a boto3 EC2 client there."""
@@ -62,14 +72,7 @@ def origin(estate: tuple[Emulator, EmulatorThread], aws: Any) -> tuple[Network, 
     assert ec2 is not None
     found = ec2.region(ACCOUNT, ORIGIN).network
     assert found is not None
-    client = boto3.client(
-        "ec2",
-        region_name=ORIGIN,
-        endpoint_url=estate[1].ec2_endpoint,
-        aws_access_key_id=ACCOUNT,
-        aws_secret_access_key="emulator",
-    )
-    return found, client
+    return found, _ec2(estate, ORIGIN)
 
 
 def _settings(http: httpx.Client, group_id: str, body: dict[str, Any]) -> httpx.Response:
@@ -193,6 +196,39 @@ def test_a_failback_that_died_before_its_settings_applies_them_when_it_starts_ag
     assert len(deaths) == 1
     assert _notes(aws[0], final.id) == ["failback settings applied to 2 servers, 2 changed"]
     assert {i["SubnetId"] for i in _landed(ec2_west, final).values()} == {west.subnet_ids[1]}
+
+
+def test_a_release_may_stop_the_instances_it_leaves_in_the_recovery_region(
+    aws: Any,
+    http: httpx.Client,
+    origin: tuple[Network, Any],
+    engine_on_ec2: Drive,
+    estate: tuple[Emulator, EmulatorThread],
+) -> None:
+    group = _group(http)
+    assert _settings(http, group["id"], _in_subnet(origin[0].subnet_ids[1])).status_code == 200
+    final = _home(http, engine_on_ec2, aws[0], group["id"])
+    site = f"/recovery-plans/{final.plan_id}"
+    assert http.post(f"{site}/reprotect", json={}).status_code == 202  # the original direction
+    aws[0].site.settle()
+    engine_on_ec2.advance(LONG)
+    assert http.get(f"{site}/site-state").json()["state"] == "PROTECTED"
+
+    released = http.post(f"{site}/release-recovery-instances", json={"stopInstances": True})
+
+    assert released.status_code == 200, released.text
+    servers = released.json()["servers"]
+    assert [s["outcome"] for s in servers] == ["RELEASED"] * len(group["serverIds"])
+    assert {tuple(s["calls"]) for s in servers} == {("StopInstances", "DisconnectRecoveryInstance")}
+    found = _ec2(estate, REGION).describe_instances(
+        InstanceIds=[s["ec2InstanceId"] for s in servers]
+    )
+    states = {
+        i["InstanceId"]: i["State"]["Name"] for r in found["Reservations"] for i in r["Instances"]
+    }
+    assert states == {s["ec2InstanceId"]: "stopped" for s in servers}  # EC2 keeps them, stopped
+    again = http.post(f"{site}/release-recovery-instances", json={"stopInstances": True}).json()
+    assert (again["released"], again["skipped"]) == (0, len(servers))  # DRS forgot them
 
 
 def _run(http: httpx.Client, drive: Drive, plan: dict[str, Any], mode: str) -> Any:

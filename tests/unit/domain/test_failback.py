@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from drs_orchestrator.domain.failback import (
     AWS,
     DISCONNECT_INSTANCE,
     ON_PREMISES,
     READY_FOR_LAUNCH,
     STOP_FAILBACK,
+    STOP_INSTANCE,
     Home,
     InstanceFacts,
     Leg,
@@ -96,3 +99,27 @@ def test_a_recovery_region_instance_is_released_only_once_its_server_is_protecte
     assert calls == []
     assert why is not None
     assert why.startswith("READY: ")
+
+
+@pytest.mark.parametrize(
+    ("ec2_state", "ec2_id", "stops"),
+    [("RUNNING", "i-db", True), ("STOPPED", "i-db", False), ("RUNNING", None, False)],
+)
+def test_a_release_asked_to_stop_the_instance_stops_it_before_drs_forgets_it(
+    ec2_state: str, ec2_id: str | None, stops: bool
+) -> None:
+    completed = replace(
+        READY,
+        failback_state="FAILBACK_COMPLETED",
+        back_replication=CONTINUOUS,
+        ec2_state=ec2_state,
+        ec2_instance_id=ec2_id,
+    )
+    home = leg(SERVER, completed, None)
+
+    calls, why = release_calls(home, completed, stop_instance=True)
+
+    assert why is None
+    stop = [STOP_INSTANCE] if stops else []
+    assert calls == [STOP_FAILBACK, *stop, DISCONNECT_INSTANCE]
+    assert release_calls(home, completed)[0] == [STOP_FAILBACK, DISCONNECT_INSTANCE]

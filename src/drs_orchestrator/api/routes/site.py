@@ -260,13 +260,24 @@ def get_reprotect(
     return _detail(svc.site.reprotect_view(plan_id, reprotect_id))
 
 
+class ReleaseStart(ApiModel):
+    stop_instances: bool = Field(
+        default=False,
+        description="Also stop each instance through EC2 (StopInstances) before DRS "
+        "forgets it, so the copies left in the recovery region no longer run.",
+    )
+
+
 class ReleasedServer(ApiModel):
     source_server_id: str
     hostname: str
     wave: str
     recovery_instance_id: str | None
+    ec2_instance_id: str | None = Field(description="The EC2 instance EC2 keeps.")
     outcome: str = Field(description="RELEASED, SKIPPED or FAILED.")
-    calls: list[str] = Field(description="The DRS calls that succeeded, in order.")
+    calls: list[str] = Field(
+        description="The calls that succeeded, in order (DRS's, and EC2's StopInstances)."
+    )
     detail: str | None = Field(description="Why it was skipped, or DRS's refusal.")
 
 
@@ -283,15 +294,19 @@ class ReleaseOut(ApiModel):
     responses=responses(400, 401, 403, 404, 409, 503),
     operation_id="releaseRecoveryInstances",
 )
-def release_recovery_instances(svc: Svc, who: RecoveryAdmin, plan_id: PlanId) -> ReleaseOut:
+def release_recovery_instances(
+    svc: Svc, who: RecoveryAdmin, plan_id: PlanId, body: ReleaseStart | None = None
+) -> ReleaseOut:
     """After a failback, once the plan is protected again: take each server's
     recovery-region instance out of DRS (DisconnectRecoveryInstance, after StopFailback if
-    it still replicates back; EC2 keeps the instance for you to stop or terminate;
-    recovery-admin). Done before the answer; asking again finishes what is left. A server
-    not home and protected is skipped with why; DRS's refusal of one fails it, the rest go
-    on. The request and its outcome are written to the audit log."""
+    it still replicates back; recovery-admin). EC2 keeps the instance: stopped first with
+    `stopInstances`, else for you to stop or terminate. Done before the answer; asking
+    again finishes what is left. A server not home and protected is skipped with why; a
+    refusal (DRS's or EC2's) fails that server, the rest go on. The request and its
+    outcome are written to the audit log."""
+    stop = body.stop_instances if body is not None else False
     try:
-        done = svc.release.release(plan_id, who.username)
+        done = svc.release.release(plan_id, who.username, stop_instances=stop)
     except DomainError as refused:
         svc.executions.refused(
             who.username, "release-recovery-instances", ("recovery-plan", plan_id), refused, {}
@@ -303,6 +318,7 @@ def release_recovery_instances(svc: Svc, who: RecoveryAdmin, plan_id: PlanId) ->
             hostname=r.hostname,
             wave=r.server.wave,
             recovery_instance_id=r.recovery_instance_id,
+            ec2_instance_id=r.ec2_instance_id,
             outcome=r.outcome,
             calls=r.calls,
             detail=r.detail,
