@@ -120,32 +120,32 @@ _STEP = {
 }
 
 
+# A client's launch type -> how lint rates it, what it allows, and what to choose for the other.
+_CLIENT_TYPES: dict[str, tuple[Severity, str, str, str]] = {
+    "RECOVERY": ("info", "a failback may run, a failback drill would be refused", "DRILL",
+                 "failback drill"),
+    "DRILL": ("warning", "a failback drill may run, a failback would be refused", "RECOVERY",
+              "failback"),
+}  # fmt: skip
+
+
 def _client_launch(server: ServerLeg, wave: str) -> list[Finding]:
     """An on-premises client launches one type only: a failback needs RECOVERY, its drill
     DRILL. Either is a choice, said by how much it allows; a client that says neither keeps
     both from starting."""
     name = f"{server.hostname} ({server.server_id})"
-    fix = "Restart the client on the machine and choose {} before running a {}"
-    severity: Severity
-    if server.launch_type == "RECOVERY":
-        severity = "info"
+    known = _CLIENT_TYPES.get(server.launch_type or "")
+    if known is not None:
+        severity, allows, other, run = known
         message = (
-            f"{name}: its DRS Failback Client was started for a RECOVERY launch: a failback "
-            "may run, a failback drill would be refused"
+            f"{name}: its DRS Failback Client was started for a {server.launch_type} launch: "
+            f"{allows}"
         )
-        fix = fix.format("DRILL", "failback drill")
-    elif server.launch_type == "DRILL":
-        severity = "warning"
-        message = (
-            f"{name}: its DRS Failback Client was started for a DRILL launch: a failback drill "
-            "may run, a failback would be refused"
-        )
-        fix = fix.format("RECOVERY", "failback")
     else:
-        severity = "error"
+        severity, other, run = "error", "RECOVERY (or DRILL)", "failback (or its drill)"
         message = (
             f"{name}: DRS does not say what its DRS Failback Client launches: a failback and "
             "its drill would both be refused"
         )
-        fix = fix.format("RECOVERY (or DRILL)", "failback (or its drill)")
+    fix = f"Restart the client on the machine and choose {other} before running a {run}"
     return [Finding(severity, "FAILBACK_CLIENT_LAUNCH_TYPE", message, fix, wave, server.server_id)]
